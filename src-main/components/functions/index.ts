@@ -1,12 +1,24 @@
 /** Every Function type of model-format version 1, by name. Adding a function = one file + one line here. */
 import { ModelError, describeValue } from '../../model/errors.js';
 import type { BuildEnv, FunctionDeclaration, FunctionInstance, FunctionSpec, Shape } from '../types.js';
-import { Linear } from './transfer/Linear.js';
-import { Logistic } from './transfer/Logistic.js';
+import { COMBINATION_FUNCTIONS } from './combination/index.js';
+import { DISTRIBUTION_FUNCTIONS } from './distribution/index.js';
+import { INTEGRATOR_FUNCTIONS } from './integrator/index.js';
+import { OBJECTIVE_FUNCTIONS } from './objective/index.js';
+import { OPTIMIZATION_FUNCTIONS } from './optimization/index.js';
+import { SELECTION_FUNCTIONS } from './selection/index.js';
+import { TRANSFER_FUNCTIONS } from './transfer/index.js';
+import { USERDEFINED_FUNCTIONS } from './userdefined/index.js';
 
 export const FUNCTIONS: Readonly<Record<string, FunctionDeclaration>> = Object.freeze({
-  Linear,
-  Logistic,
+  ...TRANSFER_FUNCTIONS,
+  ...COMBINATION_FUNCTIONS,
+  ...DISTRIBUTION_FUNCTIONS,
+  ...INTEGRATOR_FUNCTIONS,
+  ...OBJECTIVE_FUNCTIONS,
+  ...OPTIMIZATION_FUNCTIONS,
+  ...SELECTION_FUNCTIONS,
+  ...USERDEFINED_FUNCTIONS,
 });
 
 export function functionDeclaration(type: string): FunctionDeclaration | undefined {

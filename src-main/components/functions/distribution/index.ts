@@ -1,0 +1,4 @@
+/** The distribution functions, by name. */
+import type { FunctionDeclaration } from '../../types.js';
+
+export const DISTRIBUTION_FUNCTIONS: Record<string, FunctionDeclaration> = {};

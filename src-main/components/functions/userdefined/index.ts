@@ -1,0 +1,4 @@
+/** The userdefined functions, by name. */
+import type { FunctionDeclaration } from '../../types.js';
+
+export const USERDEFINED_FUNCTIONS: Record<string, FunctionDeclaration> = {};
