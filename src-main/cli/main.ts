@@ -1,0 +1,167 @@
+/**
+ * The headless CLI: `cogstudio run|validate|help`. Exit codes: 0 success, 1 invalid model or
+ * input (a message on stderr, no stack trace), 2 usage error.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { buildComposition } from '../engine/composition.js';
+import { ModelError } from '../model/errors.js';
+import { SchedulerLimitError } from '../scheduler/scheduler.js';
+import { EXECUTION_MODES, ModeUnavailableError, runModel, type ExecutionMode } from '../runtime/run-model.js';
+import { loadModel, loadJson } from './read-model.js';
+import { formatSummary } from './summary.js';
+
+export const USAGE = `CogStudio — PsyNeuLink-style cognitive models, interpreted or compiled.
+
+Usage:
+  cogstudio run MODEL.json [--mode MODE] [--trials N] [--inputs FILE] [--out FILE]
+                           [--node-values] [--execution-order]
+  cogstudio validate MODEL.json
+  cogstudio help
+
+Options for run:
+  --mode MODE          ${EXECUTION_MODES.join(' | ')} (default Auto)
+  --trials N           number of trials (default: the model's run.num_trials, else its inputs)
+  --inputs FILE        JSON file {"NODE": [trial inputs, ...]} replacing the model's run.inputs
+  --out FILE           write the full results as JSON (without it, a summary is printed)
+  --node-values        also record every node's value after each trial
+  --execution-order    also record the nodes run in each time step
+  --max-passes N       stop a trial that has not ended after N passes (default 100000)
+
+Exit codes: 0 success, 1 invalid model or input, 2 usage error.`;
+
+class UsageError extends Error {}
+
+export interface CliIO {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  isTTY: boolean;
+}
+
+const defaultIO: CliIO = {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+  isTTY: Boolean(process.stderr.isTTY),
+};
+
+export function main(argv: string[], io: CliIO = defaultIO): number {
+  try {
+    const [command, ...rest] = argv;
+    switch (command) {
+      case 'run':
+        return runCommand(rest, io);
+      case 'validate':
+        return validateCommand(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout(USAGE + '\n');
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+      io.stderr(`cogstudio: ${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (e instanceof ModelError || e instanceof ModeUnavailableError || e instanceof SchedulerLimitError) {
+      io.stderr(`cogstudio: ${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof RangeError) {
+      io.stderr(`cogstudio: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+function positional(args: string[], what: string): string {
+  if (args.length !== 1) throw new UsageError(args.length === 0 ? `missing ${what}` : `expected one ${what}, got ${args.length}`);
+  return args[0]!;
+}
+
+function runCommand(args: string[], io: CliIO): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      mode: { type: 'string' },
+      trials: { type: 'string' },
+      inputs: { type: 'string' },
+      out: { type: 'string' },
+      'node-values': { type: 'boolean' },
+      'execution-order': { type: 'boolean' },
+      'max-passes': { type: 'string' },
+    },
+  });
+  const file = positional(positionals, 'MODEL.json');
+  const mode = (values.mode ?? 'Auto') as ExecutionMode;
+  if (!EXECUTION_MODES.includes(mode)) throw new UsageError(`--mode must be one of ${EXECUTION_MODES.join(', ')}, not ${JSON.stringify(values.mode)}`);
+  const wholeNumber = (v: string | undefined, name: string, max: number) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${name} must be a whole number from 1 to ${max}, not ${JSON.stringify(v)}`);
+    return n;
+  };
+  const numTrials = wholeNumber(values.trials, '--trials', 1e9);
+  const maxPasses = wholeNumber(values['max-passes'], '--max-passes', 1e9);
+  const model = loadModel(file);
+  const inputs = values.inputs !== undefined ? (loadJson(values.inputs, 'inputs') as Record<string, unknown>) : undefined;
+  if (inputs !== undefined && (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs))) {
+    throw new ModelError([{ path: '', message: 'the inputs file must hold an object {"NODE": [trial inputs, ...]}' }], values.inputs);
+  }
+  let lastShown = 0;
+  const progress = io.isTTY
+    ? (done: number, total: number) => {
+        const now = Date.now();
+        if (now - lastShown > 200 || done === total) {
+          lastShown = now;
+          io.stderr(`\rtrial ${done}/${total} (${Math.floor((100 * done) / total)}%)${done === total ? '\n' : ''}`);
+        }
+      }
+    : undefined;
+  const out = runModel({
+    model,
+    mode,
+    numTrials,
+    inputs,
+    recordNodeValues: values['node-values'],
+    recordExecutionOrder: values['execution-order'],
+    limits: maxPasses ? { maxPassesPerTrial: maxPasses } : undefined,
+    onProgress: progress,
+  });
+  for (const w of out.warnings) io.stderr(`warning: ${w}\n`);
+  if (values.out !== undefined) {
+    const json: Record<string, unknown> = {
+      results: out.results,
+      mode: out.mode,
+      executed_mode: out.executed_mode,
+      warnings: out.warnings,
+      timings: out.timings,
+    };
+    if (out.node_values) json.node_values = out.node_values;
+    if (out.execution_order) json.execution_order = out.execution_order;
+    writeFileSync(values.out, JSON.stringify(json) + '\n');
+    io.stdout(`${out.trials} trials in ${out.executed_mode} mode (${out.timings.run_ms.toFixed(1)} ms); results written to ${values.out}\n`);
+  } else {
+    io.stdout(formatSummary(model, out));
+  }
+  return 0;
+}
+
+function validateCommand(args: string[], io: CliIO): number {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const file = positional(positionals, 'MODEL.json');
+  const model = loadModel(file);
+  try {
+    const comp = buildComposition(model);
+    io.stdout(`${file}: valid — ${comp.nodes.length} nodes, ${comp.projections.length} projections; inputs: ${comp.inputNodes.map((k) => comp.nodeNames[k]).join(', ')}; outputs: ${comp.outputNodes.map((k) => comp.nodeNames[k]).join(', ')}\n`);
+  } catch (e) {
+    if (e instanceof ModelError) throw new ModelError(e.issues, file);
+    throw e;
+  }
+  return 0;
+}

@@ -1,0 +1,13 @@
+/** Every Mechanism type of model-format version 1, by name. */
+import { ProcessingMechanism } from './ProcessingMechanism.js';
+import { TransferMechanism } from './TransferMechanism.js';
+import type { MechanismDeclaration } from './types.js';
+
+export const MECHANISMS: Readonly<Record<string, MechanismDeclaration>> = Object.freeze({
+  ProcessingMechanism,
+  TransferMechanism,
+});
+
+export function mechanismDeclaration(type: unknown): MechanismDeclaration | undefined {
+  return typeof type === 'string' && Object.prototype.hasOwnProperty.call(MECHANISMS, type) ? MECHANISMS[type] : undefined;
+}

@@ -1,0 +1,155 @@
+/**
+ * The Interpreted mode: the reference semantics. One ExecutionContext holds a context's store
+ * (all state in one buffer) and bound components; runs continue where the previous run of the
+ * same context stopped.
+ */
+import type { BoundMechanism } from '../components/mechanisms/types.js';
+import type { Value } from '../components/types.js';
+import { TS, type SchedulerCounters } from '../scheduler/clock.js';
+import type { ConditionContext } from '../scheduler/conditions.js';
+import { DEFAULT_LIMITS, type SchedulerLimits } from '../scheduler/scheduler.js';
+import { countersFor, type Composition } from './composition.js';
+import type { PreparedInputs } from './inputs.js';
+import { ContextStore } from './state.js';
+
+export interface TrialRecord {
+  /** Output port values of the output nodes, in node order (Composition.results[trial]). */
+  results: number[][];
+  /** Each node's value at the end of the trial (when recorded). */
+  nodeValues?: number[][][];
+  /** Node names per time step of the trial (when recorded). */
+  executionOrder?: string[][];
+}
+
+export interface RunOptions {
+  numTrials: number;
+  inputs: PreparedInputs;
+  recordNodeValues?: boolean;
+  recordExecutionOrder?: boolean;
+  limits?: SchedulerLimits;
+  /** Called after every trial; return false to stop the run early (cancel). */
+  onTrial?: (trial: number, record: TrialRecord) => boolean | void;
+}
+
+export class ExecutionContext {
+  readonly store: ContextStore;
+  readonly counters: SchedulerCounters;
+  readonly mechanisms: BoundMechanism[];
+  private readonly variables: Value[];
+  private readonly conditionContext: ConditionContext;
+  /** External input of the current trial, per node (null for non-input nodes). */
+  private readonly external: (Float64Array[] | null)[];
+
+  constructor(readonly comp: Composition) {
+    this.store = new ContextStore(comp.layout);
+    this.counters = countersFor(comp, this.store);
+    this.mechanisms = comp.nodes.map((m) => m.bind(this.store));
+    this.variables = comp.nodes.map((m) => m.inputPorts.map((p) => new Float64Array(p.size)));
+    this.external = comp.nodes.map(() => null);
+    const mechs = this.mechanisms;
+    this.conditionContext = {
+      counters: this.counters,
+      nodeValue: (k) => mechs[k]!.value,
+      nodeParameter: (k, name) => {
+        const m = comp.nodes[k]!;
+        const v = m.function.params[name] ?? m.params[name];
+        return typeof v === 'number' ? v : Array.isArray(v) ? (v.flat(3) as number[]) : undefined;
+      },
+    };
+  }
+
+  /** Puts the whole context back to its initial state (values, integrators, RNG, counters). */
+  reset(): void {
+    this.store.reset();
+  }
+
+  /** The input of one node: external input, plus every afferent projection, plus its recurrent matrix. */
+  private gather(node: number): void {
+    const comp = this.comp;
+    const variable = this.variables[node]!;
+    const ext = this.external[node];
+    const ports = comp.afferents[node]!;
+    for (let p = 0; p < variable.length; p++) {
+      const row = variable[p]!;
+      if (ext) row.set(ext[p]!);
+      else row.fill(0);
+      for (const proj of ports[p]!) {
+        addProduct(this.mechanisms[proj.sender]!.portValues[proj.senderPort]!, proj.matrix, row);
+      }
+    }
+    const rec = comp.nodes[node]!.recurrentMatrix;
+    if (rec) addProduct(this.mechanisms[node]!.portValues[0]!, rec, variable[0]!);
+  }
+
+  /** Runs one time step: every node reads the values from before the step, then all execute. */
+  executeStep(nodes: readonly number[]): void {
+    for (const k of nodes) this.gather(k);
+    for (const k of nodes) {
+      const m = this.mechanisms[k]!;
+      m.execute(this.variables[k]!);
+      this.counters.finished[k] = m.isFinished() ? 1 : 0;
+    }
+  }
+
+  run(opts: RunOptions): TrialRecord[] {
+    const comp = this.comp;
+    const sched = comp.scheduler;
+    const records: TrialRecord[] = [];
+    sched.beginRun(this.counters);
+    const inputs = opts.inputs;
+    for (let t = 0; t < opts.numTrials; t++) {
+      if (sched.runTerminated(this.conditionContext)) break;
+      inputs.nodes.forEach((node, k) => {
+        const list = inputs.trials[k]!;
+        this.external[node] = list[t % list.length]!;
+      });
+      const order: string[][] | undefined = opts.recordExecutionOrder ? [] : undefined;
+      const step = (nodes: readonly number[]) => {
+        this.executeStep(nodes);
+        order?.push(nodes.map((k) => comp.nodeNames[k]!));
+      };
+      const stop = sched.runTrial(this.conditionContext, step, opts.limits ?? DEFAULT_LIMITS, () => this.beginTrial());
+      const record: TrialRecord = { results: this.results() };
+      if (opts.recordNodeValues) record.nodeValues = this.mechanisms.map((m) => m.value.map((r) => Array.from(r)));
+      if (order) record.executionOrder = order;
+      records.push(record);
+      if (opts.onTrial?.(t, record) === false || stop) break;
+    }
+    sched.endRun(this.counters);
+    return records;
+  }
+
+  /** Trial start: clear finished flags and apply each node's reset condition. */
+  private beginTrial(): void {
+    const comp = this.comp;
+    this.counters.finished.fill(0);
+    comp.resetConditions.forEach((cond, k) => {
+      if (cond && cond(this.conditionContext, k)) this.mechanisms[k]!.reset();
+    });
+  }
+
+  results(): number[][] {
+    const out: number[][] = [];
+    for (const k of this.comp.outputNodes) {
+      for (const port of this.mechanisms[k]!.portValues) out.push(port.flatMap((r) => Array.from(r)));
+    }
+    return out;
+  }
+
+  get trialInRun(): number {
+    return this.counters.time[TS.TRIAL]!;
+  }
+}
+
+/** row += flatten(value) × matrix */
+function addProduct(value: Value, matrix: Float64Array[], row: Float64Array): void {
+  let i = 0;
+  for (const v of value) {
+    for (let a = 0; a < v.length; a++, i++) {
+      const x = v[a]!;
+      if (x === 0) continue;
+      const m = matrix[i]!;
+      for (let j = 0; j < row.length; j++) row[j]! += x * m[j]!;
+    }
+  }
+}
