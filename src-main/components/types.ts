@@ -94,6 +94,11 @@ export interface BoundFunction {
   execute(variable: Value, out: Value): void;
   /** Puts the function's state back to its initial value (stateful functions only). */
   reset?(): void;
+  /**
+   * Whether the state has reached the function's stopping point, for functions a mechanism's
+   * `is_finished` consults (DriftDiffusionIntegrator: |position| >= threshold).
+   */
+  isFinished?(): boolean;
   /** The RNG stream, for stochastic functions. */
   readonly rng?: MT19937;
 }

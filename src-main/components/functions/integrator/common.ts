@@ -1,0 +1,169 @@
+/**
+ * What the stateful integrators share: parameters broadcast over the variable's elements, state
+ * slots declared in the model's layout (and reset to their initial values), additive noise, and
+ * PsyNeuLink's parameter aliases.
+ *
+ * Elements are numbered flat across the rows of the variable (row 0 first), which is also the
+ * order in which a distribution used as noise is drawn.
+ */
+import type { ContextStore, F64Slot } from '../../../engine/state.js';
+import { describeValue } from '../../../model/errors.js';
+import { flattenNumbers, paramError, resolveParams, type ResolvedParams } from '../../params.js';
+import type { BuildEnv, FunctionDeclaration, FunctionSpec, ParamDecl, Shape } from '../../types.js';
+import { createNoise, type NoiseInstance } from '../noise.js';
+
+/** Number of elements of a variable of `shape` (all rows together). */
+export function elementCount(shape: Shape): number {
+  let n = 0;
+  for (const w of shape) n += w;
+  return n;
+}
+
+/**
+ * A scalar-or-array parameter as one value per element: a single number is used for every
+ * element; an array gives one value per element, or one per column when all rows have its length.
+ */
+export function broadcastFlat(v: unknown, shape: Shape, path: string, what: string): Float64Array {
+  const flat = flattenNumbers(v);
+  const n = elementCount(shape);
+  if (flat.length === 1) return new Float64Array(n).fill(flat[0]!);
+  if (flat.length === n) return Float64Array.from(flat);
+  const w = shape[0];
+  if (w !== undefined && flat.length === w && shape.every((x) => x === w)) {
+    const out = new Float64Array(n);
+    for (let r = 0; r < shape.length; r++) out.set(flat, r * w);
+    return out;
+  }
+  throw paramError(path, `${what} has ${flat.length} values but the variable has ${n} elements`, {
+    expected: `1 or ${n} values`,
+    found: describeValue(v),
+  });
+}
+
+/** Resolves `spec` against the declaration (unknown names and wrong kinds are ModelErrors). */
+export function resolveIntegratorParams(decl: FunctionDeclaration, spec: FunctionSpec, env: BuildEnv): ResolvedParams {
+  return resolveParams(decl.type, decl.params, spec, env.path);
+}
+
+/**
+ * PsyNeuLink accepts some parameters under two names (`starting_value`/`initializer`,
+ * `leak`/`rate`). Returns the value given under either name (the declared default of `name` when
+ * neither is given), one value per element, and stores the value under both names in `params`;
+ * giving two different values is an error.
+ */
+export function resolveAlias(
+  decl: FunctionDeclaration,
+  spec: FunctionSpec,
+  params: ResolvedParams,
+  name: string,
+  alias: string,
+  shape: Shape,
+  env: BuildEnv,
+): Float64Array {
+  const a = spec[name];
+  const b = spec[alias];
+  if (a !== undefined && b !== undefined && JSON.stringify(a) !== JSON.stringify(b)) {
+    throw paramError(`${env.path}.${alias}`, `${decl.type}.${alias} is another name for ${name}; give only one of them`, {
+      expected: `the same value as ${name} (${describeValue(a)}) or no ${alias}`,
+      found: describeValue(b),
+      parameter: alias,
+    });
+  }
+  const given = a !== undefined ? name : b !== undefined ? alias : name;
+  const value = a ?? b ?? structuredClone(decl.params.find((d) => d.name === name)!.default);
+  params[name] = value;
+  params[alias] = value;
+  return broadcastFlat(value, shape, `${env.path}.${given}`, `${decl.type}.${given}`);
+}
+
+/** Every number-valued parameter of `decl` (kinds number/numeric) but `exclude`, one value per element. */
+export function elementParams(
+  decl: FunctionDeclaration,
+  params: ResolvedParams,
+  shape: Shape,
+  env: BuildEnv,
+  exclude: readonly string[] = [],
+): Record<string, Float64Array> {
+  const out: Record<string, Float64Array> = {};
+  for (const d of decl.params) {
+    if (exclude.includes(d.name)) continue;
+    if ((d.kind === 'numeric' || d.kind === 'number') && params[d.name] !== undefined) {
+      out[d.name] = broadcastFlat(params[d.name], shape, `${env.path}.${d.name}`, `${decl.type}.${d.name}`);
+    }
+  }
+  return out;
+}
+
+/** Rejects values outside [low, high] (e.g. AdaptiveIntegrator's rate). */
+export function checkRange(
+  decl: FunctionDeclaration,
+  name: string,
+  values: Float64Array,
+  raw: unknown,
+  low: number,
+  high: number,
+  env: BuildEnv,
+): void {
+  if (values.every((x) => x >= low && x <= high)) return;
+  throw paramError(`${env.path}.${name}`, `${decl.type}.${name} must be between ${low} and ${high}`, {
+    expected: `numbers in [${low}, ${high}]`,
+    found: describeValue(raw),
+    parameter: name,
+  });
+}
+
+/** Additive noise over the variable's elements: a number, one number per element, or a distribution. */
+export function integratorNoise(
+  decl: FunctionDeclaration,
+  value: unknown,
+  shape: Shape,
+  env: BuildEnv,
+): NoiseInstance {
+  const path = `${env.path}.noise`;
+  const what = `${decl.type}.noise`;
+  const n = elementCount(shape);
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    return createNoise(value, n, env, path, what);
+  }
+  return createNoise(Array.from(broadcastFlat(value ?? 0, shape, path, what)), n, env, path, what);
+}
+
+/** A named piece of state: declared once in the layout, viewed per context. */
+export class StateVar {
+  readonly slot: F64Slot;
+
+  constructor(env: BuildEnv, name: string, init: ArrayLike<number>) {
+    this.slot = env.layout.f64(`${env.path}.${name}`, init);
+  }
+
+  view(ctx: ContextStore): Float64Array {
+    return ctx.f64(this.slot);
+  }
+}
+
+/** Puts every state view back to its declared initial value. */
+export function resetViews(pairs: readonly (readonly [Float64Array, StateVar])[]): void {
+  for (const [view, state] of pairs) view.set(state.slot.init);
+}
+
+/** Declarations shared by several integrators (PsyNeuLink's names and defaults). */
+export const NOISE_PARAM: ParamDecl = {
+  name: 'noise',
+  kind: 'noise',
+  default: 0.0,
+  help: 'Added to every element on each call: a number, one number per element, or a distribution drawn once per element.',
+};
+
+export const INITIALIZER_PARAM: ParamDecl = {
+  name: 'initializer',
+  kind: 'numeric',
+  default: 0.0,
+  help: 'Value the integral starts from, and returns to on reset (one number, or one per element).',
+};
+
+export const SEED_PARAM: ParamDecl = {
+  name: 'seed',
+  kind: 'integer',
+  default: undefined,
+  help: "Seed of this function's own random stream (numpy RandomState([seed])).",
+};
