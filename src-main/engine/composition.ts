@@ -149,26 +149,31 @@ export function buildComposition(model: ModelLike): Composition {
   const index = new Map(nodeNames.map((n, i) => [n, i]));
   const layout = new StateLayout();
 
-  // Mechanisms
-  const nodes: (MechanismInstance | undefined)[] = nodeNames.map((name) => {
-    const spec = nodesSpec[name]!;
+  // Mechanisms (ObjectiveMechanisms last: their input port sizes follow what they monitor)
+  const nodes: (MechanismInstance | undefined)[] = new Array(nodeNames.length);
+  const order = nodeNames.map((_, i) => i).sort((a, b) => Number(nodesSpec[nodeNames[a]!]?.type === 'ObjectiveMechanism') - Number(nodesSpec[nodeNames[b]!]?.type === 'ObjectiveMechanism'));
+  for (const i of order) {
+    const name = nodeNames[i]!;
+    let spec = nodesSpec[name]!;
     const path = jsonPath('nodes', name);
     if (!isObject(spec)) {
       issues.push({ path, node: name, message: `node ${name} must be an object with a "type"`, found: describeValue(spec) });
-      return undefined;
+      continue;
     }
     if (typeof spec.type === 'string' && UNSUPPORTED_YET[spec.type]) {
       issues.push({ path: `${path}.type`, node: name, message: `${name}: ${UNSUPPORTED_YET[spec.type]}` });
-      return undefined;
+      continue;
     }
     const decl = mechanismDeclaration(spec.type);
     if (!decl) {
       issues.push({ path: `${path}.type`, node: name, message: `node ${name} has an unknown mechanism type`, expected: `one of ${[...Object.keys(MECHANISMS), ...Object.keys(UNSUPPORTED_YET)].join(', ')}`, found: describeValue(spec.type) });
-      return undefined;
+      continue;
     }
+    if (spec.type === 'ObjectiveMechanism') spec = withMonitoredSizes(spec, name, model.projections, index, nodes);
     const env = { ...makeBuildEnv(layout, path), node: name };
-    return collect(issues, () => decl.create(spec as never, env));
-  });
+    const s = spec;
+    nodes[i] = collect(issues, () => decl.create(s as never, env));
+  }
 
   // Projections
   const projections: ProjectionInstance[] = [];
@@ -330,6 +335,29 @@ export function buildComposition(model: ModelLike): Composition {
     run: { inputs, num_trials: typeof run.num_trials === 'number' ? run.num_trials : undefined },
     warnings,
   };
+}
+
+/** Fills in the size of each ObjectiveMechanism input port from the output port projecting into it. */
+function withMonitoredSizes(
+  spec: Record<string, unknown>,
+  name: string,
+  projections: unknown,
+  index: Map<string, number>,
+  built: (MechanismInstance | undefined)[],
+): Record<string, unknown> {
+  const ports = Array.isArray(spec.input_ports) ? (spec.input_ports as unknown[]) : null;
+  if (!ports || !Array.isArray(projections)) return spec;
+  const input_ports = ports.map((port, k) => {
+    if (!isObject(port) || port.size !== undefined) return port;
+    const proj = projections.find(
+      (p) => isObject(p) && p.receiver === name && p.receiver_parameter === undefined && (p.receiver_port === port.name || (p.receiver_port === undefined && k === 0)),
+    ) as Record<string, unknown> | undefined;
+    const sender = proj && typeof proj.sender === 'string' ? built[index.get(proj.sender) ?? -1] : undefined;
+    if (!sender) return port;
+    const sp = proj!.sender_port === undefined ? 0 : sender.outputPorts.findIndex((x) => x.name === proj!.sender_port);
+    return sp < 0 ? port : { ...port, size: portSize(sender, sp) };
+  });
+  return { ...spec, input_ports };
 }
 
 /**

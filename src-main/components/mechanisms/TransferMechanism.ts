@@ -82,7 +82,7 @@ export function transferParts(
   let noise;
   if (p.integrator_mode === true) {
     const base = (p.integrator_function as FunctionSpec | undefined) ?? { type: 'AdaptiveIntegrator' };
-    const integratorSpec: FunctionSpec = { ...base, rate: p.integration_rate };
+    const integratorSpec: FunctionSpec = { rate: p.integration_rate, ...base };
     if (p.noise !== undefined && p.noise !== 0) integratorSpec.noise = p.noise;
     const init = initializerOf(p, sizes, env);
     if (init) integratorSpec.initializer = init;
