@@ -70,7 +70,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-const UNSUPPORTED_YET: Record<string, string> = {
+export const UNSUPPORTED_YET: Readonly<Record<string, string>> = {
   OptimizationControlMechanism: 'model-based control (OptimizationControlMechanism) is not supported yet',
   ControlMechanism: 'ControlMechanism is not supported yet',
 };
@@ -151,6 +151,7 @@ export function buildComposition(model: ModelLike): Composition {
 
   // Mechanisms (ObjectiveMechanisms last: their input port sizes follow what they monitor)
   const nodes: (MechanismInstance | undefined)[] = new Array(nodeNames.length);
+  const effectiveSpecs: Record<string, unknown>[] = new Array(nodeNames.length);
   const order = nodeNames.map((_, i) => i).sort((a, b) => Number(nodesSpec[nodeNames[a]!]?.type === 'ObjectiveMechanism') - Number(nodesSpec[nodeNames[b]!]?.type === 'ObjectiveMechanism'));
   for (const i of order) {
     const name = nodeNames[i]!;
@@ -172,6 +173,7 @@ export function buildComposition(model: ModelLike): Composition {
     if (spec.type === 'ObjectiveMechanism') spec = withMonitoredSizes(spec, name, model.projections, index, nodes);
     const env = { ...makeBuildEnv(layout, path), node: name };
     const s = spec;
+    effectiveSpecs[i] = s;
     nodes[i] = collect(issues, () => decl.create(s as never, env));
   }
 
@@ -318,7 +320,7 @@ export function buildComposition(model: ModelLike): Composition {
   const describeTermination = JSON.stringify(term.trial ?? { type: 'AllHaveRun' });
   const scheduler = new Scheduler(graph.queue, conditions, trialTermination, runTermination, timeDependent, nodeNames, describeTermination);
 
-  computeDefaultValues(mechs, layout);
+  computeDefaultValues(mechs, effectiveSpecs, nodeNames);
 
   return {
     name: typeof model.name === 'string' ? model.name : 'model',
@@ -361,19 +363,28 @@ function withMonitoredSizes(
 }
 
 /**
- * A node's value and port values start as its function applied to a zero input (what
- * PsyNeuLink computes at construction, e.g. Logistic(0) = 0.5): that is what a recurrent
- * projection carries before its sender first runs. Computed in a scratch context, so no
- * state or random draw of a real context is touched.
+ * A node's value and port values start as its function applied to a zero input without noise
+ * (what PsyNeuLink computes at construction, e.g. Logistic(0) = 0.5): that is what a recurrent
+ * projection carries before its sender first runs. Computed on noise-free copies of the nodes
+ * in a scratch layout, so no state or random draw of a real context is touched.
  */
-function computeDefaultValues(mechs: MechanismInstance[], layout: StateLayout): void {
-  const scratch = new ContextStore(layout);
-  for (const m of mechs) {
-    const bound = m.bind(scratch);
-    bound.execute(m.inputPorts.map((p) => new Float64Array(p.size)));
+function computeDefaultValues(mechs: MechanismInstance[], specs: Record<string, unknown>[], names: string[]): void {
+  const layout = new StateLayout();
+  mechs.forEach((m, i) => {
+    const decl = mechanismDeclaration(m.type)!;
+    const quiet = decl.create(withoutNoise(specs[i]) as never, { ...makeBuildEnv(layout, jsonPath('nodes', names[i]!)), node: names[i]! });
+    const scratch = new ContextStore(layout);
+    const bound = quiet.bind(scratch);
+    bound.execute(quiet.inputPorts.map((p) => new Float64Array(p.size)));
     m.valueSlots.forEach((slot, r) => slot.init.set(bound.value[r]!));
     m.outputPorts.forEach((port, k) => port.slot.forEach((slot, r) => slot.init.set(bound.portValues[k]![r]!)));
-  }
+  });
+}
+
+function withoutNoise(v: unknown, depth = 0): unknown {
+  if (depth > 64 || typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) return v.map((x) => withoutNoise(x, depth + 1));
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, k === 'noise' ? 0 : withoutNoise(x, depth + 1)]));
 }
 
 export function countersFor(comp: Composition, store: ContextStore): SchedulerCounters {

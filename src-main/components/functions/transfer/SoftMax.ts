@@ -1,0 +1,150 @@
+/**
+ * SoftMax: `e^(gain·x − max) / Σ e^(gain·x − max)`, then filtered by `output`.
+ *
+ * As in PsyNeuLink: the maximum of gain·x is subtracted before exponentiating (no overflow);
+ * MAX_VAL / MAX_INDICATOR pass the softmax values through OneHot (every tied maximum is kept);
+ * PROB / PROB_INDICATOR draw through an internal OneHot whose values are the ORIGINAL inputs and
+ * whose probabilities are the softmax values, so PROB writes the chosen input element, not its
+ * probability. With per_item (the default) each row is its own distribution; with per_item false a
+ * multi-row variable is shifted by its global maximum and normalised column by column (numpy's
+ * `sum(axis=0)`), which is what PsyNeuLink computes.
+ */
+import { ModelError } from '../../../model/errors.js';
+import { broadcastRow, resolveParams } from '../../params.js';
+import type { FunctionDeclaration, Value } from '../../types.js';
+import { pairwiseSum } from '../combination/sum.js';
+import { extremeRule, selectExtreme, selectProbabilistic } from '../selection/OneHot.js';
+
+const OUTPUTS = ['ALL', 'MAX_VAL', 'MAX_INDICATOR', 'PROB', 'PROB_INDICATOR'] as const;
+type Output = (typeof OUTPUTS)[number];
+
+/** sm ← softmax of gain·x over one row (max-shifted). */
+function softmaxRow(x: Float64Array, gain: Float64Array, sm: Float64Array): void {
+  const n = x.length;
+  let max = -Infinity;
+  let nan = false;
+  for (let i = 0; i < n; i++) {
+    const v = gain[i]! * x[i]!;
+    sm[i] = v;
+    if (v !== v) nan = true;
+    else if (v > max) max = v;
+  }
+  if (nan) max = NaN;
+  for (let i = 0; i < n; i++) sm[i] = Math.exp(sm[i]! - max);
+  const s = 0 + pairwiseSum(sm, 0, n);
+  for (let i = 0; i < n; i++) sm[i] = sm[i]! / s;
+}
+
+export const SoftMax: FunctionDeclaration = {
+  type: 'SoftMax',
+  category: 'transfer',
+  help: 'Turns a row into probabilities that sum to 1 (e^(gain·x) normalised); can instead report only the winner or a random draw.',
+  stochastic: false, // only with output PROB / PROB_INDICATOR; its stream is declared then
+  params: [
+    { name: 'gain', kind: 'numeric', default: 1.0, help: 'Sharpness: multiplies x before exponentiating (higher = closer to winner-take-all).' },
+    {
+      name: 'output',
+      kind: 'enum',
+      default: 'ALL',
+      values: OUTPUTS,
+      help: 'What is reported: all probabilities, only the largest (its value or 1), or one element drawn at random with those probabilities (its input value or 1).',
+    },
+    { name: 'per_item', kind: 'boolean', default: true, help: 'With several input rows, make each row its own distribution.' },
+    { name: 'seed', kind: 'integer', default: undefined, help: 'Seed of the random draw used by the PROB outputs.' },
+  ],
+  create(spec, shape, env) {
+    const params = resolveParams(this.type, this.params, spec, env.path);
+    const output = params.output as Output;
+    const perItem = params.per_item as boolean;
+    const width = Math.max(0, ...shape);
+    const gain = broadcastRow(params.gain, width, `${env.path}.gain`, 'SoftMax.gain');
+    const prob = output === 'PROB' || output === 'PROB_INDICATOR';
+    const whole = !perItem && shape.length > 1;
+    if (whole && shape.some((n) => n !== width)) {
+      throw new ModelError([
+        {
+          path: `${env.path}.per_item`,
+          parameter: 'per_item',
+          message: 'SoftMax with per_item false normalises across rows, which needs rows of equal length',
+          expected: 'rows of equal length, or per_item true',
+          found: `rows of lengths ${shape.join(', ')}`,
+        },
+      ]);
+    }
+    if (whole && prob) {
+      throw new ModelError([
+        {
+          path: `${env.path}.output`,
+          parameter: 'output',
+          message: `SoftMax cannot draw (output ${output}) across several rows with per_item false; PsyNeuLink has no defined result there`,
+          expected: 'per_item true, a single row, or output ALL / MAX_VAL / MAX_INDICATOR',
+          found: `per_item false with ${shape.length} rows`,
+        },
+      ]);
+    }
+    const slot = prob ? env.layout.rng(`${env.path}.random_state`, (params.seed as number | undefined) ?? 0) : undefined;
+    const rule = output === 'MAX_VAL' || output === 'MAX_INDICATOR' ? extremeRule(output) : undefined;
+    return {
+      type: this.type,
+      outputShape: [...shape],
+      params,
+      bind(ctx) {
+        const rng = slot ? ctx.rng(slot) : undefined;
+        const rowSm = shape.map((n) => new Float64Array(n));
+        const cum = new Float64Array(width);
+        const one: Value = [new Float64Array(0)];
+        const oneOut: Value = [new Float64Array(0)];
+        const colSum = new Float64Array(width);
+        return {
+          rng,
+          execute(variable: Value, out: Value) {
+            if (whole) {
+              // global max shift, then column-wise normalisation (np.sum(axis=0))
+              let max = -Infinity;
+              let nan = false;
+              for (let r = 0; r < variable.length; r++) {
+                const x = variable[r]!;
+                for (let i = 0; i < width; i++) {
+                  const v = gain[i]! * x[i]!;
+                  if (v !== v) nan = true;
+                  else if (v > max) max = v;
+                }
+              }
+              if (nan) max = NaN;
+              colSum.fill(0);
+              for (let r = 0; r < variable.length; r++) {
+                const x = variable[r]!;
+                const o = out[r]!;
+                for (let i = 0; i < width; i++) {
+                  o[i] = Math.exp(gain[i]! * x[i]! - max);
+                  colSum[i] = colSum[i]! + o[i]!;
+                }
+              }
+              for (let r = 0; r < variable.length; r++) {
+                const o = out[r]!;
+                for (let i = 0; i < width; i++) o[i] = o[i]! / colSum[i]!;
+              }
+              if (rule) selectExtreme(out, out, rule);
+              return;
+            }
+            for (let r = 0; r < variable.length; r++) {
+              const x = variable[r]!;
+              const o = out[r]!;
+              const row = rowSm[r]!;
+              softmaxRow(x, gain, row);
+              if (output === 'ALL') {
+                o.set(row);
+              } else if (rule) {
+                one[0] = row;
+                oneOut[0] = o;
+                selectExtreme(one, oneOut, rule);
+              } else {
+                selectProbabilistic(x, row, rng!, output === 'PROB_INDICATOR', cum, o);
+              }
+            }
+          },
+        };
+      },
+    };
+  },
+};
