@@ -172,14 +172,17 @@ export function createUserDefinedFunction(
   };
 }
 
-/** The output shape of `expression` for a variable of `variableShape` (throws ModelError like create()). */
+/**
+ * The output shape of a UserDefinedFunction for a variable of `variableShape` (throws ModelError
+ * like create()); `variable` is 2-D unless `options.variableRank` says 1.
+ */
 export function udfOutputShape(
   spec: FunctionSpec,
   variableShape: Shape,
-  path = 'function',
-  options: UserDefinedOptions = {},
+  options: UserDefinedOptions & { path?: string } = {},
 ): Shape {
-  return createUserDefinedFunction(spec, variableShape, { path }, options).outputShape;
+  const { path = 'function', variableRank = 2 } = options;
+  return createUserDefinedFunction(spec, variableShape, { path }, { variableRank }).outputShape;
 }
 
 export const UserDefinedFunction: FunctionDeclaration = {

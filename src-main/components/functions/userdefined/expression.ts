@@ -216,7 +216,7 @@ function tokenize(src: string): Token[] {
         fail(i, 'strings are not part of the expression language', 'numbers, names and operators', describeChar(src, i));
         break;
       case ':':
-        fail(i, 'slices (a[1:3]) are not part of the expression language', 'an integer constant index', '":"');
+        fail(i, '":" is not part of the expression language (no slices, lambdas or dictionaries)', 'an operator, a bracket or an integer constant index', '":"');
         break;
       case '%':
       case '@':
@@ -702,9 +702,48 @@ function broadcastMap(from: readonly number[], to: readonly number[]): Int32Arra
   return map;
 }
 
-/** The operation computing out[i] = f(a[..], b[..]), broadcasting a and b to `shape`. */
+type Layout = 'same' | 'scalar-left' | 'scalar-right';
+
+/** Loops with the arithmetic written out (no call per element) for the common layouts. */
+function arithmeticLoop(op: string, layout: Layout, A: Float64Array, B: Float64Array, O: Float64Array): (() => void) | null {
+  const n = O.length;
+  switch (`${op} ${layout}`) {
+    case '+ same':
+      return () => { for (let i = 0; i < n; i++) O[i] = A[i]! + B[i]!; };
+    case '+ scalar-left':
+      return () => { const x = A[0]!; for (let i = 0; i < n; i++) O[i] = x + B[i]!; };
+    case '+ scalar-right':
+      return () => { const y = B[0]!; for (let i = 0; i < n; i++) O[i] = A[i]! + y; };
+    case '- same':
+      return () => { for (let i = 0; i < n; i++) O[i] = A[i]! - B[i]!; };
+    case '- scalar-left':
+      return () => { const x = A[0]!; for (let i = 0; i < n; i++) O[i] = x - B[i]!; };
+    case '- scalar-right':
+      return () => { const y = B[0]!; for (let i = 0; i < n; i++) O[i] = A[i]! - y; };
+    case '* same':
+      return () => { for (let i = 0; i < n; i++) O[i] = A[i]! * B[i]!; };
+    case '* scalar-left':
+      return () => { const x = A[0]!; for (let i = 0; i < n; i++) O[i] = x * B[i]!; };
+    case '* scalar-right':
+      return () => { const y = B[0]!; for (let i = 0; i < n; i++) O[i] = A[i]! * y; };
+    case '/ same':
+      return () => { for (let i = 0; i < n; i++) O[i] = A[i]! / B[i]!; };
+    case '/ scalar-left':
+      return () => { const x = A[0]!; for (let i = 0; i < n; i++) O[i] = x / B[i]!; };
+    case '/ scalar-right':
+      return () => { const y = B[0]!; for (let i = 0; i < n; i++) O[i] = A[i]! / y; };
+    default:
+      return null;
+  }
+}
+
+/**
+ * The operation computing out[i] = f(a[..], b[..]), broadcasting a and b to `shape`; `op` names
+ * f when it is + - * / (for the written-out loops).
+ */
 function binaryLoop(
   f: (a: number, b: number) => number,
+  op: string,
   a: ArrayVal,
   b: ArrayVal,
   shape: readonly number[],
@@ -715,26 +754,32 @@ function binaryLoop(
   const n = out.length;
   const ma = broadcastMap(a.shape, shape);
   const mb = broadcastMap(b.shape, shape);
-  if (!ma && !mb) {
-    return () => {
-      for (let i = 0; i < n; i++) out[i] = f(A[i]!, B[i]!);
-    };
+  const layout: Layout | null =
+    !ma && !mb ? 'same' : A.length === 1 && !mb ? 'scalar-left' : !ma && B.length === 1 ? 'scalar-right' : null;
+  if (layout) {
+    const fast = arithmeticLoop(op, layout, A, B, out);
+    if (fast) return fast;
   }
-  if (A.length === 1 && !mb) {
-    return () => {
-      const x = A[0]!;
-      for (let i = 0; i < n; i++) out[i] = f(x, B[i]!);
-    };
+  switch (layout) {
+    case 'same':
+      return () => {
+        for (let i = 0; i < n; i++) out[i] = f(A[i]!, B[i]!);
+      };
+    case 'scalar-left':
+      return () => {
+        const x = A[0]!;
+        for (let i = 0; i < n; i++) out[i] = f(x, B[i]!);
+      };
+    case 'scalar-right':
+      return () => {
+        const y = B[0]!;
+        for (let i = 0; i < n; i++) out[i] = f(A[i]!, y);
+      };
+    default:
+      return () => {
+        for (let i = 0; i < n; i++) out[i] = f(A[ma ? ma[i]! : i]!, B[mb ? mb[i]! : i]!);
+      };
   }
-  if (!ma && B.length === 1) {
-    return () => {
-      const y = B[0]!;
-      for (let i = 0; i < n; i++) out[i] = f(A[i]!, y);
-    };
-  }
-  return () => {
-    for (let i = 0; i < n; i++) out[i] = f(A[ma ? ma[i]! : i]!, B[mb ? mb[i]! : i]!);
-  };
 }
 
 class Compiler {
@@ -811,7 +856,7 @@ class Compiler {
         const what = `"${node.op}"`;
         const a = this.array(this.compile(node.left, d), node.pos, what);
         const b = this.array(this.compile(node.right, d), node.pos, what);
-        return this.elementwise2(BINARY[node.op], a, b, node.pos, what);
+        return this.elementwise2(BINARY[node.op], a, b, node.pos, what, node.op);
       }
       case 'compare': {
         const args = node.args.map((n) => this.array(this.compile(n, d), node.pos, 'a comparison'));
@@ -887,7 +932,14 @@ class Compiler {
     );
   }
 
-  private elementwise2(f: (a: number, b: number) => number, a: ArrayVal, b: ArrayVal, pos: number, what: string): ArrayVal {
+  private elementwise2(
+    f: (a: number, b: number) => number,
+    a: ArrayVal,
+    b: ArrayVal,
+    pos: number,
+    what: string,
+    op = '',
+  ): ArrayVal {
     const shape = broadcast([a.shape, b.shape]);
     if (!shape) {
       this.fail(
@@ -899,7 +951,7 @@ class Compiler {
     }
     const constant = a.constant && b.constant;
     const out = this.alloc(shape, pos, constant);
-    this.emit(binaryLoop(f, a, b, shape, out.buf), constant);
+    this.emit(binaryLoop(f, op, a, b, shape, out.buf), constant);
     return out;
   }
 
