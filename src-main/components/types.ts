@@ -7,6 +7,7 @@
  * context's buffer, so one model can run in several contexts, and compiled code can later be
  * handed the same bytes.
  */
+import type { CgValue, Codegen } from '../compiler/codegen/codegen.js';
 import type { ContextStore, StateLayout } from '../engine/state.js';
 import type { MT19937 } from '../random/mt19937.js';
 
@@ -87,6 +88,15 @@ export interface FunctionInstance {
   readonly params: Record<string, unknown>;
   /** Views of this function's state in one context. */
   bind(ctx: ContextStore): BoundFunction;
+  /**
+   * Generates the compiled twin of `execute`: reads `variable`, writes `out`, and updates the
+   * same state slots. Absent when the function cannot be compiled (yet).
+   */
+  emit?(cg: Codegen, variable: CgValue, out: CgValue): void;
+  /** Generates the compiled twin of `BoundFunction.reset`. */
+  emitReset?(cg: Codegen): void;
+  /** Generates the compiled twin of `BoundFunction.isFinished` (an i1). */
+  emitIsFinished?(cg: Codegen): import('llvm-bindings').Value;
 }
 
 export interface BoundFunction {

@@ -3,6 +3,8 @@
  * (a `{type, ...}` object from the model file) and one evaluation rule, stated in one sentence
  * next to it. Counters count within the trial unless `time_scale` says otherwise.
  */
+import type { V } from '../compiler/codegen/ir.js';
+import type { IR } from '../compiler/codegen/ir.js';
 import type { Value } from '../components/types.js';
 import { ModelError, describeValue, type ModelIssue } from '../model/errors.js';
 import { TS, type SchedulerCounters, type TimeScale } from './clock.js';
@@ -23,6 +25,23 @@ export interface ConditionContext {
 
 /** `(context, owner) → satisfied`; owner is the node the condition belongs to, or -1. */
 export type Condition = (cx: ConditionContext, owner: number) => boolean;
+
+/** What a condition's compiled twin may read: counters in the state buffer, as doubles. */
+export interface EmitConditionContext {
+  readonly ir: IR;
+  count(scale: number, node: number): V;
+  useable(dep: number, owner: number): V;
+  time(index: number): V;
+  justRan(node: number): V;
+  finished(node: number): V;
+  /** double* to the NWhen counter `slot`. */
+  nwhen(slot: number): V;
+  /** First element of a node's value row `row` at element `index` (for Threshold). */
+  nodeValue(node: number, row: number, index: number): V;
+}
+
+/** The compiled twin of a Condition: emits an i1 that is true when the condition holds. */
+export type EmitCondition = (e: EmitConditionContext, owner: number) => V;
 
 export interface ConditionCompiler {
   /** Index of a node by name; records an issue and returns -1 when unknown. */
@@ -382,4 +401,162 @@ export function compileCondition(spec: unknown, path: string, c: ConditionCompil
 /** Throws a ModelError when compiling left issues. */
 export function throwIfIssues(c: ConditionCompiler): void {
   if (c.issues.length) throw new ModelError(c.issues);
+}
+
+// ---- compiled twins ---------------------------------------------------------------------------
+
+/**
+ * The compiled twin of `compileCondition` for a condition that `compileCondition` accepted
+ * (same node lookup, same NWhen slot order — call it with a fresh compiler in the same order).
+ * Returns null for a condition the compiler cannot generate (the caller falls back).
+ */
+export function emitCondition(spec: unknown, c: ConditionCompiler): EmitCondition | null {
+  const s = spec as ConditionSpec;
+  const timeCmp = (index: number, op: 'lt' | 'eq' | 'gt' | 'ge' | 'every'): EmitCondition => {
+    const n = Number(s.n);
+    return (e) => {
+      const ir = e.ir;
+      const t = e.time(index);
+      if (op === 'every') return ir.eq(ir.b.CreateFRem(t, ir.num(n)), ir.num(0));
+      return ir[op](t, ir.num(n));
+    };
+  };
+  const scale = () => {
+    const v = s.time_scale;
+    return v === undefined ? TS.TRIAL : TS[SCALE_ALIASES[String(v)] ?? 'TRIAL'];
+  };
+  const callCmp = (op: 'lt' | 'eq' | 'gt' | 'ge'): EmitCondition => {
+    const dep = c.node(s.dependency, '');
+    const n = Number(s.n);
+    const ts = scale();
+    return (e) => e.ir[op](e.count(ts, dep), e.ir.num(n));
+  };
+  const depList = (): number[] => (Array.isArray(s.dependencies) ? s.dependencies.map((d) => c.node(d, '')) : [...c.allNodes]);
+  const all = (e: EmitConditionContext, parts: V[]): V => parts.reduce((a, b) => e.ir.b.CreateAnd(a, b), e.ir.bool(true));
+  const any = (e: EmitConditionContext, parts: V[]): V => parts.reduce((a, b) => e.ir.b.CreateOr(a, b), e.ir.bool(false));
+  switch (s.type) {
+    case 'Always':
+      return (e) => e.ir.bool(true);
+    case 'Never':
+      return (e) => e.ir.bool(false);
+    case 'All':
+    case 'Any': {
+      const parts = (s.conditions as unknown[]).map((x) => emitCondition(x, c));
+      if (parts.some((p) => p === null)) return null;
+      return (e, o) => (s.type === 'All' ? all : any)(e, parts.map((p) => p!(e, o)));
+    }
+    case 'Not': {
+      const inner = emitCondition(s.condition, c);
+      return inner && ((e, o) => e.ir.b.CreateNot(inner(e, o)));
+    }
+    case 'NWhen': {
+      const inner = emitCondition(s.condition, c);
+      if (!inner) return null;
+      const n = Number(s.n);
+      const slot = c.allocNWhen();
+      return (e, o) => {
+        const ir = e.ir;
+        const ptr = e.nwhen(slot);
+        const result = ir.intVariable(ir.int(0), 'nwhen');
+        ir.ifThen(ir.lt(ir.load(ptr), ir.num(n)), () => {
+          ir.ifThen(inner(e, o), () => {
+            ir.store(ir.add(ir.load(ptr), ir.num(1)), ptr);
+            result.set(ir.int(1));
+          });
+        });
+        return ir.b.CreateICmpNE(result.get(), ir.int(0));
+      };
+    }
+    case 'AtPass':
+      return timeCmp(TS.PASS, 'eq');
+    case 'BeforePass':
+      return timeCmp(TS.PASS, 'lt');
+    case 'AfterPass':
+      return timeCmp(TS.PASS, 'gt');
+    case 'AfterNPasses':
+      return timeCmp(TS.PASS, 'ge');
+    case 'EveryNPasses':
+      return timeCmp(TS.PASS, 'every');
+    case 'AtTrial':
+      return timeCmp(TS.TRIAL, 'eq');
+    case 'BeforeTrial':
+      return timeCmp(TS.TRIAL, 'lt');
+    case 'AfterTrial':
+      return timeCmp(TS.TRIAL, 'gt');
+    case 'AfterNTrials':
+      return timeCmp(TS.TRIAL, 'ge');
+    case 'AtRun':
+      return timeCmp(TS.RUN, 'eq');
+    case 'AtTrialStart':
+      return (e) => e.ir.eq(e.time(TS.PASS), e.ir.num(0));
+    case 'BeforeNCalls':
+      return callCmp('lt');
+    case 'AtNCalls':
+      return callCmp('eq');
+    case 'AfterCall':
+      return callCmp('gt');
+    case 'AfterNCalls':
+      return callCmp('ge');
+    case 'AfterNCallsCombined': {
+      const ds = depList();
+      const n = Number(s.n);
+      const ts = scale();
+      return (e) => e.ir.ge(ds.reduce((acc, d) => e.ir.add(acc, e.count(ts, d)), e.ir.num(0)), e.ir.num(n));
+    }
+    case 'EveryNCalls': {
+      const dep = c.node(s.dependency, '');
+      const n = Number(s.n);
+      return (e, owner) => (owner < 0 ? e.ir.bool(false) : e.ir.ge(e.useable(dep, owner), e.ir.num(n)));
+    }
+    case 'JustRan': {
+      const dep = c.node(s.dependency, '');
+      return (e) => e.ir.eq(e.justRan(dep), e.ir.num(1));
+    }
+    case 'AllHaveRun': {
+      const ds = depList();
+      const ts = scale();
+      return (e) => all(e, ds.map((d) => e.ir.ge(e.count(ts, d), e.ir.num(1))));
+    }
+    case 'WhenFinished': {
+      const dep = c.node(s.dependency, '');
+      return (e) => e.ir.eq(e.finished(dep), e.ir.num(1));
+    }
+    case 'WhenFinishedAny':
+    case 'WhenFinishedAll': {
+      const ds = depList();
+      return (e) => (s.type === 'WhenFinishedAll' ? all : any)(e, ds.map((d) => e.ir.eq(e.finished(d), e.ir.num(1))));
+    }
+    case 'Threshold': {
+      if (s.parameter !== undefined && s.parameter !== 'value') return null;
+      const dep = c.node(s.dependency, '');
+      const indices = s.indices === undefined ? [] : Array.isArray(s.indices) ? (s.indices as number[]) : [s.indices as number];
+      if (indices.length > 2) return null;
+      const t = Number(s.threshold);
+      const op = (s.comparator ?? '>=') as string;
+      const atol = typeof s.atol === 'number' ? s.atol : 0;
+      const rtol = typeof s.rtol === 'number' ? s.rtol : 0;
+      return (e) => {
+        const ir = e.ir;
+        const v = e.nodeValue(dep, indices[0] ?? 0, indices[1] ?? 0);
+        const tv = ir.num(t);
+        const close = () => ir.le(ir.fabs(ir.sub(v, tv)), ir.num(atol + rtol * Math.abs(t)));
+        switch (op) {
+          case '<':
+            return ir.lt(v, tv);
+          case '<=':
+            return ir.le(v, tv);
+          case '>':
+            return ir.gt(v, tv);
+          case '==':
+            return close();
+          case '!=':
+            return ir.b.CreateNot(close());
+          default:
+            return ir.ge(v, tv);
+        }
+      };
+    }
+    default:
+      return null; // TimeInterval / TimeTermination run interpreted
+  }
 }

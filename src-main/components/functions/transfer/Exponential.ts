@@ -16,6 +16,7 @@ export const Exponential: FunctionDeclaration = {
   create(spec, shape, env) {
     return elementwiseInstance(this, spec, shape, env, (x, i, p) =>
       p.scale![i]! * Math.exp(p.rate![i]! * x + p.bias![i]!) + p.offset![i]!,
+      (ir, x, p) => ir.add(ir.mul(p.scale!, ir.exp(ir.add(ir.mul(p.rate!, x), p.bias!))), p.offset!),
     );
   },
 };

@@ -22,6 +22,11 @@ export const Gaussian: FunctionDeclaration = {
       const d = x - p.bias![i]!;
       const g = Math.exp(-(d * d) / (2 * (sd * sd))) / Math.sqrt(2 * Math.PI * sd);
       return p.scale![i]! * g + p.offset![i]!;
+    }, (ir, x, p) => {
+      const sd = p.standard_deviation!;
+      const d = ir.sub(x, p.bias!);
+      const g = ir.div(ir.exp(ir.div(ir.neg(ir.mul(d, d)), ir.mul(ir.num(2), ir.mul(sd, sd)))), ir.sqrt(ir.mul(ir.num(2 * Math.PI), sd)));
+      return ir.add(ir.mul(p.scale!, g), p.offset!);
     });
   },
 };

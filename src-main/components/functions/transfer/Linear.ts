@@ -12,6 +12,6 @@ export const Linear: FunctionDeclaration = {
     { name: 'intercept', kind: 'numeric', default: 0.0, help: 'Added after scaling.' },
   ],
   create(spec, shape, env) {
-    return elementwiseInstance(this, spec, shape, env, (x, i, p) => p.slope![i]! * x + p.intercept![i]!);
+    return elementwiseInstance(this, spec, shape, env, (x, i, p) => p.slope![i]! * x + p.intercept![i]!, (ir, x, p) => ir.add(ir.mul(p.slope!, x), p.intercept!));
   },
 };

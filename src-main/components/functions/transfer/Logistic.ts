@@ -20,6 +20,7 @@ export const Logistic: FunctionDeclaration = {
   create(spec, shape, env) {
     return elementwiseInstance(this, spec, shape, env, (x, i, p) =>
       p.scale![i]! / (1 + Math.exp(-p.gain![i]! * (x + p.bias![i]! - p.x_0![i]!) + p.offset![i]!)),
+      (ir, x, p) => ir.div(p.scale!, ir.add(ir.num(1), ir.exp(ir.add(ir.mul(ir.neg(p.gain!), ir.sub(ir.add(x, p.bias!), p.x_0!)), p.offset!)))),
     );
   },
 };

@@ -18,6 +18,11 @@ export const ReLU: FunctionDeclaration = {
       const l = p.leak![i]! * g;
       // np.maximum propagates NaN
       return g !== g || l !== l ? NaN : g > l ? g : l;
+    }, (ir, x, p) => {
+      const g = ir.mul(p.gain!, ir.sub(x, p.bias!));
+      const l = ir.mul(p.leak!, g);
+      const unordered = ir.b.CreateOr(ir.ne(g, g), ir.ne(l, l));
+      return ir.select(unordered, ir.num(NaN), ir.select(ir.gt(g, l), g, l));
     });
   },
 };

@@ -23,6 +23,10 @@ export const Tanh: FunctionDeclaration = {
       const e = Math.exp(-2 * (p.gain![i]! * (x + p.bias![i]! - p.x_0![i]!) + p.offset![i]!));
       if (e === Infinity) return -p.scale![i]!;
       return (p.scale![i]! * (1 - e)) / (1 + e);
+    }, (ir, x, p) => {
+      const e = ir.exp(ir.mul(ir.num(-2), ir.add(ir.mul(p.gain!, ir.sub(ir.add(x, p.bias!), p.x_0!)), p.offset!)));
+      const v = ir.div(ir.mul(p.scale!, ir.sub(ir.num(1), e)), ir.add(ir.num(1), e));
+      return ir.select(ir.eq(e, ir.num(Infinity)), ir.neg(p.scale!), v);
     });
   },
 };

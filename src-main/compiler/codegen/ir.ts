@@ -1,0 +1,335 @@
+/**
+ * A thin typed layer over llvm-bindings' IRBuilder, so that a component's code generation
+ * reads like its formula: constants, arithmetic, math calls, loops, conditionals and typed
+ * pointers into the context's state buffer. Names in the generated IR are readable and
+ * sanitised (user strings never reach IR text raw).
+ */
+import { createRequire } from 'node:module';
+import type * as LLVM from 'llvm-bindings';
+
+const require = createRequire(import.meta.url);
+let llvmModule: typeof LLVM | null = null;
+/** llvm-bindings, loaded on first use (the interpreter never needs it). */
+export function llvm(): typeof LLVM {
+  llvmModule ??= require('llvm-bindings') as typeof LLVM;
+  return llvmModule;
+}
+
+export type V = LLVM.Value;
+
+/** Turns any string into a safe IR identifier fragment: letters, digits and underscores only. */
+export function sanitize(name: string, max = 48): string {
+  const s = name.replace(/[^A-Za-z0-9_]/g, '_').slice(0, max);
+  return s.length ? s : '_';
+}
+
+/** libm functions the generated code calls (resolved in the process by the JIT). */
+const LIBM_UNARY = ['exp', 'log', 'tanh', 'sin', 'cos', 'atan', 'expm1', 'log1p', 'erf', 'erfc', 'sinh', 'cosh'] as const;
+export type LibmUnary = (typeof LIBM_UNARY)[number];
+
+export class IR {
+  readonly l = llvm();
+  readonly ctx: LLVM.LLVMContext;
+  readonly module: LLVM.Module;
+  readonly b: LLVM.IRBuilder;
+  readonly f64: LLVM.Type;
+  readonly i1: LLVM.IntegerType;
+  readonly i8: LLVM.IntegerType;
+  readonly i32: LLVM.IntegerType;
+  readonly i64: LLVM.IntegerType;
+  readonly f64p: LLVM.PointerType;
+  readonly i8p: LLVM.PointerType;
+  readonly i32p: LLVM.PointerType;
+  readonly void: LLVM.Type;
+  /** The function being generated and its entry block (where allocas go). */
+  private fn: LLVM.Function | null = null;
+  private entry: LLVM.BasicBlock | null = null;
+  private counter = 0;
+
+  constructor(name: string) {
+    const l = this.l;
+    this.ctx = new l.LLVMContext();
+    this.module = new l.Module(sanitize(name), this.ctx);
+    this.b = new l.IRBuilder(this.ctx);
+    this.f64 = this.b.getDoubleTy();
+    this.i1 = this.b.getInt1Ty();
+    this.i8 = this.b.getInt8Ty();
+    this.i32 = this.b.getInt32Ty();
+    this.i64 = this.b.getInt64Ty();
+    this.f64p = this.f64.getPointerTo();
+    this.i8p = this.b.getInt8PtrTy();
+    this.i32p = this.i32.getPointerTo();
+    this.void = this.b.getVoidTy();
+  }
+
+  /** A fresh readable local name. */
+  name(hint: string): string {
+    return `${sanitize(hint, 32)}.${this.counter++}`;
+  }
+
+  // ---- functions -------------------------------------------------------------------------
+
+  /** Defines `name(params)`; `body` receives the arguments and must emit a return. */
+  define(name: string, ret: LLVM.Type, params: [string, LLVM.Type][], body: (args: V[]) => void, internal = false): LLVM.Function {
+    const l = this.l;
+    const ty = l.FunctionType.get(ret, params.map((p) => p[1]), false);
+    const linkage = internal ? l.Function.LinkageTypes.InternalLinkage : l.Function.LinkageTypes.ExternalLinkage;
+    const fn = l.Function.Create(ty, linkage, name, this.module);
+    const saved = { fn: this.fn, entry: this.entry, block: this.b.GetInsertBlock() };
+    this.fn = fn;
+    this.entry = l.BasicBlock.Create(this.ctx, 'entry', fn);
+    const start = l.BasicBlock.Create(this.ctx, 'start', fn);
+    this.b.SetInsertPoint(start);
+    const args = params.map((p, i) => {
+      const a = fn.getArg(i);
+      a.setName(sanitize(p[0]));
+      return a as V;
+    });
+    body(args);
+    // entry holds the allocas and falls through to start
+    this.b.SetInsertPoint(this.entry);
+    this.b.CreateBr(start);
+    this.fn = saved.fn;
+    this.entry = saved.entry;
+    if (saved.block) this.b.SetInsertPoint(saved.block);
+    return fn;
+  }
+
+  call(fn: LLVM.Function, args: V[], name = ''): V {
+    return this.b.CreateCall(fn, args, name);
+  }
+
+  ret(v?: V): void {
+    if (v) this.b.CreateRet(v);
+    else this.b.CreateRetVoid();
+  }
+
+  // ---- constants ---------------------------------------------------------------------------
+
+  num(x: number): V {
+    return this.l.ConstantFP.get(this.f64, x);
+  }
+  int(x: number): V {
+    return this.l.ConstantInt.get(this.i32, x, true);
+  }
+  long(x: number | bigint): V {
+    return this.l.ConstantInt.get(this.i64, Number(x), true);
+  }
+  bool(x: boolean): V {
+    return x ? this.b.getTrue() : this.b.getFalse();
+  }
+
+  /** A private constant global array of doubles (e.g. a weight matrix), as a double*. */
+  constArray(name: string, values: ArrayLike<number>): V {
+    const l = this.l;
+    const ty = l.ArrayType.get(this.f64, values.length);
+    const init = l.ConstantArray.get(ty, Array.from(values, (x) => l.ConstantFP.get(this.f64, x)));
+    const g = new l.GlobalVariable(this.module, ty, true, l.Function.LinkageTypes.PrivateLinkage, init, sanitize(name));
+    return this.b.CreateInBoundsGEP(ty, g, [this.int(0), this.int(0)], this.name(name));
+  }
+
+  // ---- memory ------------------------------------------------------------------------------
+
+  /** A stack slot in the function's entry block (`n` doubles). */
+  alloca(ty: LLVM.Type, n = 1, hint = 'tmp'): V {
+    const here = this.b.GetInsertBlock();
+    this.b.SetInsertPoint(this.entry!);
+    const v = n === 1 ? this.b.CreateAlloca(ty, null, this.name(hint)) : this.b.CreateAlloca(ty, this.int(n), this.name(hint));
+    if (here) this.b.SetInsertPoint(here);
+    return v;
+  }
+
+  /** A double* at `byteOffset` of an i8* base. */
+  f64At(base: V, byteOffset: number, hint = 'p'): V {
+    const p = this.b.CreateInBoundsGEP(this.i8, base, [this.long(byteOffset)], this.name(hint + '.b'));
+    return this.b.CreateBitCast(p, this.f64p, this.name(hint));
+  }
+
+  /** An i32* at `byteOffset` of an i8* base. */
+  i32At(base: V, byteOffset: number, hint = 'p'): V {
+    const p = this.b.CreateInBoundsGEP(this.i8, base, [this.long(byteOffset)], this.name(hint + '.b'));
+    return this.b.CreateBitCast(p, this.i32p, this.name(hint));
+  }
+
+  /** Element `i` (number or i32/i64 value) of a double*. */
+  at(ptr: V, i: number | V): V {
+    return this.b.CreateInBoundsGEP(this.f64, ptr, [typeof i === 'number' ? this.int(i) : i]);
+  }
+  load(ptr: V, i: number | V = 0, hint = 'x'): V {
+    return this.b.CreateLoad(this.f64, this.at(ptr, i), this.name(hint));
+  }
+  store(v: V, ptr: V, i: number | V = 0): void {
+    this.b.CreateStore(v, this.at(ptr, i));
+  }
+  loadI32(ptr: V, i: number | V = 0): V {
+    return this.b.CreateLoad(this.i32, this.b.CreateInBoundsGEP(this.i32, ptr, [typeof i === 'number' ? this.int(i) : i]), this.name('n'));
+  }
+  storeI32(v: V, ptr: V, i: number | V = 0): void {
+    this.b.CreateStore(v, this.b.CreateInBoundsGEP(this.i32, ptr, [typeof i === 'number' ? this.int(i) : i]));
+  }
+
+  // ---- arithmetic (doubles) ------------------------------------------------------------------
+
+  add(a: V, b: V): V {
+    return this.b.CreateFAdd(a, b, this.name('add'));
+  }
+  sub(a: V, b: V): V {
+    return this.b.CreateFSub(a, b, this.name('sub'));
+  }
+  mul(a: V, b: V): V {
+    return this.b.CreateFMul(a, b, this.name('mul'));
+  }
+  div(a: V, b: V): V {
+    return this.b.CreateFDiv(a, b, this.name('div'));
+  }
+  neg(a: V): V {
+    return this.b.CreateFNeg(a, this.name('neg'));
+  }
+  lt(a: V, b: V): V {
+    return this.b.CreateFCmpOLT(a, b, this.name('lt'));
+  }
+  le(a: V, b: V): V {
+    return this.b.CreateFCmpOLE(a, b, this.name('le'));
+  }
+  gt(a: V, b: V): V {
+    return this.b.CreateFCmpOGT(a, b, this.name('gt'));
+  }
+  ge(a: V, b: V): V {
+    return this.b.CreateFCmpOGE(a, b, this.name('ge'));
+  }
+  eq(a: V, b: V): V {
+    return this.b.CreateFCmpOEQ(a, b, this.name('eq'));
+  }
+  ne(a: V, b: V): V {
+    return this.b.CreateFCmpUNE(a, b, this.name('ne'));
+  }
+  select(c: V, a: V, b: V): V {
+    return this.b.CreateSelect(c, a, b, this.name('sel'));
+  }
+  /** max/min as JavaScript's Math.max/min for non-NaN inputs. */
+  max(a: V, b: V): V {
+    return this.select(this.gt(a, b), a, b);
+  }
+  min(a: V, b: V): V {
+    return this.select(this.lt(a, b), a, b);
+  }
+  sitofp(i: V): V {
+    return this.b.CreateSIToFP(i, this.f64, this.name('f'));
+  }
+
+  // ---- math ------------------------------------------------------------------------------------
+
+  /** A libm function by name (the JIT resolves it in the process: glibc's exact bits). */
+  libm(name: LibmUnary, x: V): V {
+    const l = this.l;
+    const f = this.module.getOrInsertFunction(name, l.FunctionType.get(this.f64, [this.f64], false));
+    return this.b.CreateCall(f, [x], this.name(name));
+  }
+  pow(x: V, y: V): V {
+    const l = this.l;
+    const f = this.module.getOrInsertFunction('pow', l.FunctionType.get(this.f64, [this.f64, this.f64], false));
+    return this.b.CreateCall(f, [x, y], this.name('pow'));
+  }
+  sqrt(x: V): V {
+    const l = this.l;
+    return this.b.CreateCall(l.Intrinsic.getDeclaration(this.module, l.Intrinsic.sqrt, [this.f64]), [x], this.name('sqrt'));
+  }
+  fabs(x: V): V {
+    const l = this.l;
+    return this.b.CreateCall(l.Intrinsic.getDeclaration(this.module, l.Intrinsic.fabs, [this.f64]), [x], this.name('abs'));
+  }
+  exp(x: V): V {
+    return this.libm('exp', x);
+  }
+  log(x: V): V {
+    return this.libm('log', x);
+  }
+  tanh(x: V): V {
+    return this.libm('tanh', x);
+  }
+
+  // ---- control flow -----------------------------------------------------------------------------
+
+  block(hint: string): LLVM.BasicBlock {
+    return this.l.BasicBlock.Create(this.ctx, this.name(hint), this.fn!);
+  }
+
+  /** for (i = 0; i < n; i++) body(i) — i is an i32 value. */
+  loop(n: number | V, body: (i: V) => void, hint = 'i'): void {
+    if (typeof n === 'number' && n <= 0) return;
+    const b = this.b;
+    const counter = this.alloca(this.i32, 1, hint);
+    b.CreateStore(this.int(0), counter);
+    const head = this.block(`${hint}.head`);
+    const bodyB = this.block(`${hint}.body`);
+    const exit = this.block(`${hint}.exit`);
+    b.CreateBr(head);
+    b.SetInsertPoint(head);
+    const i = b.CreateLoad(this.i32, counter, this.name(hint));
+    const limit = typeof n === 'number' ? this.int(n) : n;
+    b.CreateCondBr(b.CreateICmpSLT(i, limit), bodyB, exit);
+    b.SetInsertPoint(bodyB);
+    body(i);
+    b.CreateStore(b.CreateAdd(i, this.int(1)), counter);
+    b.CreateBr(head);
+    b.SetInsertPoint(exit);
+  }
+
+  /** if (cond) then() else otherwise() — cond is an i1. */
+  ifThen(cond: V, then: () => void, otherwise?: () => void): void {
+    const b = this.b;
+    const t = this.block('then');
+    const e = otherwise ? this.block('else') : null;
+    const join = this.block('endif');
+    b.CreateCondBr(cond, t, e ?? join);
+    b.SetInsertPoint(t);
+    then();
+    b.CreateBr(join);
+    if (e && otherwise) {
+      b.SetInsertPoint(e);
+      otherwise();
+      b.CreateBr(join);
+    }
+    b.SetInsertPoint(join);
+  }
+
+  /** while (cond()) body() — cond emits an i1 each iteration; `brk` jumps out. */
+  whileLoop(cond: () => V, body: (brk: () => void) => void, hint = 'while'): void {
+    const b = this.b;
+    const head = this.block(`${hint}.head`);
+    const bodyB = this.block(`${hint}.body`);
+    const exit = this.block(`${hint}.exit`);
+    b.CreateBr(head);
+    b.SetInsertPoint(head);
+    b.CreateCondBr(cond(), bodyB, exit);
+    b.SetInsertPoint(bodyB);
+    body(() => {
+      b.CreateBr(exit);
+      b.SetInsertPoint(this.block(`${hint}.dead`));
+    });
+    b.CreateBr(head);
+    b.SetInsertPoint(exit);
+  }
+
+  /** A double variable on the stack with an initial value. */
+  variable(init: V, hint = 'var'): { get: () => V; set: (v: V) => void } {
+    const slot = this.alloca(this.f64, 1, hint);
+    this.b.CreateStore(init, slot);
+    return { get: () => this.b.CreateLoad(this.f64, slot, this.name(hint)), set: (v) => void this.b.CreateStore(v, slot) };
+  }
+
+  /** An i32 variable on the stack. */
+  intVariable(init: V, hint = 'ivar'): { get: () => V; set: (v: V) => void } {
+    const slot = this.alloca(this.i32, 1, hint);
+    this.b.CreateStore(init, slot);
+    return { get: () => this.b.CreateLoad(this.i32, slot, this.name(hint)), set: (v) => void this.b.CreateStore(v, slot) };
+  }
+
+  print(): string {
+    return this.module.print();
+  }
+
+  verify(): string | null {
+    return this.l.verifyModule(this.module) ? 'the generated module does not verify' : null;
+  }
+}
