@@ -9,7 +9,7 @@
 import { ModelError } from '../../../model/errors.js';
 import { broadcastRow, resolveParams } from '../../params.js';
 import type { FunctionDeclaration, Value } from '../../types.js';
-import { broadcastToShape, power } from './broadcast.js';
+import { broadcastToShape, omitNulls, power } from './broadcast.js';
 
 export const LinearCombination: FunctionDeclaration = {
   type: 'LinearCombination',
@@ -40,7 +40,7 @@ export const LinearCombination: FunctionDeclaration = {
     { name: 'offset', kind: 'numeric', default: 0.0, help: 'Added after scaling (a number or one value per element).' },
   ],
   create(spec, shape, env) {
-    const params = resolveParams(this.type, this.params, spec, env.path);
+    const params = resolveParams(this.type, this.params, omitNulls(spec), env.path);
     const cols = shape[0] ?? 0;
     if (shape.length === 0 || shape.some((n) => n !== cols)) {
       throw new ModelError([

@@ -6,7 +6,7 @@
  */
 import { resolveParams } from '../../params.js';
 import type { FunctionDeclaration, Value } from '../../types.js';
-import { broadcastToShape, power } from './broadcast.js';
+import { broadcastToShape, omitNulls, power } from './broadcast.js';
 import { pairwiseSum } from './sum.js';
 
 export const Reduce: FunctionDeclaration = {
@@ -22,7 +22,7 @@ export const Reduce: FunctionDeclaration = {
     { name: 'offset', kind: 'number', default: 0.0, help: 'Added after scaling.' },
   ],
   create(spec, shape, env) {
-    const params = resolveParams(this.type, this.params, spec, env.path);
+    const params = resolveParams(this.type, this.params, omitNulls(spec), env.path);
     const isSet = (v: unknown) => v !== undefined && v !== null;
     const weights = isSet(params.weights) ? broadcastToShape(params.weights, shape, `${env.path}.weights`, 'Reduce.weights') : null;
     const exponents = isSet(params.exponents) ? broadcastToShape(params.exponents, shape, `${env.path}.exponents`, 'Reduce.exponents') : null;

@@ -52,3 +52,13 @@ export function broadcastToShape(v: unknown, shape: Shape, path: string, what: s
 export function power(x: number, e: number): number {
   return e === 2 ? x * x : e === 1 ? x : Math.pow(x, e);
 }
+
+/**
+ * `spec` without its null-valued keys: PsyNeuLink's combination functions take None for scale and
+ * offset (and every other argument) to mean "the default".
+ */
+export function omitNulls<T extends Record<string, unknown>>(spec: T): T {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(spec)) if (v !== null) out[k] = v;
+  return out as T;
+}

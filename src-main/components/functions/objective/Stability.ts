@@ -120,7 +120,7 @@ export const Stability: FunctionDeclaration = {
 export const Energy: FunctionDeclaration = {
   type: 'Energy',
   category: 'objective',
-  help: 'Hopfield-style energy of a pattern: −½ Σ vᵢ·wᵢⱼ·vⱼ over distinct pairs (lower = more stable).',
+  help: 'Hopfield-style energy of a pattern: −½ Σ_{i≠j} vᵢ·wᵢⱼ·vⱼ (lower = more stable).',
   stochastic: false,
   params: [NORMALIZE_PARAM, MATRIX_PARAM],
   create(spec, shape, env) {

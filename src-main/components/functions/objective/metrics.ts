@@ -1,7 +1,8 @@
 /**
  * The distance metrics of PsyNeuLink's Distance function, computed between two equal-length rows.
  * Sums follow numpy's pairwise order. `normalize` divides by the length (by length² for energy) and
- * is ignored by max_abs_diff, cosine and correlation, as in PsyNeuLink.
+ * is ignored by max_abs_diff, cosine and correlation, as in PsyNeuLink. "entropy" is PsyNeuLink's
+ * other name for "cross-entropy" (Stability maps it to the cross-entropy Distance).
  */
 import { pairwiseSum } from '../combination/sum.js';
 
@@ -14,6 +15,7 @@ export const DISTANCE_METRICS = [
   'cosine',
   'correlation',
   'cross-entropy',
+  'entropy',
   'energy',
 ] as const;
 export type DistanceMetric = (typeof DISTANCE_METRICS)[number];
@@ -89,7 +91,8 @@ export function distance(
       const denom = Math.sqrt(s1 * s2) || EPSILON;
       return 1.0 - Math.abs(sum(scratch, n) / denom);
     }
-    case 'cross-entropy': {
+    case 'cross-entropy':
+    case 'entropy': {
       for (let i = 0; i < n; i++) {
         const a = v1[i] === 0 ? EPSILON : v1[i]!;
         const b = v2[i] === 0 ? EPSILON : v2[i]!;
