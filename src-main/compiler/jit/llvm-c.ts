@@ -6,7 +6,8 @@
  * that they can be read and then freed with the matching LLVM dispose function.
  */
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { JitError } from './jit-error.js';
 
 export type Koffi = typeof import('koffi');
@@ -49,7 +50,6 @@ export interface LlvmC {
   readonly path: string;
   // Support / Core
   LLVMDisposeMessage(msg: CStringRef): void;
-  LLVMGetVersion(major: Out<number>, minor: Out<number>, patch: Out<number>): void;
   LLVMCreateMemoryBufferWithMemoryRangeCopy(data: Buffer, length: number, name: string): MemoryBufferRef | null;
   LLVMDisposeModule(m: ModuleRef): void;
   LLVMPrintModuleToString(m: ModuleRef): CStringRef;
@@ -112,7 +112,6 @@ export interface LlvmC {
 /** koffi prototypes, one per function; `void *` stands for every opaque handle. */
 const PROTOTYPES = [
   'void LLVMDisposeMessage(void *msg)',
-  'void LLVMGetVersion(_Out_ uint32 *major, _Out_ uint32 *minor, _Out_ uint32 *patch)',
   'void *LLVMCreateMemoryBufferWithMemoryRangeCopy(const uint8 *data, size_t length, const char *name)',
   'void LLVMDisposeModule(void *m)',
   'void *LLVMPrintModuleToString(void *m)',
@@ -235,4 +234,19 @@ export function takeError(c: LlvmC, err: ErrorRef): string {
   const text = c.koffi.decode(msg, 'char', -1) as string;
   c.LLVMDisposeErrorMessage(msg);
   return text;
+}
+
+/** LLVM's full version, read from the library's versioned file name (LLVM 14's C API has no LLVMGetVersion). */
+export function libraryVersion(path: string): string {
+  const major = /libLLVM-(\d+)/.exec(basename(path))?.[1] ?? 'unknown';
+  try {
+    const real = realpathSync(path);
+    for (const entry of readdirSync(dirname(real))) {
+      const full = /^libLLVM-(\d+\.\d+\.\d+)\.so/.exec(entry)?.[1];
+      if (full && realpathSync(join(dirname(real), entry)) === real) return full;
+    }
+  } catch {
+    // a bare soname resolved by the loader: only the major version is known
+  }
+  return major;
 }

@@ -4,6 +4,8 @@
  * ProcessingMechanism, TransferMechanism, RecurrentTransferMechanism, LCAMechanism,
  * IntegratorMechanism, ObjectiveMechanism.
  */
+import { CodegenUnsupported, type CgValue, type Codegen } from '../../compiler/codegen/codegen.js';
+import type { V } from '../../compiler/codegen/ir.js';
 import type { ContextStore, F64Slot } from '../../engine/state.js';
 import type { NoiseInstance } from '../functions/noise.js';
 import type { BoundFunction, FunctionInstance, Shape, Value } from '../types.js';
@@ -28,6 +30,20 @@ export interface MechanismParts {
   maxExecutions: number;
   /** Decides `is_finished` after an execution from the new and previous value; default: always finished. */
   isFinished?: (value: Value, previous: Value, fn: BoundFunction, integrator: BoundFunction | undefined) => boolean;
+  /** The compiled twin of `isFinished` (an i1); required when isFinished is given, for compiling. */
+  emitIsFinished?: (cg: Codegen, value: CgValue, previous: CgValue) => V;
+}
+
+/** The compiled form of a function, or a CodegenUnsupported naming the node and function. */
+function emitterOf(fn: FunctionInstance, node: string, role: string): NonNullable<FunctionInstance['emit']> {
+  if (!fn.emit) throw new CodegenUnsupported(node, `${role} ${fn.type}`, 'has no compiled form yet');
+  return fn.emit.bind(fn);
+}
+
+function emitResetOf(fn: FunctionInstance | undefined, node: string, cg: Codegen): void {
+  if (!fn) return;
+  if (fn.emitReset) fn.emitReset(cg);
+  else if (/Integrator$/.test(fn.type)) throw new CodegenUnsupported(node, `reset of ${fn.type}`, 'has no compiled form yet');
 }
 
 export function buildMechanism(parts: MechanismParts, env: MechanismEnv): MechanismInstance {
@@ -105,6 +121,70 @@ export function buildMechanism(parts: MechanismParts, env: MechanismEnv): Mechan
           integrator?.reset?.();
         },
       };
+    },
+    emit(cg: Codegen, variable: CgValue): V {
+      const ir = cg.ir;
+      const node = parts.name;
+      const emitFn = emitterOf(parts.function, node, 'function');
+      const emitIntegrator = parts.integrator ? emitterOf(parts.integrator, node, 'integrator') : null;
+      const sample = parts.noise && !parts.noise.isZero ? parts.noise.emitSample(cg) : null;
+      if (parts.noise && !parts.noise.isZero && !sample) throw new CodegenUnsupported(node, 'noise', 'this noise distribution has no compiled form yet');
+      if (parts.isFinished && !parts.emitIsFinished) throw new CodegenUnsupported(node, 'finish criterion', 'has no compiled form yet');
+      const value = cg.slots(valueSlots);
+      const noisy = sample ? cg.scratch(parts.inputPorts.map((p) => p.size), 'noisy') : null;
+      const integrated = parts.integrator ? cg.scratch(parts.integrator.outputShape, 'integrated') : null;
+      const previous = needPrevious ? cg.scratch(valueShape, 'previous') : null;
+      const finishedFlag = ir.intVariable(ir.int(1), 'finished');
+      const count = ir.intVariable(ir.int(0), 'executions');
+      const [lo, hi] = parts.clip ?? [null, null];
+      const once = () => {
+        if (previous) cg.copy(value, previous);
+        let input = variable;
+        if (noisy && sample) {
+          variable.rows.forEach((row, r) => {
+            ir.loop(row.len, (i) => ir.store(ir.add(ir.load(row.ptr, i), sample(i)), noisy.rows[r]!.ptr, i), 'noise');
+          });
+          input = noisy;
+        }
+        if (emitIntegrator && integrated) {
+          emitIntegrator(cg, input, integrated);
+          input = integrated;
+        }
+        emitFn(cg, input, value);
+        if (lo !== null || hi !== null) {
+          for (const row of value.rows) {
+            ir.loop(row.len, (i) => {
+              let x = ir.load(row.ptr, i);
+              if (lo !== null) x = ir.select(ir.lt(x, ir.num(lo)), ir.num(lo), x);
+              if (hi !== null) x = ir.select(ir.gt(x, ir.num(hi)), ir.num(hi), x);
+              ir.store(x, row.ptr, i);
+            }, 'clip');
+          }
+        }
+        count.set(ir.b.CreateAdd(count.get(), ir.int(1)));
+        const done = parts.emitIsFinished ? parts.emitIsFinished(cg, value, previous!) : ir.bool(true);
+        finishedFlag.set(ir.b.CreateZExt(done, ir.i32));
+      };
+      if (!parts.executeUntilFinished || !parts.isFinished) {
+        once();
+      } else {
+        const again = ir.intVariable(ir.int(1), 'again');
+        ir.whileLoop(
+          () => ir.b.CreateICmpNE(again.get(), ir.int(0)),
+          () => {
+            once();
+            const more = ir.b.CreateAnd(ir.b.CreateICmpEQ(finishedFlag.get(), ir.int(0)), ir.b.CreateICmpSLT(count.get(), ir.int(parts.maxExecutions)));
+            again.set(ir.b.CreateZExt(more, ir.i32));
+          },
+          'until_finished',
+        );
+      }
+      ports.forEach((port) => port.emit(cg, value, cg.slots(port.slot)));
+      return ir.b.CreateICmpNE(finishedFlag.get(), ir.int(0));
+    },
+    emitReset(cg: Codegen): void {
+      emitResetOf(parts.function, parts.name, cg);
+      emitResetOf(parts.integrator, parts.name, cg);
     },
   };
 }

@@ -4,6 +4,8 @@
  */
 import { ModelError, describeValue, jsonPath } from '../../model/errors.js';
 import { isSpecObject } from '../params.js';
+import { CodegenUnsupported } from '../../compiler/codegen/codegen.js';
+import type { IR, V } from '../../compiler/codegen/ir.js';
 import type { FunctionSpec, Shape, Value } from '../types.js';
 import { allocValue } from '../types.js';
 import type { MechanismEnv, OutputPortInstance } from './types.js';
@@ -14,6 +16,24 @@ export interface StandardPort {
   /** Output length for an input row of length n. */
   length?: (n: number) => number;
   map?: (x: Float64Array, out: Float64Array) => void;
+  /** The compiled twin of `map` (x and out are double* of static lengths). */
+  emit?: (ir: IR, x: V, n: number, out: V) => void;
+}
+
+function emitMean(ir: IR, x: V, n: number): V {
+  const sum = ir.variable(ir.num(0), 'sum');
+  ir.loop(n, (i) => sum.set(ir.add(sum.get(), ir.load(x, i))));
+  return ir.div(sum.get(), ir.num(n));
+}
+
+function emitVariance(ir: IR, x: V, n: number): V {
+  const m = emitMean(ir, x, n);
+  const acc = ir.variable(ir.num(0), 'ss');
+  ir.loop(n, (i) => {
+    const d = ir.sub(ir.load(x, i), m);
+    acc.set(ir.add(acc.get(), ir.mul(d, d)));
+  });
+  return ir.div(acc.get(), ir.num(n));
 }
 
 function mean(x: Float64Array): number {
@@ -59,7 +79,7 @@ const scalar = () => 1;
 /** Standard ports of the TransferMechanism family, computed from value[0]. */
 export const TRANSFER_STANDARD_PORTS: Readonly<Record<string, StandardPort>> = {
   RESULT: { row: 0 },
-  MEAN: { row: 0, length: scalar, map: (x, o) => void (o[0] = mean(x)) },
+  MEAN: { row: 0, length: scalar, map: (x, o) => void (o[0] = mean(x)), emit: (ir, x, n, o) => ir.store(emitMean(ir, x, n), o) },
   MEDIAN: {
     row: 0,
     length: scalar,
@@ -69,8 +89,8 @@ export const TRANSFER_STANDARD_PORTS: Readonly<Record<string, StandardPort>> = {
       o[0] = s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
     },
   },
-  standard_deviation: { row: 0, length: scalar, map: (x, o) => void (o[0] = Math.sqrt(variance(x))) },
-  variance: { row: 0, length: scalar, map: (x, o) => void (o[0] = variance(x)) },
+  standard_deviation: { row: 0, length: scalar, map: (x, o) => void (o[0] = Math.sqrt(variance(x))), emit: (ir, x, n, o) => ir.store(ir.sqrt(emitVariance(ir, x, n)), o) },
+  variance: { row: 0, length: scalar, map: (x, o) => void (o[0] = variance(x)), emit: (ir, x, n, o) => ir.store(emitVariance(ir, x, n), o) },
   MAX_VAL: { row: 0, map: pick(argBy(gt, false), false, false) },
   MAX_ABS_VAL: { row: 0, map: pick(argBy(gt, true), false, true) },
   MAX_INDICATOR: { row: 0, map: pick(argBy(gt, false), true, false) },
@@ -180,6 +200,10 @@ function createPort(
           bound.execute(variable, out);
         };
       },
+      emit(cg, owner, out) {
+        if (!fn.emit) throw new CodegenUnsupported(`${env.node}.${name}`, `output port function ${fn.type}`, 'has no compiled form yet');
+        fn.emit(cg, { rows: [owner.rows[row]!] }, out);
+      },
     };
   }
   const std = standard[name] ?? standard[ALIASES[name] ?? ''];
@@ -203,6 +227,13 @@ function createPort(
         if (port.map) port.map(x, out[0]!);
         else out[0]!.set(x);
       };
+    },
+    emit(cg, owner, out) {
+      const x = owner.rows[port.row]!;
+      const o = out.rows[0]!;
+      if (port.emit) port.emit(cg.ir, x.ptr, x.len, o.ptr);
+      else if (port.map) throw new CodegenUnsupported(`${env.node}.${name}`, `standard output port ${name}`, 'has no compiled form yet');
+      else cg.copy({ rows: [x] }, out);
     },
   };
 }

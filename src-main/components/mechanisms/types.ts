@@ -4,6 +4,8 @@
  * fixed then, and its state (value, port values, function state) is declared in the model's
  * StateLayout so that it lives in each context's store.
  */
+import type { CgValue, Codegen } from '../../compiler/codegen/codegen.js';
+import type { V } from '../../compiler/codegen/ir.js';
 import type { ContextStore, F64Slot } from '../../engine/state.js';
 import type { BuildEnv, FunctionInstance, ParamDecl, Shape, Value } from '../types.js';
 
@@ -24,6 +26,8 @@ export interface OutputPortInstance {
   slot: F64Slot[];
   /** Computes the port's value from the owner's value into `out`. */
   bind(ctx: ContextStore): (ownerValue: Value, out: Value) => void;
+  /** The compiled twin of the bound function (throws CodegenUnsupported when it has none). */
+  emit(cg: Codegen, ownerValue: CgValue, out: CgValue): void;
 }
 
 export interface MechanismEnv extends BuildEnv {
@@ -62,6 +66,14 @@ export interface MechanismInstance {
   /** A condition object that resets the node's stateful function (evaluated at each trial start). */
   readonly resetWhen?: unknown;
   bind(ctx: ContextStore): BoundMechanism;
+  /**
+   * The compiled twin of `BoundMechanism.execute` (variable read from `variable`, value, ports
+   * and state written to the state buffer). Returns an i1: whether the mechanism is finished.
+   * Throws CodegenUnsupported naming the feature it cannot compile.
+   */
+  emit(cg: Codegen, variable: CgValue): V;
+  /** The compiled twin of `BoundMechanism.reset`. */
+  emitReset(cg: Codegen): void;
 }
 
 export interface BoundMechanism {

@@ -1,0 +1,477 @@
+/**
+ * IR text → native functions: parse, verify, optimise for the host CPU, build machine code with an
+ * LLJIT, look the entry points up and call them through koffi. One LLJIT per compiled module; it
+ * owns the machine code and is freed by `dispose()` (LLJIT create/dispose is leak-free).
+ */
+import { performance } from 'node:perf_hooks';
+import { JitError, type JitStage } from './jit-error.js';
+import {
+  CODE_MODEL_JIT_DEFAULT,
+  LINKAGE_EXTERNAL,
+  RELOC_DEFAULT,
+  VERIFIER_RETURN_STATUS,
+  libraryVersion,
+  llvmC,
+  takeError,
+  takeMessage,
+  type CStringRef,
+  type CodePointer,
+  type DefinitionGeneratorRef,
+  type ErrorRef,
+  type JITDylibRef,
+  type LLJITRef,
+  type LlvmC,
+  type ModuleRef,
+  type Out,
+  type PassBuilderOptionsRef,
+  type TargetMachineRef,
+  type TargetRef,
+} from './llvm-c.js';
+
+export type OptLevel = 0 | 1 | 2 | 3;
+
+export interface CompileOptions {
+  /** `default<On>` pass pipeline and the matching codegen level (O0 → codegen None). Default 2. */
+  optLevel?: OptLevel;
+  /** Keep the optimised IR text (for `--emit-ir` and the studio's IR viewer). */
+  emitOptimizedIR?: boolean;
+  /** Buffer name that LLVM's parse messages start with. Default `module.ll`. */
+  name?: string;
+}
+
+export interface CompileTimings {
+  ir_parse_ms: number;
+  verify_ms: number;
+  optimize_ms: number;
+  /** LLJIT creation, adding the module, and codegen + linking (forced by looking up every entry point). */
+  machine_code_ms: number;
+  total_ms: number;
+}
+
+/** A native entry point with a guard against use after `dispose()`. */
+export type NativeFunction<T extends (...args: never[]) => unknown> = T & {
+  /** Runs on a koffi worker thread; the last argument is a node-style callback. */
+  async(...args: [...Parameters<T>, (err: unknown, result: ReturnType<T>) => void]): void;
+  /** `async` as a promise, for long runs that must not block the event loop. */
+  callAsync(...args: Parameters<T>): Promise<ReturnType<T>>;
+};
+
+export interface NativeModule {
+  readonly timings: CompileTimings;
+  readonly optimizedIR?: string;
+  /** Size of the IR text in UTF-8 bytes. */
+  readonly irBytes: number;
+  readonly optLevel: OptLevel;
+  /** Functions defined with external linkage, in module order: the names `fn` accepts. */
+  readonly entryPoints: readonly string[];
+  readonly disposed: boolean;
+  /**
+   * A callable for an entry point. `signature` is a koffi prototype with a name, e.g.
+   * `'int32 run(double *state, double *inputs, int32 n)'`; typed arrays are passed zero-copy.
+   * Throws a lookup-stage JitError for a name the module does not define.
+   */
+  fn<T extends (...args: never[]) => unknown>(name: string, signature: string): NativeFunction<T>;
+  /** Frees the machine code (deferred until in-flight async calls return). Idempotent. */
+  dispose(): void;
+}
+
+export interface OptimizedIR {
+  readonly ir: string;
+  readonly timings: Omit<CompileTimings, 'machine_code_ms'>;
+}
+
+type Koffi = LlvmC['koffi'];
+type KoffiFn = ((...args: unknown[]) => unknown) & { async(...args: unknown[]): void };
+type ProtoType = ReturnType<Koffi['proto']>;
+
+/** Host facts and long-lived LLVM objects, created once per process. */
+interface Host {
+  readonly c: LlvmC;
+  readonly triple: string;
+  readonly cpu: string;
+  readonly features: string;
+  readonly target: TargetRef;
+  readonly passOptions: PassBuilderOptionsRef;
+  /** Target machines used by the optimiser (for TargetTransformInfo), one per level. */
+  readonly optimizerTM: Map<OptLevel, TargetMachineRef>;
+  readonly protos: Map<string, ProtoType>;
+  /** koffi-registered session error reporter (LLVM reports materialisation causes through it). */
+  readonly reporter: unknown;
+  readonly sessionErrors: string[];
+}
+
+let host: Host | null = null;
+
+function getHost(): Host {
+  if (host) return host;
+  const c = llvmC();
+  const triple = takeMessage(c, c.LLVMGetDefaultTargetTriple());
+  const cpu = takeMessage(c, c.LLVMGetHostCPUName());
+  const features = takeMessage(c, c.LLVMGetHostCPUFeatures());
+  const outTarget: Out<TargetRef> = [null];
+  const outMsg: Out<CStringRef> = [null];
+  const failed = c.LLVMGetTargetFromTriple(triple, outTarget, outMsg);
+  const msg = takeMessage(c, outMsg[0]);
+  if (failed || !outTarget[0]) throw new JitError('load', `no LLVM target for ${triple}: ${msg}`);
+  const sessionErrors: string[] = [];
+  const reporterType = c.koffi.pointer(c.koffi.proto('void (void *ctx, void *err)'));
+  const reporter = c.koffi.register((_ctx: unknown, err: ErrorRef) => {
+    sessionErrors.push(takeError(c, err));
+  }, reporterType);
+  host = {
+    c,
+    triple,
+    cpu,
+    features,
+    target: outTarget[0],
+    passOptions: c.LLVMCreatePassBuilderOptions(),
+    optimizerTM: new Map(),
+    protos: new Map(),
+    reporter,
+    sessionErrors,
+  };
+  return host;
+}
+
+/** A target machine for the host CPU with its features, at the codegen level matching `level`. */
+function hostTargetMachine(h: Host, level: OptLevel): TargetMachineRef {
+  const tm = h.c.LLVMCreateTargetMachine(
+    h.target, h.triple, h.cpu, h.features, level, RELOC_DEFAULT, CODE_MODEL_JIT_DEFAULT,
+  );
+  if (!tm) throw new JitError('load', `LLVM could not create a target machine for ${h.triple} (${h.cpu})`);
+  return tm;
+}
+
+function optimizerTM(h: Host, level: OptLevel): TargetMachineRef {
+  let tm = h.optimizerTM.get(level);
+  if (!tm) h.optimizerTM.set(level, (tm = hostTargetMachine(h, level)));
+  return tm;
+}
+
+/** Throws a JitError for a failed LLVMErrorRef, after consuming it. */
+function check(h: Host, err: ErrorRef | null, stage: JitStage): void {
+  if (!err) return;
+  const message = takeError(h.c, err);
+  const causes = h.sessionErrors.splice(0);
+  throw new JitError(stage, [...causes, message].join('\n'));
+}
+
+function checkOptLevel(level: unknown): OptLevel {
+  if (level === 0 || level === 1 || level === 2 || level === 3) return level;
+  throw new JitError('optimize', `optLevel must be 0, 1, 2 or 3, not ${String(level)}`);
+}
+
+/** Parsed, verified and optimised module, still owned by the caller (with its context). */
+interface FrontEnd {
+  module: ModuleRef;
+  tsc: ReturnType<LlvmC['LLVMOrcCreateNewThreadSafeContext']>;
+  ir_parse_ms: number;
+  verify_ms: number;
+  optimize_ms: number;
+}
+
+/** Runs parse → verify → optimise; on failure frees everything and throws. */
+function frontEnd(h: Host, irText: string, level: OptLevel, name: string): FrontEnd {
+  const { c } = h;
+  let t = performance.now();
+  const tsc = c.LLVMOrcCreateNewThreadSafeContext();
+  let module: ModuleRef | null = null;
+  try {
+    const bytes = Buffer.from(irText, 'utf8');
+    const buf = c.LLVMCreateMemoryBufferWithMemoryRangeCopy(bytes, bytes.length, name);
+    if (!buf) throw new JitError('parse', 'LLVM could not allocate the IR buffer');
+    const outModule: Out<ModuleRef> = [null];
+    const outMsg: Out<CStringRef> = [null];
+    // Takes ownership of the buffer, whatever the outcome.
+    const failed = c.LLVMParseIRInContext(c.LLVMOrcThreadSafeContextGetContext(tsc), buf, outModule, outMsg);
+    const parseMessage = takeMessage(c, outMsg[0]);
+    if (failed || !outModule[0]) throw new JitError('parse', parseMessage || 'the IR could not be parsed');
+    module = outModule[0];
+    const ir_parse_ms = performance.now() - t;
+
+    t = performance.now();
+    const verifyMsg: Out<CStringRef> = [null];
+    const broken = c.LLVMVerifyModule(module, VERIFIER_RETURN_STATUS, verifyMsg);
+    const verifyMessage = takeMessage(c, verifyMsg[0]);
+    if (broken) throw new JitError('verify', verifyMessage || 'the module is invalid');
+    const verify_ms = performance.now() - t;
+
+    t = performance.now();
+    const tm = optimizerTM(h, level);
+    // Optimise with the data layout the JIT will use; a module that names another target keeps it
+    // (and the JIT reports the mismatch).
+    if (c.LLVMGetTarget(module) === '') c.LLVMSetTarget(module, h.triple);
+    if (c.LLVMGetDataLayoutStr(module) === '') {
+      const dl = c.LLVMCreateTargetDataLayout(tm);
+      c.LLVMSetModuleDataLayout(module, dl);
+      c.LLVMDisposeTargetData(dl);
+    }
+    check(h, c.LLVMRunPasses(module, `default<O${level}>`, tm, h.passOptions), 'optimize');
+    const optimize_ms = performance.now() - t;
+    const result = { module, tsc, ir_parse_ms, verify_ms, optimize_ms };
+    module = null;
+    return result;
+  } catch (e) {
+    // The module lives in the context: free it first.
+    if (module) c.LLVMDisposeModule(module);
+    c.LLVMOrcDisposeThreadSafeContext(tsc);
+    throw e;
+  }
+}
+
+function printModule(c: LlvmC, module: ModuleRef): string {
+  return takeMessage(c, c.LLVMPrintModuleToString(module));
+}
+
+/** Names of the functions the module defines with external linkage. */
+function definedFunctions(c: LlvmC, module: ModuleRef): string[] {
+  const names: string[] = [];
+  for (let f = c.LLVMGetFirstFunction(module); f; f = c.LLVMGetNextFunction(f)) {
+    if (c.LLVMIsDeclaration(f) || c.LLVMGetLinkage(f) !== LINKAGE_EXTERNAL) continue;
+    names.push(c.LLVMGetValueName2(f, [null]));
+  }
+  return names;
+}
+
+/** An LLJIT for the host at the codegen level, resolving undefined symbols (libm…) in the process. */
+function createJit(h: Host, level: OptLevel): LLJITRef {
+  const { c } = h;
+  const builder = c.LLVMOrcCreateLLJITBuilder();
+  // The C API of LLVM 14 has no setter for the codegen level of a detected host builder: build it
+  // from a host target machine instead (same triple, CPU and features; the TM is consumed).
+  c.LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(
+    builder,
+    c.LLVMOrcJITTargetMachineBuilderCreateFromTargetMachine(hostTargetMachine(h, level)),
+  );
+  const outJit: Out<LLJITRef> = [null];
+  check(h, c.LLVMOrcCreateLLJIT(outJit, builder), 'jit'); // consumes the builder
+  const jit = outJit[0]!;
+  try {
+    c.LLVMOrcExecutionSessionSetErrorReporter(c.LLVMOrcLLJITGetExecutionSession(jit), h.reporter, null);
+    const outGen: Out<DefinitionGeneratorRef> = [null];
+    check(
+      h,
+      c.LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(outGen, c.LLVMOrcLLJITGetGlobalPrefix(jit), null, null),
+      'jit',
+    );
+    c.LLVMOrcJITDylibAddGenerator(c.LLVMOrcLLJITGetMainJITDylib(jit), outGen[0]!);
+    return jit;
+  } catch (e) {
+    disposeJit(h, jit);
+    throw e;
+  }
+}
+
+/** Frees an LLJIT; returns LLVM's message if it reported one. */
+function disposeJit(h: Host, jit: LLJITRef): string | null {
+  const err = h.c.LLVMOrcDisposeLLJIT(jit);
+  const causes = h.sessionErrors.splice(0);
+  if (!err) return causes.length ? causes.join('\n') : null;
+  return [...causes, takeError(h.c, err)].join('\n');
+}
+
+/** koffi prototype for a named signature; the name is dropped because koffi's names are global. */
+function protoFor(h: Host, signature: string): ProtoType {
+  let proto = h.protos.get(signature);
+  if (proto) return proto;
+  const m = /^(.*?)([A-Za-z_]\w*)\s*\(/s.exec(signature);
+  const result = m?.[1]?.trim();
+  if (!m || !result) {
+    throw new JitError('lookup', `signature "${signature}" must read like "double name(double *x, int32 n)"`);
+  }
+  try {
+    proto = h.c.koffi.proto(`${result} ${signature.slice(m[0].length - 1)}`);
+  } catch (e) {
+    throw new JitError('lookup', `signature "${signature}": ${(e as Error).message}`);
+  }
+  h.protos.set(signature, proto);
+  return proto;
+}
+
+/** What the garbage collector may free if a module is dropped without `dispose()`. */
+interface Owned {
+  jit: LLJITRef | null;
+}
+
+const unreleased = new FinalizationRegistry<Owned>((owned) => {
+  if (host && owned.jit) disposeJit(host, owned.jit);
+  owned.jit = null;
+});
+
+class CompiledModule implements NativeModule {
+  readonly optLevel: OptLevel;
+  readonly entryPoints: readonly string[];
+  private isDisposed = false;
+  private inFlight = 0;
+
+  constructor(
+    private readonly h: Host,
+    private readonly owned: Owned,
+    private readonly addresses: ReadonlyMap<string, CodePointer>,
+    readonly timings: CompileTimings,
+    readonly irBytes: number,
+    level: OptLevel,
+    readonly optimizedIR: string | undefined,
+  ) {
+    this.optLevel = level;
+    this.entryPoints = [...addresses.keys()];
+    unreleased.register(this, owned, this);
+  }
+
+  get disposed(): boolean {
+    return this.isDisposed;
+  }
+
+  fn<T extends (...args: never[]) => unknown>(name: string, signature: string): NativeFunction<T> {
+    this.assertLive(name);
+    const address = this.addresses.get(name);
+    if (!address) {
+      throw new JitError(
+        'lookup',
+        `Symbols not found: [ ${name} ] (this module defines: ${this.entryPoints.join(', ') || 'nothing'})`,
+      );
+    }
+    const raw = this.h.c.koffi.decode(address, protoFor(this.h, signature)) as KoffiFn;
+    const call = this.guarded(raw, name);
+    const async = (...args: unknown[]): void => {
+      this.assertLive(name);
+      const done = args.pop();
+      if (typeof done !== 'function') throw new TypeError(`${name}.async needs a callback as its last argument`);
+      this.inFlight++;
+      try {
+        raw.async(...args, (err: unknown, result: unknown) => {
+          this.settle();
+          (done as (e: unknown, r: unknown) => void)(err, result);
+        });
+      } catch (e) {
+        this.settle();
+        throw e;
+      }
+    };
+    const callAsync = (...args: unknown[]): Promise<unknown> =>
+      new Promise((resolve, reject) => async(...args, (err: unknown, result: unknown) => (err ? reject(err) : resolve(result))));
+    return Object.assign(call, { async, callAsync }) as unknown as NativeFunction<T>;
+  }
+
+  dispose(): void {
+    if (this.isDisposed) return;
+    this.isDisposed = true;
+    unreleased.unregister(this);
+    if (this.inFlight === 0) {
+      const problem = this.release();
+      if (problem) throw new JitError('jit', problem);
+    }
+  }
+
+  private release(): string | null {
+    const jit = this.owned.jit;
+    this.owned.jit = null;
+    return jit ? disposeJit(this.h, jit) : null;
+  }
+
+  private settle(): void {
+    this.inFlight--;
+    if (this.isDisposed && this.inFlight === 0) {
+      const problem = this.release();
+      if (problem) process.emitWarning(`LLJIT dispose: ${problem}`, 'JitWarning');
+    }
+  }
+
+  private assertLive(name: string): void {
+    if (this.isDisposed) throw new JitError('call', `"${name}" belongs to a disposed native module`);
+  }
+
+  /** A wrapper that refuses to run disposed code; fixed arities avoid rest-argument cost per call. */
+  private guarded(raw: KoffiFn, name: string): (...args: unknown[]) => unknown {
+    const arity = (raw as unknown as { info: { arguments: unknown[] } }).info.arguments.length;
+    switch (arity) {
+      case 0:
+        return () => (this.isDisposed ? this.assertLive(name) : raw());
+      case 1:
+        return (a: unknown) => (this.isDisposed ? this.assertLive(name) : raw(a));
+      case 2:
+        return (a: unknown, b: unknown) => (this.isDisposed ? this.assertLive(name) : raw(a, b));
+      case 3:
+        return (a: unknown, b: unknown, c: unknown) => (this.isDisposed ? this.assertLive(name) : raw(a, b, c));
+      case 4:
+        return (a: unknown, b: unknown, c: unknown, d: unknown) =>
+          this.isDisposed ? this.assertLive(name) : raw(a, b, c, d);
+      default:
+        return (...args: unknown[]) => (this.isDisposed ? this.assertLive(name) : raw(...args));
+    }
+  }
+}
+
+/**
+ * Compiles LLVM IR text to native code for the host CPU. Throws a JitError naming the stage
+ * (parse, verify, optimize, jit) with LLVM's message.
+ */
+export function compileIR(irText: string, opts: CompileOptions = {}): NativeModule {
+  const start = performance.now();
+  const level = checkOptLevel(opts.optLevel ?? 2);
+  const h = getHost();
+  const { c } = h;
+  const fe = frontEnd(h, irText, level, opts.name ?? 'module.ll');
+  let module: ModuleRef | null = fe.module;
+  let jit: LLJITRef | null = null;
+  try {
+    const optimizedIR = opts.emitOptimizedIR ? printModule(c, module) : undefined;
+    const names = definedFunctions(c, module);
+
+    const t = performance.now();
+    jit = createJit(h, level);
+    const jd: JITDylibRef = c.LLVMOrcLLJITGetMainJITDylib(jit);
+    const tsm = c.LLVMOrcCreateNewThreadSafeModule(module, fe.tsc);
+    module = null;
+    check(h, c.LLVMOrcLLJITAddLLVMIRModule(jit, jd, tsm), 'jit'); // consumes the module
+    // The first lookup compiles the whole module; unresolved externals surface here.
+    const addresses = new Map<string, CodePointer>();
+    for (const name of names) {
+      const out: Out<CodePointer> = [null];
+      check(h, c.LLVMOrcLLJITLookup(jit, out, name), 'jit');
+      addresses.set(name, out[0]!);
+    }
+    const machine_code_ms = performance.now() - t;
+    const timings: CompileTimings = {
+      ir_parse_ms: fe.ir_parse_ms,
+      verify_ms: fe.verify_ms,
+      optimize_ms: fe.optimize_ms,
+      machine_code_ms,
+      total_ms: performance.now() - start,
+    };
+    const owned: Owned = { jit };
+    jit = null;
+    return new CompiledModule(h, owned, addresses, timings, Buffer.byteLength(irText, 'utf8'), level, optimizedIR);
+  } finally {
+    if (module) c.LLVMDisposeModule(module);
+    if (jit) disposeJit(h, jit);
+    c.LLVMOrcDisposeThreadSafeContext(fe.tsc);
+  }
+}
+
+/** Parse → verify → optimise → print, without building machine code (for `--emit-ir`). */
+export function optimizeIR(irText: string, opts: Omit<CompileOptions, 'emitOptimizedIR'> = {}): OptimizedIR {
+  const start = performance.now();
+  const level = checkOptLevel(opts.optLevel ?? 2);
+  const h = getHost();
+  const fe = frontEnd(h, irText, level, opts.name ?? 'module.ll');
+  try {
+    const ir = printModule(h.c, fe.module);
+    const { ir_parse_ms, verify_ms, optimize_ms } = fe;
+    return { ir, timings: { ir_parse_ms, verify_ms, optimize_ms, total_ms: performance.now() - start } };
+  } finally {
+    h.c.LLVMDisposeModule(fe.module);
+    h.c.LLVMOrcDisposeThreadSafeContext(fe.tsc);
+  }
+}
+
+/** The LLVM the JIT runs on, e.g. `14.0.6`. */
+export function llvmVersion(): string {
+  return libraryVersion(llvmC().path);
+}
+
+/** The host CPU LLVM compiles for, and its feature string (`+avx2,+fma,…`). */
+export function hostCPU(): { name: string; features: string; triple: string } {
+  const h = getHost();
+  return { name: h.cpu, features: h.features, triple: h.triple };
+}

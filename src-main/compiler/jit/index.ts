@@ -1,0 +1,14 @@
+/** The native JIT layer: LLVM IR text in, callable native functions out (LLVM 14 C API via koffi). */
+export {
+  compileIR,
+  optimizeIR,
+  llvmVersion,
+  hostCPU,
+  type CompileOptions,
+  type CompileTimings,
+  type NativeFunction,
+  type NativeModule,
+  type OptimizedIR,
+  type OptLevel,
+} from './compile-ir.js';
+export { JitError, type JitStage } from './jit-error.js';
