@@ -49,6 +49,12 @@ export interface Composition {
   readonly resetConditions: readonly (Condition | null)[];
   readonly layout: StateLayout;
   readonly counterSlots: CounterSlots;
+  /** The condition objects in force (explicit or default), for the compiler. */
+  readonly conditionSpecs: { nodes: unknown[]; trial: unknown; run: unknown; reset: unknown[] };
+  /** variableSlots[node][port]: the node's input, gathered before it executes. */
+  readonly variableSlots: readonly (readonly F64Slot[])[];
+  /** externalSlots[node][port]: the current trial's external input of an input node (else empty). */
+  readonly externalSlots: readonly (readonly F64Slot[])[];
   /** The run section of the file: inputs per input node, and num_trials. */
   readonly run: { inputs: Record<string, unknown>; num_trials?: number };
   readonly warnings: readonly string[];
@@ -275,17 +281,16 @@ export function buildComposition(model: ModelLike): Composition {
   for (const key of Object.keys(condSpecs)) {
     if (!index.has(key)) issues.push({ path: jsonPath('conditions', key), message: `conditions names an unknown node ${JSON.stringify(key)}`, expected: `one of ${nodeNames.join(', ')}` });
   }
-  const conditions: Condition[] = mechs.map((_, i) => {
-    const name = nodeNames[i]!;
-    const spec = condSpecs[name];
-    if (spec !== undefined) {
-      markTime(spec);
-      return compileCondition(spec, jsonPath('conditions', name), compiler);
-    }
+  const nodeConditionSpecs: unknown[] = mechs.map((_, i) => {
+    const spec = condSpecs[nodeNames[i]!];
+    if (spec !== undefined) return spec;
     const parents = graph.parents[i]!;
-    if (parents.length === 0) return () => true;
-    const defaults = parents.map((p) => compileCondition({ type: 'EveryNCalls', dependency: nodeNames[p], n: 1 }, jsonPath('conditions', name), compiler));
-    return (cx, owner) => defaults.every((c) => c(cx, owner));
+    if (parents.length === 0) return { type: 'Always' };
+    return { type: 'All', conditions: parents.map((p) => ({ type: 'EveryNCalls', dependency: nodeNames[p], n: 1 })) };
+  });
+  const conditions: Condition[] = nodeConditionSpecs.map((spec, i) => {
+    markTime(spec);
+    return compileCondition(spec, jsonPath('conditions', nodeNames[i]!), compiler);
   });
   const term = isObject(model.termination) ? model.termination : {};
   if (model.termination !== undefined && !isObject(model.termination)) {
@@ -317,6 +322,8 @@ export function buildComposition(model: ModelLike): Composition {
     finished: layout.f64('scheduler.is_finished', new Float64Array(n)),
     nwhen: layout.f64('scheduler.nwhen', new Float64Array(Math.max(1, nwhenCount))),
   };
+  const variableSlots = mechs.map((m, k) => m.inputPorts.map((p) => layout.f64(`${nodeNames[k]}.variable.${p.name}`, new Float64Array(p.size))));
+  const externalSlots = mechs.map((m, k) => (inputNodes.includes(k) ? m.inputPorts.map((p) => layout.f64(`${nodeNames[k]}.external.${p.name}`, new Float64Array(p.size))) : []));
   const describeTermination = JSON.stringify(term.trial ?? { type: 'AllHaveRun' });
   const scheduler = new Scheduler(graph.queue, conditions, trialTermination, runTermination, timeDependent, nodeNames, describeTermination);
 
@@ -334,6 +341,14 @@ export function buildComposition(model: ModelLike): Composition {
     resetConditions,
     layout,
     counterSlots,
+    conditionSpecs: {
+      nodes: nodeConditionSpecs,
+      trial: term.trial ?? { type: 'AllHaveRun' },
+      run: term.run,
+      reset: mechs.map((m) => (m.resetWhen === null ? undefined : m.resetWhen)),
+    },
+    variableSlots,
+    externalSlots,
     run: { inputs, num_trials: typeof run.num_trials === 'number' ? run.num_trials : undefined },
     warnings,
   };

@@ -35,17 +35,17 @@ export class ExecutionContext {
   readonly store: ContextStore;
   readonly counters: SchedulerCounters;
   readonly mechanisms: BoundMechanism[];
-  private readonly variables: Value[];
-  private readonly conditionContext: ConditionContext;
-  /** External input of the current trial, per node (null for non-input nodes). */
-  private readonly external: (Float64Array[] | null)[];
+  readonly variables: Value[];
+  readonly conditionContext: ConditionContext;
+  /** External input of the current trial, per node (empty for non-input nodes). */
+  readonly external: Value[];
 
   constructor(readonly comp: Composition) {
     this.store = new ContextStore(comp.layout);
     this.counters = countersFor(comp, this.store);
     this.mechanisms = comp.nodes.map((m) => m.bind(this.store));
-    this.variables = comp.nodes.map((m) => m.inputPorts.map((p) => new Float64Array(p.size)));
-    this.external = comp.nodes.map(() => null);
+    this.variables = comp.variableSlots.map((slots) => slots.map((s) => this.store.f64(s)));
+    this.external = comp.externalSlots.map((slots) => slots.map((s) => this.store.f64(s)));
     const mechs = this.mechanisms;
     this.conditionContext = {
       counters: this.counters,
@@ -64,14 +64,14 @@ export class ExecutionContext {
   }
 
   /** The input of one node: external input, plus every afferent projection, plus its recurrent matrix. */
-  private gather(node: number): void {
+  gather(node: number): void {
     const comp = this.comp;
     const variable = this.variables[node]!;
-    const ext = this.external[node];
+    const ext = this.external[node]!;
     const ports = comp.afferents[node]!;
     for (let p = 0; p < variable.length; p++) {
       const row = variable[p]!;
-      if (ext) row.set(ext[p]!);
+      if (ext.length) row.set(ext[p]!);
       else row.fill(0);
       for (const proj of ports[p]!) {
         addProduct(this.mechanisms[proj.sender]!.portValues[proj.senderPort]!, proj.matrix, row);
@@ -99,10 +99,7 @@ export class ExecutionContext {
     const inputs = opts.inputs;
     for (let t = 0; t < opts.numTrials; t++) {
       if (sched.runTerminated(this.conditionContext)) break;
-      inputs.nodes.forEach((node, k) => {
-        const list = inputs.trials[k]!;
-        this.external[node] = list[t % list.length]!;
-      });
+      this.setTrialInputs(inputs, t);
       const order: string[][] | undefined = opts.recordExecutionOrder ? [] : undefined;
       const step = (nodes: readonly number[]) => {
         this.executeStep(nodes);
@@ -119,8 +116,17 @@ export class ExecutionContext {
     return records;
   }
 
+  /** Copies trial t's external inputs (cycling) into the input nodes' external slots. */
+  setTrialInputs(inputs: PreparedInputs, t: number): void {
+    inputs.nodes.forEach((node, k) => {
+      const list = inputs.trials[k]!;
+      const trial = list[t % list.length]!;
+      this.external[node]!.forEach((row, p) => row.set(trial[p]!));
+    });
+  }
+
   /** Trial start: clear finished flags and apply each node's reset condition. */
-  private beginTrial(): void {
+  beginTrial(): void {
     const comp = this.comp;
     this.counters.finished.fill(0);
     comp.resetConditions.forEach((cond, k) => {

@@ -7,6 +7,9 @@ import { buildComposition, type Composition, type ModelLike } from '../engine/co
 import { prepareInputs } from '../engine/inputs.js';
 import { ExecutionContext, type TrialRecord } from '../engine/interpreter.js';
 import type { SchedulerLimits } from '../scheduler/scheduler.js';
+import { CodegenUnsupported } from '../compiler/codegen/codegen.js';
+import type { OptLevel } from '../compiler/jit/index.js';
+import { compileComposition, runCompiled, type CompileDiagnostics, type CompiledMode, type CompiledModel } from './compiled.js';
 
 export const EXECUTION_MODES = ['Interpreted', 'LLVM', 'LLVMExec', 'LLVMRun', 'Auto'] as const;
 export type ExecutionMode = (typeof EXECUTION_MODES)[number];
@@ -34,6 +37,8 @@ export interface RunRequest {
   recordNodeValues?: boolean;
   recordExecutionOrder?: boolean;
   limits?: SchedulerLimits;
+  /** Optimisation level of compiled modes (default 2). */
+  optLevel?: OptLevel;
   /** Called after each trial with the number done and the total; return false to cancel. */
   onProgress?: (done: number, total: number) => boolean | void;
 }
@@ -43,7 +48,8 @@ export interface RunOutput {
   mode: ExecutionMode;
   executed_mode: ExecutionMode;
   warnings: string[];
-  timings: { build_ms: number; run_ms: number; total_ms: number; trials_per_s: number };
+  timings: { build_ms: number; compile_ms: number; run_ms: number; total_ms: number; trials_per_s: number };
+  compile?: CompileDiagnostics;
   trials: number;
   cancelled: boolean;
   node_values?: Record<string, number[][][]>;
@@ -51,12 +57,19 @@ export interface RunOutput {
 }
 
 /** Modes tried by Auto, most compiled first. */
-const AUTO_ORDER: ExecutionMode[] = ['LLVMRun', 'LLVMExec', 'LLVM', 'Interpreted'];
+const AUTO_ORDER: readonly ExecutionMode[] = ['LLVMRun', 'LLVMExec', 'LLVM', 'Interpreted'];
 
-/** Decides once per model whether a compiled mode can run it (until the compiler lands: never). */
-export function checkModeAvailable(_comp: Composition, mode: ExecutionMode): void {
-  if (mode === 'Interpreted' || mode === 'Auto') return;
-  throw new ModeUnavailableError(mode, 'compiler', 'LLVM code generation', 'not yet supported in this version of CogStudio');
+/**
+ * Compiles the model for a compiled mode, turning "cannot compile this" into a
+ * ModeUnavailableError naming the component, the feature and the reason.
+ */
+export function compileFor(comp: Composition, mode: CompiledMode, optLevel: OptLevel = 2): CompiledModel {
+  try {
+    return compileComposition(comp, mode, optLevel);
+  } catch (e) {
+    if (e instanceof CodegenUnsupported) throw new ModeUnavailableError(mode, e.component, e.feature, e.reason);
+    throw e;
+  }
 }
 
 export function runModel(req: RunRequest): RunOutput {
@@ -64,21 +77,31 @@ export function runModel(req: RunRequest): RunOutput {
   const mode = req.mode ?? 'Auto';
   const comp = buildComposition(req.model);
   const warnings: string[] = [...comp.warnings];
+  const tb = performance.now();
   let executed: ExecutionMode = mode;
+  let compiled: CompiledModel | null = null;
   if (mode === 'Auto') {
     executed = 'Interpreted';
+    let last: ModeUnavailableError | null = null;
     for (const candidate of AUTO_ORDER) {
+      if (candidate === 'Interpreted') break;
+      // LLVMExec shares LLVMRun's module: when the whole-run module cannot be generated, neither can the trial one
+      if (candidate === 'LLVMExec' && last && last.mode === 'LLVMRun') {
+        warnings.push(`Auto: LLVMExec unavailable (${last.component}: ${last.feature} — ${last.reason}); falling back`);
+        continue;
+      }
       try {
-        checkModeAvailable(comp, candidate);
+        compiled = compileFor(comp, candidate as CompiledMode, req.optLevel);
         executed = candidate;
         break;
       } catch (e) {
         if (!(e instanceof ModeUnavailableError)) throw e;
+        last = e;
         warnings.push(`Auto: ${candidate} unavailable (${e.component}: ${e.feature} — ${e.reason}); falling back`);
       }
     }
-  } else {
-    checkModeAvailable(comp, mode);
+  } else if (mode !== 'Interpreted') {
+    compiled = compileFor(comp, mode, req.optLevel);
   }
   const inputs = prepareInputs(comp, req.inputs ?? comp.run.inputs, req.inputs ? 'inputs' : 'run.inputs');
   warnings.push(...inputs.warnings);
@@ -86,7 +109,7 @@ export function runModel(req: RunRequest): RunOutput {
   const t1 = performance.now();
   const ctx = new ExecutionContext(comp);
   let cancelled = false;
-  const records: TrialRecord[] = ctx.run({
+  const runOpts = {
     numTrials,
     inputs,
     recordNodeValues: req.recordNodeValues,
@@ -99,7 +122,8 @@ export function runModel(req: RunRequest): RunOutput {
       }
       return true;
     },
-  });
+  };
+  const records: TrialRecord[] = compiled ? runCompiled(ctx, compiled, runOpts) : ctx.run(runOpts);
   const t2 = performance.now();
   const out: RunOutput = {
     results: records.map((r) => r.results),
@@ -107,7 +131,8 @@ export function runModel(req: RunRequest): RunOutput {
     executed_mode: executed,
     warnings,
     timings: {
-      build_ms: t1 - t0,
+      build_ms: tb - t0,
+      compile_ms: t1 - tb,
       run_ms: t2 - t1,
       total_ms: t2 - t0,
       trials_per_s: records.length / Math.max((t2 - t1) / 1000, 1e-9),
@@ -115,6 +140,7 @@ export function runModel(req: RunRequest): RunOutput {
     trials: records.length,
     cancelled,
   };
+  if (compiled) out.compile = compiled.diagnostics;
   if (req.recordNodeValues) {
     out.node_values = Object.fromEntries(comp.nodeNames.map((name, k) => [name, records.map((r) => r.nodeValues![k]!)]));
   }

@@ -51,15 +51,16 @@ export class IR {
     this.ctx = new l.LLVMContext();
     this.module = new l.Module(sanitize(name), this.ctx);
     this.b = new l.IRBuilder(this.ctx);
-    this.f64 = this.b.getDoubleTy();
-    this.i1 = this.b.getInt1Ty();
-    this.i8 = this.b.getInt8Ty();
-    this.i32 = this.b.getInt32Ty();
-    this.i64 = this.b.getInt64Ty();
-    this.f64p = this.f64.getPointerTo();
-    this.i8p = this.b.getInt8PtrTy();
-    this.i32p = this.i32.getPointerTo();
-    this.void = this.b.getVoidTy();
+    const T = l.Type;
+    this.f64 = T.getDoubleTy(this.ctx);
+    this.i1 = T.getInt1Ty(this.ctx);
+    this.i8 = T.getInt8Ty(this.ctx);
+    this.i32 = T.getInt32Ty(this.ctx);
+    this.i64 = T.getInt64Ty(this.ctx);
+    this.f64p = T.getDoublePtrTy(this.ctx);
+    this.i8p = T.getInt8PtrTy(this.ctx);
+    this.i32p = T.getInt32PtrTy(this.ctx);
+    this.void = T.getVoidTy(this.ctx);
   }
 
   /** A fresh readable local name. */

@@ -44,7 +44,7 @@ export function recurrentMatrix(p: Record<string, unknown>, n: number, env: Mech
   return Array.from({ length: n }, (_, i) => {
     const row = new Float64Array(n);
     for (let j = 0; j < n; j++) {
-      row[j] = i === j ? at(auto, i, j, auto === undefined && hetero !== undefined ? 0 : base(i, j)) : at(hetero, i, j, hetero === undefined && auto !== undefined ? 0 : base(i, j));
+      row[j] = i === j ? at(auto, i, j, base(i, j)) : at(hetero, i, j, base(i, j));
     }
     return row;
   });

@@ -1,0 +1,352 @@
+/**
+ * Code generation for a whole composition, over the context's state buffer:
+ *   node.K(state)    — executes node K from its gathered variable (LLVM mode's unit)
+ *   gather.K(state)  — computes node K's variable from external input and projections
+ *   trial(state, maxPasses, log, logCap, logLen) — one trial, scheduler included (LLVMExec)
+ *   run(state, inputs, inputLens, ntrials, results, nodeValues, control, maxPasses, log, logCap, logLen)
+ *                    — the whole run: input cycling, trials, results (LLVMRun)
+ * The scheduler follows Scheduler.runTrial step for step; counters live in the state buffer.
+ */
+import type { Composition } from '../../engine/composition.js';
+import { TS } from '../../scheduler/clock.js';
+import { emitCondition, type ConditionCompiler, type EmitCondition, type EmitConditionContext } from '../../scheduler/conditions.js';
+import { Codegen, CodegenUnsupported, type CgValue } from './codegen.js';
+import { IR, sanitize, type V } from './ir.js';
+
+/** Status codes returned by trial() and run() (negative = error). */
+export const STATUS = { OK: 0, RUN_TERMINATED: 1, DEADLOCK: -1, MAX_PASSES: -2, CANCELLED: -3 } as const;
+
+export interface GeneratedModule {
+  ir: IR;
+  /** Exported function names. */
+  names: { node: string[]; gather: string[]; trial: string; run: string };
+  /** Doubles per trial in the results buffer (all output ports of the output nodes). */
+  resultsWidth: number;
+  /** Doubles per trial in the node-values buffer (every node's value). */
+  nodeValuesWidth: number;
+  codegenMs: number;
+}
+
+function nodeSymbol(prefix: string, k: number, name: string): string {
+  return `${prefix}.${k}.${sanitize(name)}`;
+}
+
+/** Decides compilability without generating code: throws CodegenUnsupported for the first blocker. */
+export function generateModule(comp: Composition, opts: { withScheduler: boolean }): GeneratedModule {
+  const t0 = performance.now();
+  const ir = new IR(`cogstudio.${comp.name}`);
+  const cg = new Codegen(ir);
+  const b = ir.b;
+  const n = comp.nodes.length;
+  const cs = comp.counterSlots;
+
+  // ---- per-node execution and input gathering ----------------------------------------------
+  const nodeFns = comp.nodes.map((m, k) =>
+    ir.define(nodeSymbol('node', k, m.name), ir.void, [['state', ir.i8p]], ([state]) => {
+      cg.state = state!;
+      const variable = cg.slots(comp.variableSlots[k]!);
+      const done = m.emit(cg, variable);
+      ir.store(ir.select(done, ir.num(1), ir.num(0)), cg.slot(cs.finished), k);
+      ir.ret();
+    }),
+  );
+  const gatherFns = comp.nodes.map((m, k) =>
+    ir.define(nodeSymbol('gather', k, m.name), ir.void, [['state', ir.i8p]], ([state]) => {
+      cg.state = state!;
+      const variable = cg.slots(comp.variableSlots[k]!);
+      const ext = comp.externalSlots[k]!;
+      variable.rows.forEach((row, p) => {
+        if (ext.length) {
+          const src = cg.slot(ext[p]!);
+          ir.loop(row.len, (i) => ir.store(ir.load(src, i), row.ptr, i), 'ext');
+        } else {
+          ir.loop(row.len, (i) => ir.store(ir.num(0), row.ptr, i), 'zero');
+        }
+        for (const proj of comp.afferents[k]![p]!) {
+          const sender = comp.nodes[proj.sender]!.outputPorts[proj.senderPort]!;
+          emitAddProduct(cg, cg.slots(sender.slot), proj.matrix, row.ptr, row.len, `w.${proj.index}`);
+        }
+      });
+      if (m.recurrentMatrix) emitAddProduct(cg, cg.slots(m.outputPorts[0]!.slot), m.recurrentMatrix, variable.rows[0]!.ptr, variable.rows[0]!.len, `w.rec.${k}`);
+      ir.ret();
+    }),
+  );
+
+  let trialName = '';
+  let runName = '';
+  const resultSlots = comp.outputNodes.flatMap((k) => comp.nodes[k]!.outputPorts.flatMap((p) => p.slot));
+  const resultsWidth = resultSlots.reduce((a, s) => a + s.length, 0);
+  const valueSlots = comp.nodes.flatMap((m) => m.valueSlots);
+  const nodeValuesWidth = valueSlots.reduce((a, s) => a + s.length, 0);
+
+  if (opts.withScheduler) {
+    // Conditions, compiled in the same order as buildComposition compiled them (NWhen slots).
+    let nwhen = 0;
+    const compiler: ConditionCompiler = {
+      node: (name) => comp.nodeNames.indexOf(String(name)),
+      allNodes: comp.nodes.map((_, i) => i),
+      allocNWhen: () => nwhen++,
+      issues: [],
+    };
+    const need = (spec: unknown, what: string): EmitCondition => {
+      const e = emitCondition(spec, compiler);
+      if (!e) throw new CodegenUnsupported('scheduler', `condition ${describe(spec)}`, `${what}: this condition has no compiled form yet`);
+      return e;
+    };
+    const specs = comp.conditionSpecs;
+    const nodeConds = comp.nodes.map((_, k) => need(specs.nodes[k], `the condition of ${comp.nodeNames[k]}`));
+    const trialTerm = need(specs.trial, 'trial termination');
+    const runTerm = specs.run === undefined ? null : need(specs.run, 'run termination');
+    const resetConds = comp.nodes.map((_, k) => (specs.reset[k] === undefined ? null : need(specs.reset[k], `the reset condition of ${comp.nodeNames[k]}`)));
+    const resetFns = comp.nodes.map((m, k) =>
+      resetConds[k]
+        ? ir.define(nodeSymbol('reset', k, m.name), ir.void, [['state', ir.i8p]], ([state]) => {
+            cg.state = state!;
+            m.emitReset(cg);
+            ir.ret();
+          }, true)
+        : null,
+    );
+
+    trialName = 'trial';
+    const trialFn = ir.define(trialName, ir.i32, [['state', ir.i8p], ['max_passes', ir.i32], ['log', ir.i32p], ['log_cap', ir.i32], ['log_len', ir.i32p]], ([state, maxPasses, log, logCap, logLen]) => {
+      cg.state = state!;
+      const total = cg.slot(cs.countsTotal);
+      const useable = cg.slot(cs.countsUseable);
+      const time = cg.slot(cs.time);
+      const justRan = cg.slot(cs.justRan);
+      const finished = cg.slot(cs.finished);
+      const nwhenPtr = cg.slot(cs.nwhen);
+      const nodeValue = (node: number, row: number, index: number): V => {
+        const slots = comp.nodes[node]!.valueSlots;
+        const slot = slots[Math.min(row, slots.length - 1)]!;
+        return ir.load(cg.slot(slot), Math.min(index, slot.length - 1), 'value');
+      };
+      const e: EmitConditionContext = {
+        ir,
+        count: (scale, node) => ir.load(total, scale * n + node, 'count'),
+        useable: (dep, owner) => ir.load(useable, dep * n + owner, 'useable'),
+        time: (i) => ir.load(time, i, 'time'),
+        justRan: (node) => ir.load(justRan, node, 'just_ran'),
+        finished: (node) => ir.load(finished, node, 'finished'),
+        nwhen: (slot) => ir.at(nwhenPtr, slot),
+        nodeValue,
+      };
+      const fill = (ptr: V, from: number, count: number, v: number) => ir.loop(count, (i) => ir.store(ir.num(v), ptr, b.CreateAdd(i, ir.int(from))), 'fill');
+      const inc = (ptr: V, i: number) => ir.store(ir.add(ir.load(ptr, i), ir.num(1)), ptr, i);
+      const done = () => (runTerm ? b.CreateOr(trialTerm(e, -1), runTerm(e, -1)) : trialTerm(e, -1));
+      const logStep = (members: { node: number; flag: V | null }[]) => {
+        // log: count, then the nodes of the step — only while it fits
+        const len = ir.loadI32(logLen);
+        const count = members.reduce((acc, m) => (m.flag ? b.CreateAdd(acc, b.CreateZExt(m.flag, ir.i32)) : acc), ir.int(0));
+        ir.ifThen(b.CreateICmpSLE(b.CreateAdd(b.CreateAdd(len, count), ir.int(1)), logCap!), () => {
+          ir.storeI32(count, log!, len);
+          const pos = ir.intVariable(b.CreateAdd(len, ir.int(1)), 'logpos');
+          for (const m of members) {
+            ir.ifThen(m.flag!, () => {
+              ir.storeI32(ir.int(m.node), log!, pos.get());
+              pos.set(b.CreateAdd(pos.get(), ir.int(1)));
+            });
+          }
+          ir.storeI32(pos.get(), logLen!);
+        });
+      };
+
+      // trial start
+      fill(total, TS.TRIAL * n, n, 0);
+      fill(useable, 0, n * n, 0);
+      ir.store(ir.num(0), time, TS.PASS);
+      ir.store(ir.num(0), time, TS.TIME_STEP);
+      fill(finished, 0, n, 0);
+      resetConds.forEach((cond, k) => {
+        if (cond) ir.ifThen(cond(e, k), () => void ir.call(resetFns[k]!, [state!]));
+      });
+      const passes = ir.intVariable(ir.int(0), 'passes');
+      const status = ir.intVariable(ir.int(STATUS.OK), 'status');
+      const exit = ir.block('trial.exit');
+      const flags: V[] = [];
+      for (let k = 0; k < n; k++) flags.push(ir.alloca(ir.i32, 1, `in_step.${k}`));
+      ir.whileLoop(() => b.CreateNot(done()), () => {
+        fill(total, TS.PASS * n, n, 0);
+        const ran = ir.intVariable(ir.int(0), 'ran_in_pass');
+        const passEnd = ir.block('pass.end');
+        for (const set of comp.scheduler.queue) {
+          const cont = ir.block('set');
+          b.CreateCondBr(done(), passEnd, cont);
+          b.SetInsertPoint(cont);
+          fill(total, TS.TIME_STEP * n, n, 0);
+          for (const k of set) ir.storeI32(ir.int(0), flags[k]!);
+          const changed = ir.intVariable(ir.int(1), 'changed');
+          ir.whileLoop(() => b.CreateICmpNE(changed.get(), ir.int(0)), () => {
+            changed.set(ir.int(0));
+            for (const k of set) {
+              const notIn = b.CreateICmpEQ(ir.loadI32(flags[k]!), ir.int(0));
+              ir.ifThen(notIn, () => {
+                ir.ifThen(nodeConds[k]!(e, k), () => {
+                  ir.storeI32(ir.int(1), flags[k]!);
+                  for (let s = 0; s < 5; s++) inc(total, s * n + k);
+                  ir.loop(n, (j) => ir.store(ir.num(0), useable, b.CreateAdd(b.CreateMul(j, ir.int(n)), ir.int(k))), 'useable0');
+                  ir.loop(n, (j) => {
+                    const idx = b.CreateAdd(ir.int(k * n), j);
+                    ir.store(ir.add(ir.load(useable, idx), ir.num(1)), useable, idx);
+                  }, 'useable1');
+                  changed.set(ir.int(1));
+                });
+              });
+            }
+          }, 'cascade');
+          const inStep = set.map((k) => b.CreateICmpNE(ir.loadI32(flags[k]!), ir.int(0)));
+          const any = inStep.reduce((a, x) => b.CreateOr(a, x), ir.bool(false));
+          ir.ifThen(any, () => {
+            set.forEach((k, i) => ir.ifThen(inStep[i]!, () => void ir.call(gatherFns[k]!, [state!])));
+            set.forEach((k, i) => ir.ifThen(inStep[i]!, () => void ir.call(nodeFns[k]!, [state!])));
+            fill(justRan, 0, n, 0);
+            set.forEach((k, i) => ir.store(ir.select(inStep[i]!, ir.num(1), ir.num(0)), justRan, k));
+            inc(time, TS.TIME_STEP);
+            inc(time, 4);
+            ran.set(ir.int(1));
+            logStep(set.map((k, i) => ({ node: k, flag: inStep[i]! })));
+          });
+        }
+        b.CreateBr(passEnd);
+        b.SetInsertPoint(passEnd);
+        ir.ifThen(b.CreateICmpEQ(ran.get(), ir.int(0)), () => {
+          logStep([]);
+          fill(justRan, 0, n, 0);
+          inc(time, TS.TIME_STEP);
+          inc(time, 4);
+          if (!comp.scheduler.timeDependent) {
+            ir.ifThen(b.CreateNot(done()), () => {
+              status.set(ir.int(STATUS.DEADLOCK));
+              b.CreateBr(exit);
+              b.SetInsertPoint(ir.block('dead'));
+            });
+          }
+        });
+        inc(time, TS.PASS);
+        ir.store(ir.num(0), time, TS.TIME_STEP);
+        passes.set(b.CreateAdd(passes.get(), ir.int(1)));
+        ir.ifThen(b.CreateAnd(b.CreateICmpSGE(passes.get(), maxPasses!), b.CreateNot(done())), () => {
+          status.set(ir.int(STATUS.MAX_PASSES));
+          b.CreateBr(exit);
+          b.SetInsertPoint(ir.block('dead'));
+        });
+      }, 'pass');
+      inc(time, TS.TRIAL);
+      if (runTerm) ir.ifThen(runTerm(e, -1), () => status.set(ir.int(STATUS.RUN_TERMINATED)));
+      b.CreateBr(exit);
+      b.SetInsertPoint(exit);
+      ir.ret(status.get());
+    });
+
+    runName = 'run';
+    ir.define(runName, ir.i32, [
+      ['state', ir.i8p], ['inputs', ir.f64p], ['input_lens', ir.i32p], ['ntrials', ir.i32], ['results', ir.f64p],
+      ['node_values', ir.f64p], ['control', ir.i32p], ['max_passes', ir.i32], ['log', ir.i32p], ['log_cap', ir.i32], ['log_len', ir.i32p],
+    ], ([state, inputs, inputLens, ntrials, results, nodeValues, control, maxPasses, log, logCap, logLen]) => {
+      cg.state = state!;
+      const time = cg.slot(cs.time);
+      // beginRun: run-scale counts and the trial counter
+      const total = cg.slot(cs.countsTotal);
+      ir.loop(n, (i) => ir.store(ir.num(0), total, b.CreateAdd(i, ir.int(TS.RUN * n))), 'runcounts');
+      ir.store(ir.num(0), time, TS.TRIAL);
+      const t = ir.intVariable(ir.int(0), 't');
+      const status = ir.intVariable(ir.int(0), 'status');
+      const e: EmitConditionContext | null = null;
+      void e;
+      ir.whileLoop(() => b.CreateICmpSLT(t.get(), ntrials!), (brk) => {
+        // cancel flag
+        ir.ifThen(b.CreateICmpNE(ir.loadI32(control!, 0), ir.int(0)), () => {
+          status.set(ir.int(STATUS.CANCELLED));
+          brk();
+        });
+        // external inputs, cycling per input node
+        let offset: V = ir.int(0);
+        comp.inputNodes.forEach((node, k) => {
+          const len = ir.loadI32(inputLens!, k);
+          const size = comp.nodes[node]!.inputPorts.reduce((a, p) => a + p.size, 0);
+          const trialIdx = b.CreateSRem(t.get(), len);
+          let at: V = b.CreateAdd(offset, b.CreateMul(trialIdx, ir.int(size)));
+          for (const slot of comp.externalSlots[node]!) {
+            const dst = cg.slot(slot);
+            const base = at;
+            ir.loop(slot.length, (i) => ir.store(ir.load(inputs!, b.CreateAdd(base, i)), dst, i), 'input');
+            at = b.CreateAdd(at, ir.int(slot.length));
+          }
+          offset = b.CreateAdd(offset, b.CreateMul(len, ir.int(size)));
+        });
+        const st = ir.call(trialFn, [state!, maxPasses!, log!, logCap!, logLen!], ir.name('trial_status'));
+        ir.ifThen(b.CreateICmpSLT(st, ir.int(0)), () => {
+          status.set(st);
+          brk();
+        });
+        // results and node values of this trial
+        const copyOut = (slots: typeof resultSlots, dst: V, width: number) => {
+          let pos = 0;
+          for (const slot of slots) {
+            const src = cg.slot(slot);
+            const base = b.CreateAdd(b.CreateMul(t.get(), ir.int(width)), ir.int(pos));
+            ir.loop(slot.length, (i) => ir.store(ir.load(src, i), dst, b.CreateAdd(base, i)), 'out');
+            pos += slot.length;
+          }
+        };
+        copyOut(resultSlots, results!, resultsWidth);
+        ir.ifThen(b.CreateIsNotNull(nodeValues!), () => copyOut(valueSlots, nodeValues!, nodeValuesWidth));
+        t.set(b.CreateAdd(t.get(), ir.int(1)));
+        ir.storeI32(t.get(), control!, 1);
+        ir.ifThen(b.CreateICmpEQ(st, ir.int(STATUS.RUN_TERMINATED)), () => brk());
+      }, 'trials');
+      inc(time, TS.RUN);
+      ir.ret(b.CreateSelect(b.CreateICmpSLT(status.get(), ir.int(0)), status.get(), t.get()));
+
+      function inc(ptr: V, i: number) {
+        ir.store(ir.add(ir.load(ptr, i), ir.num(1)), ptr, i);
+      }
+    });
+  }
+
+  return {
+    ir,
+    names: {
+      node: comp.nodes.map((m, k) => nodeSymbol('node', k, m.name)),
+      gather: comp.nodes.map((m, k) => nodeSymbol('gather', k, m.name)),
+      trial: trialName,
+      run: runName,
+    },
+    resultsWidth,
+    nodeValuesWidth,
+    codegenMs: performance.now() - t0,
+  };
+}
+
+/** row += flatten(value) × matrix, in the interpreter's order (sender element by element). */
+function emitAddProduct(cg: Codegen, value: CgValue, matrix: Float64Array[], row: V, len: number, name: string): void {
+  const ir = cg.ir;
+  const rows = matrix.length;
+  const flat = new Float64Array(rows * len);
+  matrix.forEach((r, i) => flat.set(r.subarray(0, len), i * len));
+  const w = ir.constArray(name, flat);
+  let base = 0;
+  for (const v of value.rows) {
+    const start = base;
+    ir.loop(v.len, (a) => {
+      const x = ir.load(v.ptr, a, 'x');
+      const i = ir.b.CreateAdd(a, ir.int(start));
+      ir.ifThen(ir.ne(x, ir.num(0)), () => {
+        ir.loop(len, (j) => {
+          const m = ir.load(w, ir.b.CreateAdd(ir.b.CreateMul(i, ir.int(len)), j), 'w');
+          ir.store(ir.add(ir.load(row, j), ir.mul(x, m)), row, j);
+        }, 'j');
+      });
+    }, 'a');
+    base += v.len;
+  }
+}
+
+function describe(spec: unknown): string {
+  try {
+    return JSON.stringify(spec).slice(0, 80);
+  } catch {
+    return String(spec);
+  }
+}
