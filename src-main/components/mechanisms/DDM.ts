@@ -64,6 +64,22 @@ function analyticalValue(fn: FunctionInstance, env: BuildEnv, seed: number): Fun
         rng: stream,
       };
     },
+    emit: fn.emit
+      ? (cg, variable, value) => {
+          const ir = cg.ir;
+          const out = cg.scratch(fn.outputShape, 'dda');
+          fn.emit!(cg, variable, out);
+          const flat: import('../../compiler/codegen/ir.js').V[] = [];
+          for (const row of out.rows) for (let i = 0; i < row.len && flat.length < 8; i++) flat.push(ir.load(row.ptr, i, 'dda'));
+          const threshold = ir.num(Number(fn.params.threshold ?? 1));
+          const u = cg.rng(rng).uniform(ir.num(0), ir.num(1));
+          ir.store(ir.select(ir.lt(u, flat[1]!), ir.neg(threshold), threshold), value.rows[0]!.ptr);
+          ir.store(flat[0]!, value.rows[1]!.ptr);
+          ir.store(ir.sub(ir.num(1), flat[1]!), value.rows[2]!.ptr);
+          ir.store(flat[1]!, value.rows[3]!.ptr);
+          for (let j = 2; j < 8; j++) ir.store(flat[j]!, value.rows[j + 2]!.ptr);
+        }
+      : undefined,
   };
 }
 
@@ -103,6 +119,7 @@ export const DDM: MechanismDeclaration = {
         executeUntilFinished: p.execute_until_finished as boolean,
         maxExecutions: p.max_executions_before_finished as number,
         isFinished: integrating ? (_v, _p, f) => f.isFinished?.() ?? true : undefined,
+        emitIsFinished: integrating && fn.emitIsFinished ? (cg) => fn.emitIsFinished!(cg) : undefined,
       },
       env,
     );

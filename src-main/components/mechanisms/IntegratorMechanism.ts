@@ -29,6 +29,7 @@ export const IntegratorMechanism: MechanismDeclaration = {
         executeUntilFinished: p.execute_until_finished as boolean,
         maxExecutions: p.max_executions_before_finished as number,
         isFinished: fn.type === 'DriftDiffusionIntegrator' ? (_v, _p, f) => f.isFinished?.() ?? true : undefined,
+        emitIsFinished: fn.type === 'DriftDiffusionIntegrator' && fn.emitIsFinished ? (cg) => fn.emitIsFinished!(cg) : undefined,
       },
       env,
     );

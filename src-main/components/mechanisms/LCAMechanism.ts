@@ -69,6 +69,21 @@ export const LCAMechanism: MechanismDeclaration = {
                     return sorted[0]! >= threshold;
                 }
               },
+        emitIsFinished:
+          threshold === undefined || threshold === null || (criterion !== 'VALUE' && criterion !== 'CONVERGENCE')
+            ? undefined
+            : (cg, value, previous) => {
+                const ir = cg.ir;
+                const row = value.rows[0]!;
+                if (criterion === 'VALUE') {
+                  const m = ir.variable(ir.num(-Infinity), 'max');
+                  ir.loop(row.len, (i) => m.set(ir.max(m.get(), ir.load(row.ptr, i))), 'max');
+                  return ir.ge(m.get(), ir.num(threshold));
+                }
+                const d = ir.variable(ir.num(0), 'change');
+                ir.loop(row.len, (i) => d.set(ir.max(d.get(), ir.fabs(ir.sub(ir.load(row.ptr, i), ir.load(previous.rows[0]!.ptr, i))))), 'change');
+                return ir.le(d.get(), ir.num(threshold));
+              },
       },
       env,
     );

@@ -117,6 +117,35 @@ export function transferParts(
             }
             return compare(op, d, threshold);
           },
+    emitIsFinished:
+      threshold === undefined || threshold === null
+        ? undefined
+        : (cg, value, previous) => {
+            const ir = cg.ir;
+            const d = ir.variable(ir.num(0), 'change');
+            value.rows.forEach((row, r) => {
+              ir.loop(row.len, (i) => {
+                const diff = ir.fabs(ir.sub(ir.load(row.ptr, i), ir.load(previous.rows[r]!.ptr, i)));
+                d.set(ir.max(d.get(), diff));
+              }, 'change');
+            });
+            const t = ir.num(threshold);
+            const x = d.get();
+            switch (op) {
+              case '<':
+                return ir.lt(x, t);
+              case '>=':
+                return ir.ge(x, t);
+              case '>':
+                return ir.gt(x, t);
+              case '==':
+                return ir.eq(x, t);
+              case '!=':
+                return ir.ne(x, t);
+              default:
+                return ir.le(x, t);
+            }
+          },
     ...overrides,
   };
 }

@@ -180,7 +180,9 @@ export function buildMechanism(parts: MechanismParts, env: MechanismEnv): Mechan
         );
       }
       ports.forEach((port) => port.emit(cg, value, cg.slots(port.slot)));
-      return ir.b.CreateICmpNE(finishedFlag.get(), ir.int(0));
+      const done = ir.b.CreateICmpNE(finishedFlag.get(), ir.int(0));
+      ir.store(ir.select(done, ir.num(1), ir.num(0)), cg.slot(finishedSlot));
+      return done;
     },
     emitReset(cg: Codegen): void {
       emitResetOf(parts.function, parts.name, cg);
