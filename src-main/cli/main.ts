@@ -1,5 +1,9 @@
 /**
- * The headless CLI: `cogstudio run|validate|help`. Exit codes: 0 success, 1 invalid model or
+ * The headless CLI: `cogstudio run|validate|help`. Options for compile (prints the time of each stage, the IR size and the function count):
+  --emit-ir FILE             write the generated (unoptimised) LLVM IR
+  --emit-optimized-ir FILE   write the IR after the optimisation pipeline
+
+Exit codes: 0 success, 1 invalid model or
  * input (a message on stderr, no stack trace), 2 usage error.
  */
 import { writeFileSync } from 'node:fs';
@@ -7,7 +11,9 @@ import { parseArgs } from 'node:util';
 import { buildComposition } from '../engine/composition.js';
 import { ModelError } from '../model/errors.js';
 import { SchedulerLimitError } from '../scheduler/scheduler.js';
-import { EXECUTION_MODES, ModeUnavailableError, runModel, type ExecutionMode } from '../runtime/run-model.js';
+import { EXECUTION_MODES, ModeUnavailableError, compileFor, runModel, type ExecutionMode } from '../runtime/run-model.js';
+import { optimizeIR, type OptLevel } from '../compiler/jit/index.js';
+import { JitError } from '../compiler/jit/index.js';
 import { loadModel, loadJson } from './read-model.js';
 import { formatSummary } from './summary.js';
 
@@ -17,6 +23,8 @@ Usage:
   cogstudio run MODEL.json [--mode MODE] [--trials N] [--inputs FILE] [--out FILE]
                            [--node-values] [--execution-order]
   cogstudio validate MODEL.json
+  cogstudio compile MODEL.json [--mode LLVMRun|LLVM] [--opt 0|1|2|3] [--emit-ir FILE]
+                               [--emit-optimized-ir FILE]
   cogstudio help
 
 Options for run:
@@ -27,6 +35,10 @@ Options for run:
   --node-values        also record every node's value after each trial
   --execution-order    also record the nodes run in each time step
   --max-passes N       stop a trial that has not ended after N passes (default 100000)
+
+Options for compile (prints the time of each stage, the IR size and the function count):
+  --emit-ir FILE             write the generated (unoptimised) LLVM IR
+  --emit-optimized-ir FILE   write the IR after the optimisation pipeline
 
 Exit codes: 0 success, 1 invalid model or input, 2 usage error.`;
 
@@ -52,6 +64,8 @@ export function main(argv: string[], io: CliIO = defaultIO): number {
         return runCommand(rest, io);
       case 'validate':
         return validateCommand(rest, io);
+      case 'compile':
+        return compileCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -66,7 +80,7 @@ export function main(argv: string[], io: CliIO = defaultIO): number {
       io.stderr(`cogstudio: ${e.message}\n\n${USAGE}\n`);
       return 2;
     }
-    if (e instanceof ModelError || e instanceof ModeUnavailableError || e instanceof SchedulerLimitError) {
+    if (e instanceof ModelError || e instanceof ModeUnavailableError || e instanceof SchedulerLimitError || e instanceof JitError) {
       io.stderr(`cogstudio: ${e.message}\n`);
       return 1;
     }
@@ -163,5 +177,51 @@ function validateCommand(args: string[], io: CliIO): number {
     if (e instanceof ModelError) throw new ModelError(e.issues, file);
     throw e;
   }
+  return 0;
+}
+
+function compileCommand(args: string[], io: CliIO): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      mode: { type: 'string' },
+      opt: { type: 'string' },
+      'emit-ir': { type: 'string' },
+      'emit-optimized-ir': { type: 'string' },
+    },
+  });
+  const file = positional(positionals, 'MODEL.json');
+  const mode = (values.mode ?? 'LLVMRun') as ExecutionMode;
+  if (mode !== 'LLVMRun' && mode !== 'LLVMExec' && mode !== 'LLVM') throw new UsageError(`--mode must be LLVMRun, LLVMExec or LLVM, not ${JSON.stringify(values.mode)}`);
+  const opt = values.opt === undefined ? 2 : Number(values.opt);
+  if (![0, 1, 2, 3].includes(opt)) throw new UsageError(`--opt must be 0, 1, 2 or 3, not ${JSON.stringify(values.opt)}`);
+  const model = loadModel(file);
+  let comp;
+  try {
+    comp = buildComposition(model);
+  } catch (e) {
+    if (e instanceof ModelError) throw new ModelError(e.issues, file);
+    throw e;
+  }
+  const compiled = compileFor(comp, mode, opt as OptLevel);
+  if (values['emit-ir'] !== undefined) writeFileSync(values['emit-ir'], compiled.irText);
+  if (values['emit-optimized-ir'] !== undefined) writeFileSync(values['emit-optimized-ir'], optimizeIR(compiled.irText, { optLevel: opt as OptLevel }).ir);
+  const d = compiled.diagnostics;
+  const ms = (x: number) => `${x.toFixed(1)} ms`;
+  io.stdout(
+    [
+      `${file}: compiled for ${mode} at O${opt} (cache ${d.cache})`,
+      `  codegen        ${ms(d.codegen_ms)}`,
+      `  IR print       ${ms(d.ir_print_ms)}`,
+      `  IR parse       ${ms(d.ir_parse_ms)}`,
+      `  verify         ${ms(d.verify_ms)}`,
+      `  optimise       ${ms(d.optimize_ms)}`,
+      `  machine code   ${ms(d.machine_code_ms)}`,
+      `  total          ${ms(d.total_ms)}`,
+      `  IR size        ${d.ir_bytes} bytes, ${d.functions} entry points`,
+    ].join('\n') + '\n',
+  );
+  compiled.native.dispose();
   return 0;
 }

@@ -5,7 +5,7 @@
  */
 import { buildComposition, type Composition, type ModelLike } from '../engine/composition.js';
 import { prepareInputs } from '../engine/inputs.js';
-import { ExecutionContext, type TrialRecord } from '../engine/interpreter.js';
+import { ExecutionContext, type RunOptions, type TrialRecord } from '../engine/interpreter.js';
 import type { SchedulerLimits } from '../scheduler/scheduler.js';
 import { CodegenUnsupported } from '../compiler/codegen/codegen.js';
 import type { OptLevel } from '../compiler/jit/index.js';
@@ -109,7 +109,7 @@ export function runModel(req: RunRequest): RunOutput {
   const t1 = performance.now();
   const ctx = new ExecutionContext(comp);
   let cancelled = false;
-  const runOpts = {
+  const runOpts: RunOptions = {
     numTrials,
     inputs,
     recordNodeValues: req.recordNodeValues,

@@ -137,7 +137,7 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
       const done = () => (runTerm ? b.CreateOr(trialTerm(e, -1), runTerm(e, -1)) : trialTerm(e, -1));
       const logStep = (members: { node: number; flag: V | null }[]) => {
         // log: count, then the nodes of the step — only while it fits
-        const len = ir.loadI32(logLen);
+        const len = ir.loadI32(logLen!);
         const count = members.reduce((acc, m) => (m.flag ? b.CreateAdd(acc, b.CreateZExt(m.flag, ir.i32)) : acc), ir.int(0));
         ir.ifThen(b.CreateICmpSLE(b.CreateAdd(b.CreateAdd(len, count), ir.int(1)), logCap!), () => {
           ir.storeI32(count, log!, len);
