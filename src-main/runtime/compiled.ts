@@ -65,7 +65,7 @@ export function compileComposition(comp: Composition, mode: CompiledMode, optLev
   const perComp = cache.get(comp) ?? new Map<string, CompiledModel>();
   cache.set(comp, perComp);
   const hit = perComp.get(key);
-  if (hit) return { ...hit, mode, diagnostics: { ...hit.diagnostics, cache: 'hit' } };
+  if (hit && !hit.native.disposed) return { ...hit, mode, diagnostics: { ...hit.diagnostics, cache: 'hit' } };
   const generated = generateModule(comp, { withScheduler });
   const t0 = performance.now();
   const irText = generated.ir.print();

@@ -72,78 +72,134 @@ export function compileFor(comp: Composition, mode: CompiledMode, optLevel: OptL
   }
 }
 
-export function runModel(req: RunRequest): RunOutput {
-  const t0 = performance.now();
-  const mode = req.mode ?? 'Auto';
-  const comp = buildComposition(req.model);
-  const warnings: string[] = [...comp.warnings];
-  const tb = performance.now();
-  let executed: ExecutionMode = mode;
-  let compiled: CompiledModel | null = null;
-  if (mode === 'Auto') {
-    executed = 'Interpreted';
-    let last: ModeUnavailableError | null = null;
-    for (const candidate of AUTO_ORDER) {
-      if (candidate === 'Interpreted') break;
-      // LLVMExec shares LLVMRun's module: when the whole-run module cannot be generated, neither can the trial one
-      if (candidate === 'LLVMExec' && last && last.mode === 'LLVMRun') {
-        warnings.push(`Auto: LLVMExec unavailable (${last.component}: ${last.feature} — ${last.reason}); falling back`);
-        continue;
+/** The mode a request runs in and the compiled model for it (decided once per session and mode). */
+interface ModeChoice {
+  executed: ExecutionMode;
+  compiled: CompiledModel | null;
+  warnings: string[];
+}
+
+/**
+ * A model with one execution context: runs continue where the previous run stopped, in any
+ * mode (the state — values, integrators, RNG streams, counters — lives in one shared buffer).
+ */
+export class ModelSession {
+  readonly comp: Composition;
+  readonly ctx: ExecutionContext;
+  readonly buildMs: number;
+  private readonly choices = new Map<string, ModeChoice>();
+
+  constructor(model: ModelLike) {
+    const t0 = performance.now();
+    this.comp = buildComposition(model);
+    this.ctx = new ExecutionContext(this.comp);
+    this.buildMs = performance.now() - t0;
+  }
+
+  /** Decides (once per mode and opt level) which mode runs, compiling when needed. */
+  choose(mode: ExecutionMode, optLevel: OptLevel = 2): ModeChoice {
+    const key = `${mode}:${optLevel}`;
+    const known = this.choices.get(key);
+    if (known) return known;
+    const warnings: string[] = [];
+    let executed: ExecutionMode = mode;
+    let compiled: CompiledModel | null = null;
+    if (mode === 'Auto') {
+      executed = 'Interpreted';
+      let last: ModeUnavailableError | null = null;
+      for (const candidate of AUTO_ORDER) {
+        if (candidate === 'Interpreted') break;
+        // LLVMExec shares LLVMRun's module: when that cannot be generated, neither can LLVMExec's
+        if (candidate === 'LLVMExec' && last && last.mode === 'LLVMRun') {
+          warnings.push(`Auto: LLVMExec unavailable (${last.component}: ${last.feature} — ${last.reason}); falling back`);
+          continue;
+        }
+        try {
+          compiled = compileFor(this.comp, candidate as CompiledMode, optLevel);
+          executed = candidate;
+          break;
+        } catch (e) {
+          if (!(e instanceof ModeUnavailableError)) throw e;
+          last = e;
+          warnings.push(`Auto: ${candidate} unavailable (${e.component}: ${e.feature} — ${e.reason}); falling back`);
+        }
       }
-      try {
-        compiled = compileFor(comp, candidate as CompiledMode, req.optLevel);
-        executed = candidate;
-        break;
-      } catch (e) {
-        if (!(e instanceof ModeUnavailableError)) throw e;
-        last = e;
-        warnings.push(`Auto: ${candidate} unavailable (${e.component}: ${e.feature} — ${e.reason}); falling back`);
-      }
+    } else if (mode !== 'Interpreted') {
+      compiled = compileFor(this.comp, mode, optLevel);
     }
-  } else if (mode !== 'Interpreted') {
-    compiled = compileFor(comp, mode, req.optLevel);
+    const choice = { executed, compiled, warnings };
+    this.choices.set(key, choice);
+    return choice;
   }
-  const inputs = prepareInputs(comp, req.inputs ?? comp.run.inputs, req.inputs ? 'inputs' : 'run.inputs');
-  warnings.push(...inputs.warnings);
-  const numTrials = req.numTrials ?? comp.run.num_trials ?? inputs.defaultTrials;
-  const t1 = performance.now();
-  const ctx = new ExecutionContext(comp);
-  let cancelled = false;
-  const runOpts: RunOptions = {
-    numTrials,
-    inputs,
-    recordNodeValues: req.recordNodeValues,
-    recordExecutionOrder: req.recordExecutionOrder,
-    limits: req.limits,
-    onTrial: (t) => {
-      if (req.onProgress?.(t + 1, numTrials) === false) {
-        cancelled = true;
-        return false;
-      }
-      return true;
-    },
-  };
-  const records: TrialRecord[] = compiled ? runCompiled(ctx, compiled, runOpts) : ctx.run(runOpts);
-  const t2 = performance.now();
-  const out: RunOutput = {
-    results: records.map((r) => r.results),
-    mode,
-    executed_mode: executed,
-    warnings,
-    timings: {
-      build_ms: tb - t0,
-      compile_ms: t1 - tb,
-      run_ms: t2 - t1,
-      total_ms: t2 - t0,
-      trials_per_s: records.length / Math.max((t2 - t1) / 1000, 1e-9),
-    },
-    trials: records.length,
-    cancelled,
-  };
-  if (compiled) out.compile = compiled.diagnostics;
-  if (req.recordNodeValues) {
-    out.node_values = Object.fromEntries(comp.nodeNames.map((name, k) => [name, records.map((r) => r.nodeValues![k]!)]));
+
+  run(req: Omit<RunRequest, 'model'>): RunOutput {
+    const t0 = performance.now();
+    const mode = req.mode ?? 'Auto';
+    const comp = this.comp;
+    const choice = this.choose(mode, req.optLevel);
+    const warnings: string[] = [...comp.warnings, ...choice.warnings];
+    const inputs = prepareInputs(comp, req.inputs ?? comp.run.inputs, req.inputs ? 'inputs' : 'run.inputs');
+    warnings.push(...inputs.warnings);
+    const numTrials = req.numTrials ?? comp.run.num_trials ?? inputs.defaultTrials;
+    const t1 = performance.now();
+    let cancelled = false;
+    const runOpts: RunOptions = {
+      numTrials,
+      inputs,
+      recordNodeValues: req.recordNodeValues,
+      recordExecutionOrder: req.recordExecutionOrder,
+      limits: req.limits,
+      onTrial: (t) => {
+        if (req.onProgress?.(t + 1, numTrials) === false) {
+          cancelled = true;
+          return false;
+        }
+        return true;
+      },
+    };
+    const records: TrialRecord[] = choice.compiled ? runCompiled(this.ctx, choice.compiled, runOpts) : this.ctx.run(runOpts);
+    const t2 = performance.now();
+    const out: RunOutput = {
+      results: records.map((r) => r.results),
+      mode,
+      executed_mode: choice.executed,
+      warnings,
+      timings: {
+        build_ms: this.buildMs,
+        compile_ms: t1 - t0,
+        run_ms: t2 - t1,
+        total_ms: this.buildMs + (t2 - t0),
+        trials_per_s: records.length / Math.max((t2 - t1) / 1000, 1e-9),
+      },
+      trials: records.length,
+      cancelled,
+    };
+    if (choice.compiled) out.compile = choice.compiled.diagnostics;
+    if (req.recordNodeValues) {
+      out.node_values = Object.fromEntries(comp.nodeNames.map((name, k) => [name, records.map((r) => r.nodeValues![k]!)]));
+    }
+    if (req.recordExecutionOrder) out.execution_order = records.flatMap((r) => r.executionOrder!);
+    return out;
   }
-  if (req.recordExecutionOrder) out.execution_order = records.flatMap((r) => r.executionOrder!);
-  return out;
+
+  /** Puts the context back to its initial state. */
+  reset(): void {
+    this.ctx.reset();
+  }
+
+  /** Frees compiled machine code. */
+  dispose(): void {
+    for (const c of this.choices.values()) c.compiled?.native.dispose();
+    this.choices.clear();
+  }
+}
+
+/** Builds, (compiles,) runs and disposes: one run of a model in a fresh context. */
+export function runModel(req: RunRequest): RunOutput {
+  const session = new ModelSession(req.model);
+  try {
+    return session.run(req);
+  } finally {
+    session.dispose();
+  }
 }
