@@ -34,6 +34,7 @@ type RunFn = NativeFunction<
     state: ArrayBuffer,
     inputs: Float64Array,
     inputLens: Int32Array,
+    firstTrial: number,
     ntrials: number,
     results: Float64Array,
     nodeValues: Float64Array | null,
@@ -81,7 +82,7 @@ export function compileComposition(comp: Composition, mode: CompiledMode, optLev
   const runFn = withScheduler
     ? (native.fn(
         generated.names.run,
-        'int32 run(void *state, double *inputs, int32 *input_lens, int32 ntrials, double *results, double *node_values, int32 *control, int32 max_passes, int32 *log, int32 log_cap, int32 *log_len)',
+        'int32 run(void *state, double *inputs, int32 *input_lens, int32 first_trial, int32 ntrials, double *results, double *node_values, int32 *control, int32 max_passes, int32 *log, int32 log_cap, int32 *log_len)',
       ) as RunFn)
     : null;
   const t = native.timings;
@@ -195,46 +196,81 @@ export function runCompiled(ctx: ExecutionContext, compiled: CompiledModel, opts
     return records;
   }
 
-  // LLVMRun: the whole run in one call (in batches, so progress and cancel stay responsive)
+  // LLVMRun: trials in native batches (one call each), sized to take ~20 ms so that progress,
+  // streaming and cancellation stay responsive; the run begins and ends here.
   const { data, lens } = packInputs(opts.inputs);
   const width = compiled.generated.resultsWidth;
   const nvWidth = compiled.generated.nodeValuesWidth;
-  const total = opts.numTrials;
-  const results = new Float64Array(Math.max(1, total * width));
-  const nodeValues = opts.recordNodeValues ? new Float64Array(Math.max(1, total * nvWidth)) : null;
-  const control = new Int32Array(2);
-  const bigLog = opts.recordExecutionOrder ? new Int32Array(Math.min(1 << 26, Math.max(1, total * 64))) : log;
-  logLen[0] = 0;
-  const done = compiled.runFn!(buffer, data, lens, total, results, nodeValues, control, limits.maxPassesPerTrial, bigLog, opts.recordExecutionOrder ? bigLog.length : 0, logLen);
-  if (done < 0 && done !== STATUS.CANCELLED) throw statusError(done, control[1]!, ctx);
-  const trials = done < 0 ? control[1]! : done;
-  const order = opts.recordExecutionOrder ? decodeLog(bigLog, logLen[0]!, names) : undefined;
-  const outputShapes = comp.outputNodes.flatMap((k) => comp.nodes[k]!.outputPorts.map((p) => p.shape.reduce((a, b) => a + b, 0)));
+  const outputSizes = comp.outputNodes.flatMap((k) => comp.nodes[k]!.outputPorts.map((p) => p.shape.reduce((a, b) => a + b, 0)));
   const valueShapes = comp.nodes.map((m) => m.valueShape);
-  for (let t = 0; t < trials; t++) {
-    let pos = t * width;
-    const r: TrialRecord = {
-      results: outputShapes.map((len) => {
-        const v = Array.from(results.subarray(pos, pos + len));
-        pos += len;
-        return v;
-      }),
-    };
-    if (nodeValues) {
-      let q = t * nvWidth;
-      r.nodeValues = valueShapes.map((shape) =>
-        shape.map((len) => {
-          const v = Array.from(nodeValues.subarray(q, q + len));
-          q += len;
+  const control = new Int32Array(3);
+  let batch = 16;
+  let results = new Float64Array(batch * Math.max(1, width));
+  let nodeValues = opts.recordNodeValues ? new Float64Array(batch * Math.max(1, nvWidth)) : null;
+  const runLog = opts.recordExecutionOrder ? new Int32Array(LOG_CAP_PER_TRIAL * 4) : log;
+  sched.beginRun(ctx.counters);
+  let t = 0;
+  let stopped = sched.runTerminated(ctx.conditionContext);
+  while (!stopped && t < opts.numTrials) {
+    const n = Math.min(batch, opts.numTrials - t);
+    if (results.length < n * width) results = new Float64Array(n * width);
+    if (nodeValues && nodeValues.length < n * nvWidth) nodeValues = new Float64Array(n * nvWidth);
+    logLen[0] = 0;
+    control[2] = 0;
+    const started = performance.now();
+    const status = compiled.runFn!(buffer, data, lens, t, n, results, nodeValues, control, limits.maxPassesPerTrial, runLog, opts.recordExecutionOrder ? runLog.length : 0, logLen);
+    if (status < 0 && status !== STATUS.CANCELLED) throw statusError(status, control[1]!, ctx);
+    const done = status < 0 ? control[1]! - t : status;
+    const order = opts.recordExecutionOrder ? splitLogByTrial(runLog, logLen[0]!, names, done) : undefined;
+    for (let i = 0; i < done; i++) {
+      let pos = i * width;
+      const r: TrialRecord = {
+        results: outputSizes.map((len) => {
+          const v = Array.from(results.subarray(pos, pos + len));
+          pos += len;
           return v;
         }),
-      );
+      };
+      if (nodeValues) {
+        let q = i * nvWidth;
+        const nv = nodeValues;
+        r.nodeValues = valueShapes.map((shape) =>
+          shape.map((len) => {
+            const v = Array.from(nv.subarray(q, q + len));
+            q += len;
+            return v;
+          }),
+        );
+      }
+      if (order) r.executionOrder = order[i] ?? [];
+      records.push(r);
+      if (opts.onTrial?.(t + i, r) === false) stopped = true;
     }
-    records.push(r);
-    opts.onTrial?.(t, r);
+    t += done;
+    if (control[2] === 1 || status === STATUS.CANCELLED) stopped = true;
+    const elapsed = performance.now() - started;
+    if (elapsed < 10 && batch < 1 << 20) batch *= 2;
+    else if (elapsed > 40 && batch > 1) batch = Math.max(1, batch >> 1);
   }
-  if (order) records.forEach((r, i) => (r.executionOrder = i === 0 ? order : []));
+  sched.endRun(ctx.counters);
   return records;
+}
+
+/** Splits a run's step log into trials: a trial ends where the trial function returned. */
+function splitLogByTrial(log: Int32Array, len: number, names: readonly string[], trials: number): string[][][] {
+  // The run log has no trial markers; the trial boundaries are recovered by re-reading counts:
+  // every step is [count, nodes...]; trials are separated by a -1 marker written by run().
+  const out: string[][][] = [[]];
+  for (let i = 0; i < len; ) {
+    const count = log[i++]!;
+    if (count === -1) {
+      out.push([]);
+      continue;
+    }
+    out[out.length - 1]!.push(Array.from(log.subarray(i, i + count), (k) => names[k]!));
+    i += count;
+  }
+  return out.slice(0, trials);
 }
 
 /** Concatenates each input node's trial list (row-major) for the native run. */

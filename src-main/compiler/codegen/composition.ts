@@ -3,8 +3,9 @@
  *   node.K(state)    — executes node K from its gathered variable (LLVM mode's unit)
  *   gather.K(state)  — computes node K's variable from external input and projections
  *   trial(state, maxPasses, log, logCap, logLen) — one trial, scheduler included (LLVMExec)
- *   run(state, inputs, inputLens, ntrials, results, nodeValues, control, maxPasses, log, logCap, logLen)
- *                    — the whole run: input cycling, trials, results (LLVMRun)
+ *   run(state, inputs, inputLens, firstTrial, ntrials, results, nodeValues, control, maxPasses, log, logCap, logLen)
+ *                    — trials firstTrial.. of a run: input cycling, trials, results (LLVMRun; the
+ *                      caller begins and ends the run, so a run can be split into batches)
  * The scheduler follows Scheduler.runTrial step for step; counters live in the state buffer.
  */
 import type { Composition } from '../../engine/composition.js';
@@ -241,20 +242,14 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
 
     runName = 'run';
     ir.define(runName, ir.i32, [
-      ['state', ir.i8p], ['inputs', ir.f64p], ['input_lens', ir.i32p], ['ntrials', ir.i32], ['results', ir.f64p],
+      ['state', ir.i8p], ['inputs', ir.f64p], ['input_lens', ir.i32p], ['first_trial', ir.i32], ['ntrials', ir.i32], ['results', ir.f64p],
       ['node_values', ir.f64p], ['control', ir.i32p], ['max_passes', ir.i32], ['log', ir.i32p], ['log_cap', ir.i32], ['log_len', ir.i32p],
-    ], ([state, inputs, inputLens, ntrials, results, nodeValues, control, maxPasses, log, logCap, logLen]) => {
+    ], ([state, inputs, inputLens, firstTrial, ntrials, results, nodeValues, control, maxPasses, log, logCap, logLen]) => {
       cg.state = state!;
-      const time = cg.slot(cs.time);
-      // beginRun: run-scale counts and the trial counter
-      const total = cg.slot(cs.countsTotal);
-      ir.loop(n, (i) => ir.store(ir.num(0), total, b.CreateAdd(i, ir.int(TS.RUN * n))), 'runcounts');
-      ir.store(ir.num(0), time, TS.TRIAL);
-      const t = ir.intVariable(ir.int(0), 't');
+      const t = ir.intVariable(firstTrial!, 't');
+      const end = b.CreateAdd(firstTrial!, ntrials!);
       const status = ir.intVariable(ir.int(0), 'status');
-      const e: EmitConditionContext | null = null;
-      void e;
-      ir.whileLoop(() => b.CreateICmpSLT(t.get(), ntrials!), (brk) => {
+      ir.whileLoop(() => b.CreateICmpSLT(t.get(), end), (brk) => {
         // cancel flag
         ir.ifThen(b.CreateICmpNE(ir.loadI32(control!, 0), ir.int(0)), () => {
           status.set(ir.int(STATUS.CANCELLED));
@@ -276,6 +271,12 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
           offset = b.CreateAdd(offset, b.CreateMul(len, ir.int(size)));
         });
         const st = ir.call(trialFn, [state!, maxPasses!, log!, logCap!, logLen!], ir.name('trial_status'));
+        // trial boundary marker in the step log
+        const ll = ir.loadI32(logLen!);
+        ir.ifThen(b.CreateICmpSLT(ll, logCap!), () => {
+          ir.storeI32(ir.int(-1), log!, ll);
+          ir.storeI32(b.CreateAdd(ll, ir.int(1)), logLen!);
+        });
         ir.ifThen(b.CreateICmpSLT(st, ir.int(0)), () => {
           status.set(st);
           brk();
@@ -285,7 +286,7 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
           let pos = 0;
           for (const slot of slots) {
             const src = cg.slot(slot);
-            const base = b.CreateAdd(b.CreateMul(t.get(), ir.int(width)), ir.int(pos));
+            const base = b.CreateAdd(b.CreateMul(b.CreateSub(t.get(), firstTrial!), ir.int(width)), ir.int(pos));
             ir.loop(slot.length, (i) => ir.store(ir.load(src, i), dst, b.CreateAdd(base, i)), 'out');
             pos += slot.length;
           }
@@ -294,14 +295,12 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
         ir.ifThen(b.CreateIsNotNull(nodeValues!), () => copyOut(valueSlots, nodeValues!, nodeValuesWidth));
         t.set(b.CreateAdd(t.get(), ir.int(1)));
         ir.storeI32(t.get(), control!, 1);
-        ir.ifThen(b.CreateICmpEQ(st, ir.int(STATUS.RUN_TERMINATED)), () => brk());
+        ir.ifThen(b.CreateICmpEQ(st, ir.int(STATUS.RUN_TERMINATED)), () => {
+          ir.storeI32(ir.int(1), control!, 2);
+          brk();
+        });
       }, 'trials');
-      inc(time, TS.RUN);
-      ir.ret(b.CreateSelect(b.CreateICmpSLT(status.get(), ir.int(0)), status.get(), t.get()));
-
-      function inc(ptr: V, i: number) {
-        ir.store(ir.add(ir.load(ptr, i), ir.num(1)), ptr, i);
-      }
+      ir.ret(b.CreateSelect(b.CreateICmpSLT(status.get(), ir.int(0)), status.get(), b.CreateSub(t.get(), firstTrial!)));
     });
   }
 

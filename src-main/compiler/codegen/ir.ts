@@ -204,6 +204,10 @@ export class IR {
   ne(a: V, b: V): V {
     return this.b.CreateFCmpUNE(a, b, this.name('ne'));
   }
+  /** i1: x is NaN (llvm-bindings has no FCmpUNO; x ≠ x unordered is the same test). */
+  isNaN(x: V): V {
+    return this.b.CreateFCmpUNE(x, x, this.name('isnan'));
+  }
   select(c: V, a: V, b: V): V {
     return this.b.CreateSelect(c, a, b, this.name('sel'));
   }
