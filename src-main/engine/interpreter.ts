@@ -7,7 +7,8 @@ import type { BoundMechanism } from '../components/mechanisms/types.js';
 import type { Value } from '../components/types.js';
 import { TS, type SchedulerCounters } from '../scheduler/clock.js';
 import type { ConditionContext } from '../scheduler/conditions.js';
-import { DEFAULT_LIMITS, type SchedulerLimits } from '../scheduler/scheduler.js';
+import type { SchedulerLimits } from '../scheduler/scheduler.js';
+import { InterpretedRunner, drain } from '../runtime/runners.js';
 import { countersFor, type Composition } from './composition.js';
 import type { PreparedInputs } from './inputs.js';
 import { ContextStore } from './state.js';
@@ -91,29 +92,9 @@ export class ExecutionContext {
     }
   }
 
+  /** Runs a whole run in Interpreted mode (blocking). */
   run(opts: RunOptions): TrialRecord[] {
-    const comp = this.comp;
-    const sched = comp.scheduler;
-    const records: TrialRecord[] = [];
-    sched.beginRun(this.counters);
-    const inputs = opts.inputs;
-    for (let t = 0; t < opts.numTrials; t++) {
-      if (sched.runTerminated(this.conditionContext)) break;
-      this.setTrialInputs(inputs, t);
-      const order: string[][] | undefined = opts.recordExecutionOrder ? [] : undefined;
-      const step = (nodes: readonly number[]) => {
-        this.executeStep(nodes);
-        order?.push(nodes.map((k) => comp.nodeNames[k]!));
-      };
-      const stop = sched.runTrial(this.conditionContext, step, opts.limits ?? DEFAULT_LIMITS, () => this.beginTrial());
-      const record: TrialRecord = { results: this.results() };
-      if (opts.recordNodeValues) record.nodeValues = this.mechanisms.map((m) => m.value.map((r) => Array.from(r)));
-      if (order) record.executionOrder = order;
-      records.push(record);
-      if (opts.onTrial?.(t, record) === false || stop) break;
-    }
-    sched.endRun(this.counters);
-    return records;
+    return drain(new InterpretedRunner(this, opts));
   }
 
   /** Copies trial t's external inputs (cycling) into the input nodes' external slots. */

@@ -9,7 +9,8 @@ import { ExecutionContext, type RunOptions, type TrialRecord } from '../engine/i
 import type { SchedulerLimits } from '../scheduler/scheduler.js';
 import { CodegenUnsupported } from '../compiler/codegen/codegen.js';
 import type { OptLevel } from '../compiler/jit/index.js';
-import { compileComposition, runCompiled, type CompileDiagnostics, type CompiledMode, type CompiledModel } from './compiled.js';
+import { compileComposition, type CompileDiagnostics, type CompiledMode, type CompiledModel } from './compiled.js';
+import { createRunner, drain } from './runners.js';
 
 export const EXECUTION_MODES = ['Interpreted', 'LLVM', 'LLVMExec', 'LLVMRun', 'Auto'] as const;
 export type ExecutionMode = (typeof EXECUTION_MODES)[number];
@@ -157,7 +158,7 @@ export class ModelSession {
         return true;
       },
     };
-    const records: TrialRecord[] = choice.compiled ? runCompiled(this.ctx, choice.compiled, runOpts) : this.ctx.run(runOpts);
+    const records: TrialRecord[] = drain(createRunner(this.ctx, runOpts, choice.compiled));
     const t2 = performance.now();
     const out: RunOutput = {
       results: records.map((r) => r.results),
