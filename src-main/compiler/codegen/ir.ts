@@ -24,8 +24,7 @@ export function sanitize(name: string, max = 48): string {
 }
 
 /** libm functions the generated code calls (resolved in the process by the JIT). */
-const LIBM_UNARY = ['exp', 'log', 'tanh', 'sin', 'cos', 'atan', 'expm1', 'log1p', 'erf', 'erfc', 'sinh', 'cosh'] as const;
-export type LibmUnary = (typeof LIBM_UNARY)[number];
+export type LibmUnary = 'exp' | 'log' | 'tanh' | 'sin' | 'cos' | 'atan' | 'expm1' | 'log1p' | 'erf' | 'erfc' | 'sinh' | 'cosh';
 
 export class IR {
   readonly l = llvm();
