@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { UNSUPPORTED_YET } from '../src-main/engine/composition.js';
 import { runModel, type ExecutionMode, type RunOutput } from '../src-main/runtime/run-model.js';
-import { closeTo, squeeze } from './reference-compare.js';
+import { KNOWN_DEVIATIONS, closeTo, squeeze } from './reference-compare.js';
 import { readReferenceJson, referenceCaseFiles } from './shared-files.js';
 
 interface ReferenceCase {
@@ -39,9 +39,7 @@ describe('compiled modes agree with Interpreted and with PsyNeuLink', () => {
         expect(sortSteps(out.execution_order!)).toEqual(sortSteps(ref.execution_order!));
         const rtol = c.tolerance?.rtol ?? 1e-9;
         const atol = c.tolerance?.atol ?? 1e-12;
-        if (!file.startsWith('d_ddm_analytical.')) {
-          expect(closeTo(squeeze(out.results), squeeze(c.expected.results), rtol, atol)).toBeNull();
-        }
+        expect(closeTo(squeeze(out.results), squeeze(c.expected.results), rtol, atol, 'results', KNOWN_DEVIATIONS[file])).toBeNull();
       });
     }
   }
