@@ -8,6 +8,10 @@ import {
   NOISE_PARAM,
   StateVar,
   elementParams,
+  emitElements,
+  emitNoise,
+  emitParams,
+  emitResetSlots,
   integratorNoise,
   resetViews,
   resolveIntegratorParams,
@@ -31,6 +35,7 @@ export const AccumulatorIntegrator: FunctionDeclaration = {
     const increment = p.increment!;
     const noise = integratorNoise(this, params.noise, shape, env);
     const previous = new StateVar(env, 'previous_value', p.initializer!);
+    const path = env.path;
     return {
       type: this.type,
       outputShape: [...shape],
@@ -54,6 +59,20 @@ export const AccumulatorIntegrator: FunctionDeclaration = {
             resetViews([[prev, previous]]);
           },
         };
+      },
+      emit(cg, _variable, out) {
+        const ir = cg.ir;
+        const prev = cg.slot(previous.slot);
+        const sample = emitNoise(cg, noise, path);
+        const e = emitParams(ir, 'AccumulatorIntegrator', { rate, increment });
+        emitElements(ir, out.rows, (r, i, k) => {
+          const v = ir.add(ir.add(ir.mul(ir.load(prev, k), e.rate(k)), sample(k)), e.increment(k));
+          ir.store(v, prev, k);
+          ir.store(v, out.rows[r]!.ptr, i);
+        });
+      },
+      emitReset(cg) {
+        emitResetSlots(cg, [previous]);
       },
     };
   },

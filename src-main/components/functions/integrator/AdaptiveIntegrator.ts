@@ -9,6 +9,10 @@ import {
   StateVar,
   checkRange,
   elementParams,
+  emitElements,
+  emitNoise,
+  emitParams,
+  emitResetSlots,
   integratorNoise,
   resetViews,
   resolveIntegratorParams,
@@ -33,6 +37,7 @@ export const AdaptiveIntegrator: FunctionDeclaration = {
     const offset = p.offset!;
     const noise = integratorNoise(this, params.noise, shape, env);
     const previous = new StateVar(env, 'previous_value', p.initializer!);
+    const path = env.path;
     return {
       type: this.type,
       outputShape: [...shape],
@@ -58,6 +63,24 @@ export const AdaptiveIntegrator: FunctionDeclaration = {
             resetViews([[prev, previous]]);
           },
         };
+      },
+      emit(cg, variable, out) {
+        const ir = cg.ir;
+        const prev = cg.slot(previous.slot);
+        const sample = emitNoise(cg, noise, path);
+        const e = emitParams(ir, 'AdaptiveIntegrator', { rate, offset });
+        const one = ir.num(1);
+        emitElements(ir, variable.rows, (r, i, k) => {
+          const a = e.rate(k);
+          const pv = ir.load(prev, k);
+          const x = ir.load(variable.rows[r]!.ptr, i);
+          const v = ir.add(ir.add(ir.add(ir.mul(ir.sub(one, a), pv), ir.mul(a, x)), sample(k)), e.offset(k));
+          ir.store(v, prev, k);
+          ir.store(v, out.rows[r]!.ptr, i);
+        });
+      },
+      emitReset(cg) {
+        emitResetSlots(cg, [previous]);
       },
     };
   },

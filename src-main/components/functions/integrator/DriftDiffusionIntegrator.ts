@@ -14,6 +14,11 @@ import {
   StateVar,
   elementCount,
   elementParams,
+  emitElements,
+  emitJsMax,
+  emitJsMin,
+  emitParams,
+  emitResetSlots,
   resetViews,
   resolveAlias,
   resolveIntegratorParams,
@@ -88,6 +93,36 @@ export const DriftDiffusionIntegrator: FunctionDeclaration = {
             return n > 0 && Math.abs(prev[0]!) >= threshold[0]!;
           },
         };
+      },
+      emit(cg, variable, out) {
+        const ir = cg.ir;
+        const prev = cg.slot(previousValue.slot);
+        const time = cg.slot(previousTime.slot);
+        const position = out.rows[0]!.ptr;
+        const times = out.rows[1]!.ptr;
+        const rng = cg.rng(stream);
+        const e = emitParams(ir, 'DriftDiffusionIntegrator', { rate, noise, offset, threshold, dt, sqrtDt });
+        emitElements(ir, variable.rows, (r, i, k) => {
+          const draw = rng.standardNormal();
+          const drift = ir.mul(ir.mul(e.rate(k), ir.load(variable.rows[r]!.ptr, i)), e.dt(k));
+          const diffusion = ir.mul(ir.mul(e.noise(k), e.sqrtDt(k)), draw);
+          const moved = ir.add(ir.add(ir.add(ir.load(prev, k), drift), diffusion), e.offset(k));
+          const t = e.threshold(k);
+          const v = emitJsMin(ir, emitJsMax(ir, moved, ir.neg(t)), t);
+          ir.store(v, prev, k);
+          ir.store(v, position, k);
+          const now = ir.add(ir.load(time, k), e.dt(k));
+          ir.store(now, time, k);
+          ir.store(now, times, k);
+        });
+      },
+      emitReset(cg) {
+        emitResetSlots(cg, [previousValue, previousTime]);
+      },
+      emitIsFinished(cg) {
+        const ir = cg.ir;
+        if (n === 0) return ir.bool(false);
+        return ir.ge(ir.fabs(ir.load(cg.slot(previousValue.slot), 0)), ir.num(threshold[0]!));
       },
     };
   },

@@ -8,6 +8,7 @@
  * product (1 − s)·l, sum (1 − s) + l, s-l (1 − s) − l, l-s l − (1 − s).
  * `rate` and `initializer` are accepted (PsyNeuLink has them) but take no part in the result.
  */
+import type { V } from '../../../compiler/codegen/ir.js';
 import { paramError } from '../../params.js';
 import type { FunctionDeclaration, Value } from '../../types.js';
 import {
@@ -15,6 +16,9 @@ import {
   StateVar,
   checkRange,
   elementParams,
+  emitElements,
+  emitParams,
+  emitResetSlots,
   resetViews,
   resolveIntegratorParams,
 } from './common.js';
@@ -106,6 +110,43 @@ export const DualAdaptiveIntegrator: FunctionDeclaration = {
             ]);
           },
         };
+      },
+      emit(cg, variable, out) {
+        const ir = cg.ir;
+        const ps = cg.slot(shortAvg.slot);
+        const pl = cg.slot(longAvg.slot);
+        const e = emitParams(ir, 'DualAdaptiveIntegrator', { sGain, lGain, sBias, lBias, sRate, lRate, offset });
+        const one = ir.num(1);
+        const logistic = (gain: V, avg: V, bias: V): V => ir.div(one, ir.add(one, ir.exp(ir.add(ir.neg(ir.mul(gain, avg)), bias))));
+        emitElements(ir, variable.rows, (r, i, k) => {
+          const x = ir.load(variable.rows[r]!.ptr, i);
+          const s0 = ir.load(ps, k);
+          const l0 = ir.load(pl, k);
+          const s = ir.add(ir.mul(ir.sub(one, s0), e.sRate(k)), ir.mul(s0, x));
+          const l = ir.add(ir.mul(ir.sub(one, l0), e.lRate(k)), ir.mul(l0, x));
+          ir.store(s, ps, k);
+          ir.store(l, pl, k);
+          const sLog = logistic(e.sGain(k), s, e.sBias(k));
+          const lLog = logistic(e.lGain(k), l, e.lBias(k));
+          let v: V;
+          switch (op) {
+            case 0:
+              v = ir.mul(ir.sub(one, sLog), lLog);
+              break;
+            case 1:
+              v = ir.add(ir.sub(one, sLog), lLog);
+              break;
+            case 2:
+              v = ir.sub(ir.sub(one, sLog), lLog);
+              break;
+            default:
+              v = ir.sub(lLog, ir.sub(one, sLog));
+          }
+          ir.store(ir.add(v, e.offset(k)), out.rows[r]!.ptr, i);
+        });
+      },
+      emitReset(cg) {
+        emitResetSlots(cg, [shortAvg, longAvg]);
       },
     };
   },

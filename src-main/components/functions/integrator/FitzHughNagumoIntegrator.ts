@@ -11,8 +11,18 @@
  * v term of dw/dt uses v at the start of the step; the Runge-Kutta stages only move v in dv/dt
  * and w in dw/dt.
  */
+import type { V } from '../../../compiler/codegen/ir.js';
 import type { FunctionDeclaration, ParamDecl, Value } from '../../types.js';
-import { StateVar, elementCount, elementParams, resetViews, resolveIntegratorParams } from './common.js';
+import {
+  StateVar,
+  elementCount,
+  elementParams,
+  emitElements,
+  emitParams,
+  emitResetSlots,
+  resetViews,
+  resolveIntegratorParams,
+} from './common.js';
 
 const coefficient = (name: string, def: number, help: string): ParamDecl => ({ name, kind: 'numeric', default: def, help });
 
@@ -125,6 +135,71 @@ export const FitzHughNagumoIntegrator: FunctionDeclaration = {
             ]);
           },
         };
+      },
+      emit(cg, variable, out) {
+        const ir = cg.ir;
+        const pv = cg.slot(previousV.slot);
+        const pw = cg.slot(previousW.slot);
+        const pt = cg.slot(previousTime.slot);
+        const [outV, outW, outT] = [out.rows[0]!.ptr, out.rows[1]!.ptr, out.rows[2]!.ptr];
+        const e = emitParams(ir, 'FitzHughNagumoIntegrator', { dt, aV, bV, cV, dV, eV, fV, tauV, aW, bW, cW, thr, tauW, mode, ua });
+        const one = ir.num(1);
+        const half = ir.num(0.5);
+        /** The compiled twins of dvdt and dwdt above (same operation order). */
+        const emitDvdt = (k: V, x: V, v: V, w0: V): V => {
+          const t = e.thr(k);
+          let s = ir.mul(e.aV(k), ir.mul(ir.mul(v, v), v));
+          s = ir.add(s, ir.mul(ir.mul(ir.add(one, t), e.bV(k)), ir.mul(v, v)));
+          s = ir.add(s, ir.mul(ir.mul(ir.neg(t), e.cV(k)), v));
+          s = ir.add(s, e.dV(k));
+          s = ir.add(s, ir.mul(e.eV(k), w0));
+          s = ir.add(s, ir.mul(e.fV(k), x));
+          return ir.div(s, e.tauV(k));
+        };
+        const emitDwdt = (k: V, w: V, v0: V): V => {
+          const m = e.mode(k);
+          let s = ir.mul(ir.mul(m, e.aW(k)), v0);
+          s = ir.add(s, ir.mul(e.bW(k), w));
+          s = ir.add(s, e.cW(k));
+          s = ir.add(s, ir.mul(ir.sub(one, m), e.ua(k)));
+          return ir.div(s, e.tauW(k));
+        };
+        emitElements(ir, variable.rows, (r, i, k) => {
+          const x = ir.load(variable.rows[r]!.ptr, i);
+          const v0 = ir.load(pv, k);
+          const w0 = ir.load(pw, k);
+          const h = e.dt(k);
+          let v: V;
+          let w: V;
+          if (rk4) {
+            const halfH = ir.mul(half, h);
+            const kv1 = emitDvdt(k, x, v0, w0);
+            const kw1 = emitDwdt(k, w0, v0);
+            const kv2 = emitDvdt(k, x, ir.add(v0, ir.mul(halfH, kv1)), w0);
+            const kw2 = emitDwdt(k, ir.add(w0, ir.mul(halfH, kw1)), v0);
+            const kv3 = emitDvdt(k, x, ir.add(v0, ir.mul(halfH, kv2)), w0);
+            const kw3 = emitDwdt(k, ir.add(w0, ir.mul(halfH, kw2)), v0);
+            const kv4 = emitDvdt(k, x, ir.add(v0, ir.mul(h, kv3)), w0);
+            const kw4 = emitDwdt(k, ir.add(w0, ir.mul(h, kw3)), v0);
+            const sixth = ir.div(h, ir.num(6));
+            const two = ir.num(2);
+            v = ir.add(v0, ir.mul(sixth, ir.add(ir.add(kv1, ir.mul(two, ir.add(kv2, kv3))), kv4)));
+            w = ir.add(w0, ir.mul(sixth, ir.add(ir.add(kw1, ir.mul(two, ir.add(kw2, kw3))), kw4)));
+          } else {
+            v = ir.add(v0, ir.mul(h, emitDvdt(k, x, v0, w0)));
+            w = ir.add(w0, ir.mul(h, emitDwdt(k, w0, v0)));
+          }
+          const t = ir.add(ir.load(pt, k), h);
+          ir.store(v, pv, k);
+          ir.store(w, pw, k);
+          ir.store(t, pt, k);
+          ir.store(v, outV, k);
+          ir.store(w, outW, k);
+          ir.store(t, outT, k);
+        });
+      },
+      emitReset(cg) {
+        emitResetSlots(cg, [previousV, previousW, previousTime]);
       },
     };
   },

@@ -10,6 +10,10 @@ import {
   NOISE_PARAM,
   StateVar,
   elementParams,
+  emitElements,
+  emitNoise,
+  emitParams,
+  emitResetSlots,
   integratorNoise,
   resetViews,
   resolveAlias,
@@ -38,6 +42,7 @@ export const LeakyCompetingIntegrator: FunctionDeclaration = {
     const sqrtDt = dt.map(Math.sqrt);
     const noise = integratorNoise(this, params.noise, shape, env);
     const previous = new StateVar(env, 'previous_value', p.initializer!);
+    const path = env.path;
     return {
       type: this.type,
       outputShape: [...shape],
@@ -63,6 +68,23 @@ export const LeakyCompetingIntegrator: FunctionDeclaration = {
             resetViews([[prev, previous]]);
           },
         };
+      },
+      emit(cg, variable, out) {
+        const ir = cg.ir;
+        const prev = cg.slot(previous.slot);
+        const sample = emitNoise(cg, noise, path);
+        const e = emitParams(ir, 'LeakyCompetingIntegrator', { rate, dt, sqrtDt, offset });
+        emitElements(ir, variable.rows, (r, i, k) => {
+          const pv = ir.load(prev, k);
+          const x = ir.load(variable.rows[r]!.ptr, i);
+          const drift = ir.mul(ir.add(ir.mul(ir.neg(e.rate(k)), pv), x), e.dt(k));
+          const v = ir.add(ir.add(ir.add(pv, drift), ir.mul(sample(k), e.sqrtDt(k))), e.offset(k));
+          ir.store(v, prev, k);
+          ir.store(v, out.rows[r]!.ptr, i);
+        });
+      },
+      emitReset(cg) {
+        emitResetSlots(cg, [previous]);
       },
     };
   },

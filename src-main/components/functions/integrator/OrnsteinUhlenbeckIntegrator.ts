@@ -14,6 +14,9 @@ import {
   checkRange,
   elementCount,
   elementParams,
+  emitElements,
+  emitParams,
+  emitResetSlots,
   resetViews,
   resolveAlias,
   resolveIntegratorParams,
@@ -86,6 +89,29 @@ export const OrnsteinUhlenbeckIntegrator: FunctionDeclaration = {
             ]);
           },
         };
+      },
+      emit(cg, variable, out) {
+        const ir = cg.ir;
+        const prev = cg.slot(previousValue.slot);
+        const time = cg.slot(previousTime.slot);
+        const position = out.rows[0]!.ptr;
+        const times = out.rows[1]!.ptr;
+        const e = emitParams(ir, 'OrnsteinUhlenbeckIntegrator', { rate, decay, offset, dt, noiseScale });
+        const draw = cg.rng(stream).standardNormal();
+        emitElements(ir, variable.rows, (r, i, k) => {
+          const pv = ir.load(prev, k);
+          const x = ir.load(variable.rows[r]!.ptr, i);
+          const drift = ir.mul(ir.sub(ir.mul(e.decay(k), pv), ir.mul(e.rate(k), x)), e.dt(k));
+          const v = ir.add(ir.add(ir.add(pv, drift), ir.mul(e.noiseScale(k), draw)), e.offset(k));
+          ir.store(v, prev, k);
+          ir.store(v, position, k);
+          const now = ir.add(ir.load(time, k), e.dt(k));
+          ir.store(now, time, k);
+          ir.store(now, times, k);
+        });
+      },
+      emitReset(cg) {
+        emitResetSlots(cg, [previousValue, previousTime]);
       },
     };
   },

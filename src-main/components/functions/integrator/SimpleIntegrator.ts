@@ -5,6 +5,10 @@ import {
   NOISE_PARAM,
   StateVar,
   elementParams,
+  emitElements,
+  emitNoise,
+  emitParams,
+  emitResetSlots,
   integratorNoise,
   resetViews,
   resolveIntegratorParams,
@@ -28,6 +32,7 @@ export const SimpleIntegrator: FunctionDeclaration = {
     const offset = p.offset!;
     const noise = integratorNoise(this, params.noise, shape, env);
     const previous = new StateVar(env, 'previous_value', p.initializer!);
+    const path = env.path;
     return {
       type: this.type,
       outputShape: [...shape],
@@ -52,6 +57,22 @@ export const SimpleIntegrator: FunctionDeclaration = {
             resetViews([[prev, previous]]);
           },
         };
+      },
+      emit(cg, variable, out) {
+        const ir = cg.ir;
+        const prev = cg.slot(previous.slot);
+        const sample = emitNoise(cg, noise, path);
+        const e = emitParams(ir, 'SimpleIntegrator', { rate, offset });
+        emitElements(ir, variable.rows, (r, i, k) => {
+          const pv = ir.load(prev, k);
+          const x = ir.load(variable.rows[r]!.ptr, i);
+          const v = ir.add(ir.add(ir.add(pv, ir.mul(x, e.rate(k))), sample(k)), e.offset(k));
+          ir.store(v, prev, k);
+          ir.store(v, out.rows[r]!.ptr, i);
+        });
+      },
+      emitReset(cg) {
+        emitResetSlots(cg, [previous]);
       },
     };
   },

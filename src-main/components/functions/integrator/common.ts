@@ -5,7 +5,13 @@
  *
  * Elements are numbered flat across the rows of the variable (row 0 first), which is also the
  * order in which a distribution used as noise is drawn.
+ *
+ * The compiled twins (each integrator's `emit`/`emitReset`) share the helpers at the end of this
+ * file: per-element parameters as constants or constant tables, the flat element loop, noise
+ * samples, and reset of state slots to their initial values.
  */
+import { CodegenUnsupported, type CgValue, type Codegen } from '../../../compiler/codegen/codegen.js';
+import type { IR, V } from '../../../compiler/codegen/ir.js';
 import type { ContextStore, F64Slot } from '../../../engine/state.js';
 import { describeValue } from '../../../model/errors.js';
 import { flattenNumbers, paramError, resolveParams, type ResolvedParams } from '../../params.js';
@@ -167,3 +173,90 @@ export const SEED_PARAM: ParamDecl = {
   default: undefined,
   help: "Seed of this function's own random stream (numpy RandomState([seed])).",
 };
+
+// ---- compiled twins ------------------------------------------------------------------------------
+
+/** A per-element parameter in generated code: element `k` (an i32) of the flat element order. */
+export type EmitParam = (k: V) => V;
+
+/** True when every value is the same double (−0 and 0 differ, NaN equals NaN). */
+function uniform(values: ArrayLike<number>): boolean {
+  for (let i = 1; i < values.length; i++) if (!Object.is(values[i], values[0])) return false;
+  return true;
+}
+
+/**
+ * A per-element parameter in generated code: a constant when all elements are equal, else a
+ * constant table indexed by the element. Call it before the element loop (the table's address
+ * is computed where it is called).
+ */
+export function emitParam(ir: IR, name: string, values: ArrayLike<number>): EmitParam {
+  if (uniform(values)) {
+    const c = ir.num(values[0] ?? 0);
+    return () => c;
+  }
+  const table = ir.constArray(name, values);
+  return (k) => ir.load(table, k, name);
+}
+
+/** Several per-element parameters at once (same names). */
+export function emitParams<K extends string>(ir: IR, prefix: string, params: Record<K, ArrayLike<number>>): Record<K, EmitParam> {
+  const out = {} as Record<K, EmitParam>;
+  for (const name of Object.keys(params) as K[]) out[name] = emitParam(ir, `${prefix}.${name}`, params[name]);
+  return out;
+}
+
+/**
+ * The interpreters' element loop in generated code: for each row r of `rows` and each element i
+ * of it (an i32), `body(r, i, k)` with k the flat element index (row 0 first).
+ */
+export function emitElements(ir: IR, rows: CgValue['rows'], body: (r: number, i: V, k: V) => void, hint = 'k'): void {
+  let start = 0;
+  rows.forEach((row, r) => {
+    const first = start;
+    ir.loop(row.len, (i) => body(r, i, first === 0 ? i : ir.b.CreateAdd(i, ir.int(first), ir.name(hint))), hint);
+    start += row.len;
+  });
+}
+
+/** The compiled noise sampler, or CodegenUnsupported when the noise cannot be compiled. */
+export function emitNoise(cg: Codegen, noise: NoiseInstance, component: string): (k: V) => V {
+  const sample = noise.emitSample(cg);
+  if (!sample) throw new CodegenUnsupported(component, 'noise', 'this noise distribution has no compiled form yet');
+  return sample;
+}
+
+/** The compiled twin of resetViews: every state slot back to its declared initial value. */
+export function emitResetSlots(cg: Codegen, states: readonly StateVar[]): void {
+  const ir = cg.ir;
+  for (const state of states) {
+    const { slot } = state;
+    const ptr = cg.slot(slot);
+    const init = emitParam(ir, `${slot.name}.init`, slot.init);
+    ir.loop(slot.length, (k) => ir.store(init(k), ptr, k), 'reset');
+  }
+}
+
+/** Bits of a double as an i64. */
+function bits(ir: IR, x: V): V {
+  return ir.b.CreateBitCast(x, ir.i64, ir.name('bits'));
+}
+
+/** `a` if it is NaN, else `b` if it is NaN, else `value`. */
+function propagateNaN(ir: IR, a: V, b: V, value: V): V {
+  return ir.select(ir.ne(a, a), a, ir.select(ir.ne(b, b), b, value));
+}
+
+/** JavaScript's Math.max(a, b) exactly: NaN if either is NaN, and max(−0, 0) = 0. */
+export function emitJsMax(ir: IR, a: V, b: V): V {
+  // equal operands differ at most in the sign of a zero: AND of the bits keeps +0
+  const same = ir.b.CreateBitCast(ir.b.CreateAnd(bits(ir, a), bits(ir, b)), ir.f64, ir.name('same'));
+  return propagateNaN(ir, a, b, ir.select(ir.gt(a, b), a, ir.select(ir.lt(a, b), b, same)));
+}
+
+/** JavaScript's Math.min(a, b) exactly: NaN if either is NaN, and min(−0, 0) = −0. */
+export function emitJsMin(ir: IR, a: V, b: V): V {
+  // equal operands differ at most in the sign of a zero: OR of the bits keeps −0
+  const same = ir.b.CreateBitCast(ir.b.CreateOr(bits(ir, a), bits(ir, b)), ir.f64, ir.name('same'));
+  return propagateNaN(ir, a, b, ir.select(ir.lt(a, b), a, ir.select(ir.gt(a, b), b, same)));
+}
