@@ -19,6 +19,7 @@ export type ThreadSafeContextRef = Ref<'ThreadSafeContext'>;
 export type MemoryBufferRef = Ref<'MemoryBuffer'>;
 export type ModuleRef = Ref<'Module'>;
 export type ValueRef = Ref<'Value'>;
+export type TypeRef = Ref<'Type'>;
 export type TargetRef = Ref<'Target'>;
 export type TargetMachineRef = Ref<'TargetMachine'>;
 export type TargetDataRef = Ref<'TargetData'>;
@@ -44,6 +45,8 @@ export const RELOC_DEFAULT = 0;
 export const CODE_MODEL_JIT_DEFAULT = 1;
 /** LLVMExternalLinkage. */
 export const LINKAGE_EXTERNAL = 0;
+/** LLVMTypeKind values that a C signature can name. */
+export const TYPE_KIND = { Void: 0, Float: 2, Double: 3, Integer: 8, Struct: 10, Array: 11, Pointer: 12, Vector: 13 } as const;
 
 export interface LlvmC {
   readonly koffi: Koffi;
@@ -62,6 +65,13 @@ export interface LlvmC {
   LLVMIsDeclaration(f: ValueRef): number;
   LLVMGetLinkage(f: ValueRef): number;
   LLVMGetValueName2(f: ValueRef, length: Out<number>): string;
+  LLVMGlobalGetValueType(g: ValueRef): TypeRef;
+  LLVMGetReturnType(fnType: TypeRef): TypeRef;
+  LLVMCountParams(f: ValueRef): number;
+  LLVMGetParam(f: ValueRef, index: number): ValueRef;
+  LLVMTypeOf(v: ValueRef): TypeRef;
+  LLVMGetTypeKind(t: TypeRef): number;
+  LLVMGetIntTypeWidth(t: TypeRef): number;
   // IRReader / Analysis
   LLVMParseIRInContext(ctx: ContextRef, buf: MemoryBufferRef, outModule: Out<ModuleRef>, outMessage: Out<CStringRef>): number;
   LLVMVerifyModule(m: ModuleRef, action: number, outMessage: Out<CStringRef>): number;
@@ -107,6 +117,8 @@ export interface LlvmC {
   LLVMOrcLLJITGetGlobalPrefix(j: LLJITRef): number;
   LLVMOrcLLJITAddLLVMIRModule(j: LLJITRef, jd: JITDylibRef, tsm: ThreadSafeModuleRef): ErrorRef | null;
   LLVMOrcLLJITLookup(j: LLJITRef, out: Out<CodePointer>, name: string): ErrorRef | null;
+  /** libc's memmove, used as `memmove(p, p, 0)` to learn the address koffi passes for a buffer. */
+  memmove(dst: ArrayBufferView, src: ArrayBufferView, n: number): unknown;
 }
 
 /** koffi prototypes, one per function; `void *` stands for every opaque handle. */
@@ -124,6 +136,13 @@ const PROTOTYPES = [
   'int LLVMIsDeclaration(void *f)',
   'int LLVMGetLinkage(void *f)',
   'const char *LLVMGetValueName2(void *f, _Out_ size_t *length)',
+  'void *LLVMGlobalGetValueType(void *g)',
+  'void *LLVMGetReturnType(void *fnType)',
+  'uint32 LLVMCountParams(void *f)',
+  'void *LLVMGetParam(void *f, uint32 index)',
+  'void *LLVMTypeOf(void *v)',
+  'int LLVMGetTypeKind(void *t)',
+  'uint32 LLVMGetIntTypeWidth(void *t)',
   'int LLVMParseIRInContext(void *ctx, void *buf, _Out_ void **outModule, _Out_ void **outMessage)',
   'int LLVMVerifyModule(void *m, int action, _Out_ void **outMessage)',
   'void *LLVMGetDefaultTargetTriple()',
@@ -213,6 +232,7 @@ export function llvmC(): LlvmC {
     const name = /(\w+)\(/.exec(proto)![1]!;
     api[name] = lib.func(proto);
   }
+  api['memmove'] = koffi.load(null).func('void *memmove(void *dst, const void *src, size_t n)');
   const prefix = TARGET_PREFIX[process.arch];
   if (!prefix) throw new JitError('load', `no native LLVM target is known for the architecture ${process.arch}`);
   for (const part of TARGET_INITIALISERS) (lib.func(`void LLVMInitialize${prefix}${part}()`) as () => void)();
