@@ -16,6 +16,7 @@ import {
   type NdArray,
   type VariableLayout,
 } from './expression.js';
+import { emitExpression } from './emit.js';
 
 const TYPE = 'UserDefinedFunction';
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -169,6 +170,9 @@ export function createUserDefinedFunction(
         compiled.evaluate(variable, out);
       },
     }),
+    emit(cg, variable, out): void {
+      emitExpression(cg, compiled.program, variable, out, env.path);
+    },
   };
 }
 

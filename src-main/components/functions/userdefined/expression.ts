@@ -552,7 +552,7 @@ class Parser {
 // Compilation to array operations
 
 /** An array slot of the compiled program: its shape is fixed and its buffer is reused. */
-interface ArrayVal {
+export interface ArrayVal {
   readonly kind: 'array';
   readonly shape: readonly number[];
   readonly buf: Float64Array;
@@ -561,13 +561,51 @@ interface ArrayVal {
 }
 
 /** Rows of different lengths (a variable whose input ports differ in size, or a list of such rows). */
-interface RaggedVal {
+export interface RaggedVal {
   readonly kind: 'ragged';
   readonly rows: readonly ArrayVal[];
   readonly constant: boolean;
 }
 
-type Val = ArrayVal | RaggedVal;
+export type Val = ArrayVal | RaggedVal;
+
+/** An array read by a program operation: its (numpy) shape and its values (a view of a slot). */
+export interface ArrayRef {
+  readonly shape: readonly number[];
+  readonly buf: Float64Array;
+}
+
+/** Element-wise functions of one argument. */
+export type MapOp = '-' | 'not' | 'exp' | 'log' | 'sqrt' | 'abs' | 'tanh' | 'sin' | 'cos';
+/** Element-wise functions of two (broadcast) arguments. */
+export type ZipOp = BinaryOp | CompareOp | 'and' | 'or' | 'min' | 'max';
+
+/**
+ * One run-time operation of the program, as data (what code generation walks). Every `out` is
+ * a view of a slot only run-time operations write; every other slot read is a constant.
+ */
+export type ProgramOp =
+  /** out[i] = variable row `row`[i] */
+  | { readonly k: 'input'; readonly row: number; readonly out: Float64Array }
+  /** out[i] = fn(a[i]) */
+  | { readonly k: 'map'; readonly fn: MapOp; readonly a: Float64Array; readonly out: Float64Array }
+  /** out[i] = fn(a[..], b[..]), a and b broadcast to `shape` */
+  | { readonly k: 'zip'; readonly fn: ZipOp; readonly a: ArrayRef; readonly b: ArrayRef; readonly shape: readonly number[]; readonly out: Float64Array }
+  /** out[i] = c[..] !== 0 ? x[..] : y[..], broadcast to `shape` */
+  | { readonly k: 'select'; readonly x: ArrayRef; readonly c: ArrayRef; readonly y: ArrayRef; readonly shape: readonly number[]; readonly out: Float64Array }
+  /** out[0] = numpy's pairwise sum of a (0 when a is empty) */
+  | { readonly k: 'sum'; readonly a: Float64Array; readonly out: Float64Array }
+  /** out[0] = min/max of a's elements, left to right (NaN wins) */
+  | { readonly k: 'extreme'; readonly fn: 'min' | 'max'; readonly a: Float64Array; readonly out: Float64Array }
+  /** out[i] = a[i] (a list item into its place) */
+  | { readonly k: 'copy'; readonly a: Float64Array; readonly out: Float64Array };
+
+/** The compiled program as data: its run-time operations in evaluation order and the value they compute. */
+export interface ExpressionProgram {
+  readonly layout: VariableLayout;
+  readonly ops: readonly ProgramOp[];
+  readonly result: Val;
+}
 
 /** How `variable` looks to the expression. */
 export interface VariableLayout {
@@ -593,19 +631,21 @@ export interface CompiledExpression {
   readonly operationCount: number;
   /** Evaluates on `variable` (shaped as the layout) and writes the value into `out` (shaped outputShape). */
   evaluate(variable: Rows, out: Rows): void;
+  /** The run-time operations as data (for the compiled twin of `evaluate`). */
+  readonly program: ExpressionProgram;
 }
 
 export function formatShape(shape: readonly number[]): string {
   return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
 }
 
-function sizeOf(shape: readonly number[]): number {
+export function sizeOf(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
 }
 
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
@@ -634,6 +674,7 @@ const AND = (a: number, b: number): number => (a !== 0 ? b : a);
 const OR = (a: number, b: number): number => (a !== 0 ? a : b);
 const MIN = (a: number, b: number): number => (a < b || Number.isNaN(a) ? a : Number.isNaN(b) ? b : b < a ? b : a);
 const MAX = (a: number, b: number): number => (a > b || Number.isNaN(a) ? a : Number.isNaN(b) ? b : b > a ? b : a);
+const ZIP: Readonly<Record<ZipOp, (a: number, b: number) => number>> = { ...BINARY, and: AND, or: OR, min: MIN, max: MAX };
 
 /** numpy's pairwise summation (the order np.sum adds in, for matching its rounding). */
 function pairwiseSum(a: Float64Array, start: number, n: number): number {
@@ -674,7 +715,7 @@ function broadcast(shapes: readonly (readonly number[])[]): number[] | null {
 }
 
 /** For each flat index of `to`, the flat index of `from` broadcast to it; null when the shapes are equal. */
-function broadcastMap(from: readonly number[], to: readonly number[]): Int32Array | null {
+export function broadcastMap(from: readonly number[], to: readonly number[]): Int32Array | null {
   if (sameShape(from, to)) return null;
   const n = sizeOf(to);
   const map = new Int32Array(n);
@@ -784,6 +825,8 @@ function binaryLoop(
 
 class Compiler {
   private readonly ops: (() => void)[] = [];
+  /** The run-time operations as data, one per entry of `ops` (plus list items copied into a run-time list). */
+  private readonly prog: ProgramOp[] = [];
   private variableVal: Val | undefined;
   /** The rows being evaluated (set by `evaluate`, read by the variable's copy operations). */
   input: Rows = [];
@@ -796,6 +839,15 @@ class Compiler {
 
   get operations(): readonly (() => void)[] {
     return this.ops;
+  }
+
+  get program(): readonly ProgramOp[] {
+    return this.prog;
+  }
+
+  /** Describes an operation of the compiled program that `evaluate` need not run (see list()). */
+  private record(desc: ProgramOp): void {
+    this.prog.push(desc);
   }
 
   fail(pos: number, problem: string, expected?: string, found?: string): never {
@@ -811,10 +863,16 @@ class Compiler {
     return { kind: 'array', shape: [...shape], buf: new Float64Array(n), constant };
   }
 
-  /** Runs `op` now if its inputs are constant (constant folding), else adds it to the program. */
-  emit(op: () => void, constant: boolean): void {
+  /**
+   * Runs `op` now if its inputs are constant (constant folding), else adds it to the program,
+   * with `desc` describing it.
+   */
+  emit(op: () => void, constant: boolean, desc: ProgramOp): void {
     if (constant) op();
-    else this.ops.push(op);
+    else {
+      this.ops.push(op);
+      this.prog.push(desc);
+    }
   }
 
   compile(node: ExprNode, depth: number): Val {
@@ -844,11 +902,11 @@ class Compiler {
         if (node.op === '-') {
           this.emit(() => {
             for (let i = 0; i < n; i++) O[i] = -A[i]!;
-          }, arg.constant);
+          }, arg.constant, { k: 'map', fn: '-', a: A, out: O });
         } else {
           this.emit(() => {
             for (let i = 0; i < n; i++) O[i] = A[i] === 0 ? 1 : 0;
-          }, arg.constant);
+          }, arg.constant, { k: 'map', fn: 'not', a: A, out: O });
         }
         return out;
       }
@@ -856,21 +914,21 @@ class Compiler {
         const what = `"${node.op}"`;
         const a = this.array(this.compile(node.left, d), node.pos, what);
         const b = this.array(this.compile(node.right, d), node.pos, what);
-        return this.elementwise2(BINARY[node.op], a, b, node.pos, what, node.op);
+        return this.elementwise2(node.op, a, b, node.pos, what);
       }
       case 'compare': {
         const args = node.args.map((n) => this.array(this.compile(n, d), node.pos, 'a comparison'));
-        let result = this.elementwise2(BINARY[node.ops[0]!], args[0]!, args[1]!, node.opPos[0]!, `"${node.ops[0]}"`);
+        let result = this.elementwise2(node.ops[0]!, args[0]!, args[1]!, node.opPos[0]!, `"${node.ops[0]}"`);
         for (let k = 1; k < node.ops.length; k++) {
           const pos = node.opPos[k]!;
-          const next = this.elementwise2(BINARY[node.ops[k]!], args[k]!, args[k + 1]!, pos, `"${node.ops[k]}"`);
-          result = this.elementwise2(AND, result, next, pos, 'a chained comparison');
+          const next = this.elementwise2(node.ops[k]!, args[k]!, args[k + 1]!, pos, `"${node.ops[k]}"`);
+          result = this.elementwise2('and', result, next, pos, 'a chained comparison');
         }
         return result;
       }
       case 'logic': {
         const what = `"${node.op}"`;
-        const f = node.op === 'and' ? AND : OR;
+        const f = node.op;
         let result = this.array(this.compile(node.args[0]!, d), node.pos, what);
         for (let k = 1; k < node.args.length; k++) {
           result = this.elementwise2(f, result, this.array(this.compile(node.args[k]!, d), node.pos, what), node.pos, what);
@@ -899,6 +957,7 @@ class Compiler {
         const x = this.input[r]!;
         for (let i = 0; i < n; i++) O[offset + i] = x[i]!;
       });
+      this.prog.push({ k: 'input', row: r, out: O.subarray(offset, offset + n) });
     };
     if (this.layout.rank === 1) {
       const v = this.alloc([rows[0] ?? 0], 0, false);
@@ -932,14 +991,7 @@ class Compiler {
     );
   }
 
-  private elementwise2(
-    f: (a: number, b: number) => number,
-    a: ArrayVal,
-    b: ArrayVal,
-    pos: number,
-    what: string,
-    op = '',
-  ): ArrayVal {
+  private elementwise2(op: ZipOp, a: ArrayVal, b: ArrayVal, pos: number, what: string): ArrayVal {
     const shape = broadcast([a.shape, b.shape]);
     if (!shape) {
       this.fail(
@@ -951,7 +1003,7 @@ class Compiler {
     }
     const constant = a.constant && b.constant;
     const out = this.alloc(shape, pos, constant);
-    this.emit(binaryLoop(f, op, a, b, shape, out.buf), constant);
+    this.emit(binaryLoop(ZIP[op], op, a, b, shape, out.buf), constant, { k: 'zip', fn: op, a, b, shape, out: out.buf });
     return out;
   }
 
@@ -978,7 +1030,7 @@ class Compiler {
       for (let i = 0; i < n; i++) {
         O[i] = C[mc ? mc[i]! : i] !== 0 ? X[mx ? mx[i]! : i]! : Y[my ? my[i]! : i]!;
       }
-    }, constant);
+    }, constant, { k: 'select', x, c, y, shape, out: O });
     return out;
   }
 
@@ -1004,14 +1056,15 @@ class Compiler {
       const [A, O, n] = [a.buf, out.buf, out.buf.length];
       this.emit(() => {
         for (let i = 0; i < n; i++) O[i] = elementwise(A[i]!);
-      }, a.constant);
+      }, a.constant, { k: 'map', fn: fn as MapOp, a: A, out: O });
       return out;
     }
     // min, max, sum
+    const reduce = fn as 'min' | 'max' | 'sum';
     if (args.length === 0) arity('at least 1 argument');
     const arrays = args.map((a) => this.array(a, node.pos, `${fn}()`));
     if (arrays.length > 1) {
-      const f = fn === 'min' ? MIN : fn === 'max' ? MAX : BINARY['+'];
+      const f: ZipOp = reduce === 'sum' ? '+' : reduce;
       let result = arrays[0]!;
       for (let k = 1; k < arrays.length; k++) result = this.elementwise2(f, result, arrays[k]!, node.pos, `${fn}()`);
       return result;
@@ -1024,14 +1077,14 @@ class Compiler {
     if (fn === 'sum') {
       this.emit(() => {
         O[0] = n === 0 ? 0 : pairwiseSum(A, 0, n);
-      }, a.constant);
+      }, a.constant, { k: 'sum', a: A, out: O });
     } else {
       const f = fn === 'min' ? MIN : MAX;
       this.emit(() => {
         let m = A[0]!;
         for (let i = 1; i < n; i++) m = f(m, A[i]!);
         O[0] = m;
-      }, a.constant);
+      }, a.constant, { k: 'extreme', fn: reduce === 'min' ? 'min' : 'max', a: A, out: O });
     }
     return out;
   }
@@ -1055,9 +1108,13 @@ class Compiler {
     const width = first.buf.length;
     items.forEach((item, k) => {
       const [A, O, offset] = [item.buf, out.buf, k * width];
+      const desc: ProgramOp = { k: 'copy', a: A, out: O.subarray(offset, offset + width) };
       this.emit(() => {
         for (let i = 0; i < width; i++) O[offset + i] = A[i]!;
-      }, item.constant);
+      }, item.constant, desc);
+      // a constant item of a run-time list is copied into its place once, now; the compiled
+      // program has its own slots, so it copies it too
+      if (item.constant && !constant) this.record(desc);
     });
     return out;
   }
@@ -1158,6 +1215,7 @@ export function compileExpression(
     ragged: result.kind === 'ragged',
     outputShape,
     operationCount: ops.length,
+    program: { layout, ops: compiler.program, result },
     evaluate(variable: Rows, out: Rows): void {
       compiler.input = variable;
       for (let k = 0; k < ops.length; k++) ops[k]!();
