@@ -9,7 +9,8 @@
 import { ModelError } from '../../../model/errors.js';
 import { broadcastRow, resolveParams } from '../../params.js';
 import type { FunctionDeclaration, Value } from '../../types.js';
-import { broadcastToShape, omitNulls, power } from './broadcast.js';
+import type { V } from '../../../compiler/codegen/ir.js';
+import { broadcastToShape, emitParamRow, emitPower, omitNulls, paramAt, paramValue, power } from './broadcast.js';
 
 export const LinearCombination: FunctionDeclaration = {
   type: 'LinearCombination',
@@ -102,6 +103,36 @@ export const LinearCombination: FunctionDeclaration = {
           }
         },
       }),
+      emit(cg, variable, out) {
+        const ir = cg.ir;
+        const exps = exponents?.map((row, r) => emitParamRow(ir, `LinearCombination.exponents${r}`, row));
+        const wts = weights?.map((row, r) => emitParamRow(ir, `LinearCombination.weights${r}`, row));
+        const sc = emitParamRow(ir, 'LinearCombination.scale', scale);
+        const off = emitParamRow(ir, 'LinearCombination.offset', offset);
+        const o = out.rows[0]!.ptr;
+        const emitTerm = (r: number, c: V): V => {
+          let t = ir.load(variable.rows[r]!.ptr, c);
+          if (exps) t = emitPower(ir, t, paramAt(exps[r]!, c));
+          if (wts) t = ir.mul(t, paramValue(ir, wts[r]!, c));
+          return t;
+        };
+        ir.loop(cols, (c) => {
+          let acc: V;
+          if (operation === 'sum') {
+            acc = ir.num(0);
+            for (let r = 0; r < rows; r++) acc = ir.add(acc, emitTerm(r, c));
+          } else if (operation === 'product') {
+            acc = ir.num(1);
+            for (let r = 0; r < rows; r++) acc = ir.mul(acc, emitTerm(r, c));
+          } else {
+            const v1 = emitTerm(0, c);
+            const v2 = emitTerm(1, c);
+            const zeros = ir.b.CreateAnd(ir.eq(v1, ir.num(0)), ir.eq(v2, ir.num(0)));
+            acc = ir.select(zeros, ir.num(0), ir.mul(v1, ir.log(v2)));
+          }
+          ir.store(ir.add(ir.mul(acc, paramValue(ir, sc, c)), paramValue(ir, off, c)), o, c);
+        }, 'LinearCombination');
+      },
     };
   },
 };

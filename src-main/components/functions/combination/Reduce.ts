@@ -4,10 +4,11 @@
  * gives one value per element) — then scales and offsets it. The output is one row with one value
  * per input row.
  */
+import type { V } from '../../../compiler/codegen/ir.js';
 import { resolveParams } from '../../params.js';
 import type { FunctionDeclaration, Value } from '../../types.js';
-import { broadcastToShape, omitNulls, power } from './broadcast.js';
-import { pairwiseSum } from './sum.js';
+import { broadcastToShape, emitParamRow, emitPower, omitNulls, paramAt, paramValue, power } from './broadcast.js';
+import { emitPairwiseSum, pairwiseSum } from './sum.js';
 
 export const Reduce: FunctionDeclaration = {
   type: 'Reduce',
@@ -61,6 +62,31 @@ export const Reduce: FunctionDeclaration = {
             }
           },
         };
+      },
+      emit(cg, variable, out) {
+        const ir = cg.ir;
+        const scratch = cg.scratch([width], 'Reduce.terms').rows[0]!.ptr;
+        const o = out.rows[0]!.ptr;
+        variable.rows.forEach((row, r) => {
+          const n = row.len;
+          const e = exponents ? emitParamRow(ir, `Reduce.exponents${r}`, exponents[r]!) : undefined;
+          const w = weights ? emitParamRow(ir, `Reduce.weights${r}`, weights[r]!) : undefined;
+          ir.loop(n, (i) => {
+            let t = ir.load(row.ptr, i);
+            if (e !== undefined) t = emitPower(ir, t, paramAt(e, i));
+            if (w !== undefined) t = ir.mul(t, paramValue(ir, w, i));
+            ir.store(t, scratch, i);
+          }, 'Reduce');
+          let acc: V;
+          if (sum) {
+            acc = ir.add(ir.num(0), emitPairwiseSum(ir, scratch, 0, n));
+          } else {
+            const prod = ir.variable(ir.num(1), 'prod');
+            ir.loop(n, (i) => prod.set(ir.mul(prod.get(), ir.load(scratch, i))), 'prod');
+            acc = prod.get();
+          }
+          ir.store(ir.add(ir.mul(acc, ir.num(scale)), ir.num(offset)), o, r);
+        });
       },
     };
   },

@@ -5,7 +5,9 @@
  */
 import { describeValue } from '../../../model/errors.js';
 import { flattenNumbers, paramError } from '../../params.js';
+import type { IR, V } from '../../../compiler/codegen/ir.js';
 import type { Shape } from '../../types.js';
+import { libm } from '../distribution/libm.js';
 
 function depth(v: unknown): number {
   return Array.isArray(v) ? 1 + (v.length ? depth(v[0]) : 0) : 0;
@@ -48,9 +50,47 @@ export function broadcastToShape(v: unknown, shape: Shape, path: string, what: s
   });
 }
 
-/** `x ** e` as numpy computes it (exact square for 2). */
+/**
+ * `x ** e` as numpy computes it: an exact square for 2, and otherwise the C library's pow (what
+ * numpy and the compiled twin call; V8's Math.pow differs in the last bit for some inputs). The
+ * reciprocal for -1 is what LLVM turns pow(x, -1) into, so both modes agree bit for bit.
+ */
 export function power(x: number, e: number): number {
-  return e === 2 ? x * x : e === 1 ? x : Math.pow(x, e);
+  return e === 2 ? x * x : e === 1 ? x : e === -1 ? 1 / x : libm.pow(x, e);
+}
+
+/**
+ * The compiled twin of `power`: `e` a constant decides at generation time; `e` a run-time value
+ * (a per-element exponent table) selects between the same cases.
+ */
+export function emitPower(ir: IR, x: V, e: number | V): V {
+  if (typeof e === 'number') return e === 2 ? ir.mul(x, x) : e === 1 ? x : e === -1 ? ir.div(ir.num(1), x) : ir.pow(x, ir.num(e));
+  const general = ir.select(ir.eq(e, ir.num(-1)), ir.div(ir.num(1), x), ir.pow(x, e));
+  return ir.select(ir.eq(e, ir.num(2)), ir.mul(x, x), ir.select(ir.eq(e, ir.num(1)), x, general));
+}
+
+/**
+ * A row of per-element parameters (weights, exponents, gain, ...) in generated code: a number
+ * when every element is the same (decided at generation time), else a constant table read at
+ * element i (an i32 value).
+ */
+export type EmitParamRow = number | ((i: V) => V);
+
+export function emitParamRow(ir: IR, name: string, row: ArrayLike<number>): EmitParamRow {
+  const first = row.length ? row[0]! : 0;
+  if (Array.from(row).every((x) => Object.is(x, first))) return first;
+  const table = ir.constArray(name, row);
+  return (i) => ir.load(table, i, name);
+}
+
+/** Element i of an EmitParamRow: a number for constants (for `emitPower`'s static cases). */
+export function paramAt(p: EmitParamRow, i: V): number | V {
+  return typeof p === 'number' ? p : p(i);
+}
+
+/** Element i of an EmitParamRow as a value. */
+export function paramValue(ir: IR, p: EmitParamRow, i: V): V {
+  return typeof p === 'number' ? ir.num(p) : p(i);
 }
 
 /**

@@ -9,18 +9,26 @@
  *   [2..4] mean, variance and skew of the RT of upper-threshold responses,
  *   [5..7] mean, variance and skew of the RT of lower-threshold responses.
  */
+import type { IR, V } from '../../../compiler/codegen/ir.js';
 import { ModelError } from '../../../model/errors.js';
 import { resolveParams } from '../../params.js';
 import type { FunctionDeclaration, Value } from '../../types.js';
+import { libm } from './libm.js';
 
 /** Smallest normal double: numpy flags anything below as underflow. */
 const DBL_MIN = 2.2250738585072014e-308;
 
+// The C library's functions (as the compiled twin calls), since the moments below subtract nearly
+// equal terms and would amplify V8's last-bit differences; squares are exact products.
+const { tanh, sinh, exp, log, pow } = libm;
+function sq(x: number): number {
+  return x * x;
+}
 function coth(x: number): number {
-  return 1 / Math.tanh(x);
+  return 1 / tanh(x);
 }
 function csch(x: number): number {
-  return 1 / Math.sinh(x);
+  return 1 / sinh(x);
 }
 
 /** Mean RT and lower-threshold probability (out[0], out[1]). */
@@ -30,20 +38,20 @@ function meanRtAndEr(drift: number, threshold: number, bias: number, noise: numb
   if (Math.abs(drift) < 1e-8) {
     // limit drift → 0 (Srivastava et al. 2016), on the absolute starting point
     const biasAbs = bias * 2 * threshold - threshold;
-    rt = t0 + (threshold ** 2 - biasAbs ** 2) / noise ** 2;
+    rt = t0 + (sq(threshold) - sq(biasAbs)) / sq(noise);
     er = (threshold - biasAbs) / (2 * threshold);
   } else {
     const dn = Math.abs(drift);
     const ztilde = threshold / dn;
-    const atilde = (dn / noise) ** 2;
+    const atilde = sq(dn / noise);
     const neg = drift < 0;
     const biasAdj = neg ? 1 - bias : bias;
-    let y0tilde = ((noise ** 2) / 2) * Math.log(biasAdj / (1 - biasAdj));
+    let y0tilde = (sq(noise) / 2) * log(biasAdj / (1 - biasAdj));
     if (Math.abs(y0tilde) > threshold) y0tilde = neg ? -threshold : threshold;
     const x0tilde = y0tilde / dn;
-    const e1 = Math.exp(-2 * x0tilde * atilde);
-    const e2 = Math.exp(2 * ztilde * atilde);
-    const e3 = Math.exp(-2 * ztilde * atilde);
+    const e1 = exp(-2 * x0tilde * atilde);
+    const e2 = exp(2 * ztilde * atilde);
+    const e3 = exp(-2 * ztilde * atilde);
     const flagged = (e: number) => !Number.isFinite(e) || e < DBL_MIN;
     if (flagged(e1) || flagged(e2) || flagged(e3)) {
       // PsyNeuLink runs these under np.errstate(over/under='raise') and falls back to the
@@ -51,7 +59,7 @@ function meanRtAndEr(drift: number, threshold: number, bias: number, noise: numb
       er = 0;
       rt = ztilde / atilde - x0tilde + t0;
     } else {
-      rt = ztilde * Math.tanh(ztilde * atilde) + ((2 * ztilde * (1 - e1)) / (e2 - e3) - x0tilde);
+      rt = ztilde * tanh(ztilde * atilde) + ((2 * ztilde * (1 - e1)) / (e2 - e3) - x0tilde);
       er = 1 / (1 + e2) - (1 - e1) / (e2 - e3);
       rt = rt + t0;
     }
@@ -65,8 +73,8 @@ function meanRtAndEr(drift: number, threshold: number, bias: number, noise: numb
 function conditionalMoments(drift: number, noise: number, threshold: number, bias: number, t0: number, out: Float64Array): void {
   const start = (bias - 0.5) * 2.0 * threshold;
   if (Math.abs(drift) < 0.01) drift = 0.01;
-  let X = (drift * start) / noise ** 2;
-  let Z = (drift * threshold) / noise ** 2;
+  let X = (drift * start) / sq(noise);
+  let Z = (drift * threshold) / sq(noise);
   X = Math.max(-100, Math.min(100, X));
   Z = Math.max(-100, Math.min(100, Z));
   if (Math.abs(Z) < 0.0001) Z = 0.0001;
@@ -74,19 +82,19 @@ function conditionalMoments(drift: number, noise: number, threshold: number, bia
   const Z2 = 2 * Z;
   const c2 = coth(Z2);
   const s2 = csch(Z2);
-  const n2d2 = noise ** 2 / drift ** 2;
-  const n4d4 = noise ** 4 / drift ** 4;
-  const n6d6 = noise ** 6 / drift ** 6;
+  const n2d2 = sq(noise) / sq(drift);
+  const n4d4 = pow(noise, 4) / pow(drift, 4);
+  const n6d6 = pow(noise, 6) / pow(drift, 6);
 
   const mean = (W: number) => n2d2 * (Z2 * c2 - W * coth(W));
-  const variance = (W: number) => n4d4 * (Z2 ** 2 * s2 ** 2 + Z2 * c2 - W ** 2 * csch(W) ** 2 - W * coth(W));
+  const variance = (W: number) => n4d4 * (sq(Z2) * sq(s2) + Z2 * c2 - sq(W) * sq(csch(W)) - W * coth(W));
   const third = (W: number) =>
     n6d6 *
-    (3 * Z2 ** 2 * s2 ** 2 +
-      2 * Z2 ** 3 * c2 * s2 ** 2 +
+    (3 * sq(Z2) * sq(s2) +
+      2 * pow(Z2, 3) * c2 * sq(s2) +
       3 * Z2 * c2 -
-      3 * W ** 2 * csch(W) ** 2 -
-      2 * W ** 3 * coth(W) * csch(W) ** 2 -
+      3 * sq(W) * sq(csch(W)) -
+      2 * pow(W, 3) * coth(W) * sq(csch(W)) -
       3 * W * coth(W));
 
   const plus = X + Z;
@@ -95,10 +103,124 @@ function conditionalMoments(drift: number, noise: number, threshold: number, bia
   const varMinus = variance(Z - X);
   out[2] = mean(plus) + t0;
   out[3] = varPlus;
-  out[4] = third(Z + X) / varPlus ** 1.5;
+  out[4] = third(Z + X) / pow(varPlus, 1.5);
   out[5] = mean(minus) + t0;
   out[6] = varMinus;
-  out[7] = third(Z - X) / varMinus ** 1.5;
+  out[7] = third(Z - X) / pow(varMinus, 1.5);
+}
+
+/** Parameters fixed at create() time, and the parts of the formulas that depend on them only. */
+interface DdaConstants {
+  threshold: number;
+  bias: number;
+  noise: number;
+  t0: number;
+}
+
+/**
+ * The compiled twin of `meanRtAndEr` (returns [rt, er]). Every branch is computed and the
+ * interpreter's choice made with selects; sub-expressions of parameters only are evaluated here,
+ * in JavaScript, with the interpreter's own expressions.
+ */
+function emitMeanRtAndEr(ir: IR, drift: V, k: DdaConstants): [V, V] {
+  const { threshold, bias, noise, t0 } = k;
+  const b = ir.b;
+  const c = (x: number) => ir.num(x);
+  const isq = (x: V) => ir.mul(x, x);
+  // drift ≈ 0: a function of the parameters only
+  const biasAbs = bias * 2 * threshold - threshold;
+  const rtSmall = t0 + (sq(threshold) - sq(biasAbs)) / sq(noise);
+  const erSmall = (threshold - biasAbs) / (2 * threshold);
+  // the starting point, for either sign of the drift
+  const y0 = (neg: boolean) => {
+    const biasAdj = neg ? 1 - bias : bias;
+    let y0tilde = (sq(noise) / 2) * log(biasAdj / (1 - biasAdj));
+    if (Math.abs(y0tilde) > threshold) y0tilde = neg ? -threshold : threshold;
+    return y0tilde;
+  };
+  const dn = ir.fabs(drift);
+  const ztilde = ir.div(c(threshold), dn);
+  const atilde = isq(ir.div(dn, c(noise)));
+  const neg = ir.lt(drift, c(0));
+  const y0tilde = ir.select(neg, c(y0(true)), c(y0(false)));
+  const x0tilde = ir.div(y0tilde, dn);
+  const e1 = ir.exp(ir.mul(ir.mul(c(-2), x0tilde), atilde));
+  const e2 = ir.exp(ir.mul(ir.mul(c(2), ztilde), atilde));
+  const e3 = ir.exp(ir.mul(ir.mul(c(-2), ztilde), atilde));
+  const flagged = (e: V) => b.CreateOr(b.CreateNot(ir.lt(ir.fabs(e), c(Infinity))), ir.lt(e, c(DBL_MIN)));
+  const anyFlagged = b.CreateOr(b.CreateOr(flagged(e1), flagged(e2)), flagged(e3));
+  // the near-deterministic fallback
+  const rtLimit = ir.add(ir.sub(ir.div(ztilde, atilde), x0tilde), c(t0));
+  // the closed form
+  const e23 = ir.sub(e2, e3);
+  const one_e1 = ir.sub(c(1), e1);
+  let rtFull = ir.add(
+    ir.mul(ztilde, ir.tanh(ir.mul(ztilde, atilde))),
+    ir.sub(ir.div(ir.mul(ir.mul(c(2), ztilde), one_e1), e23), x0tilde),
+  );
+  const erFull = ir.sub(ir.div(c(1), ir.add(c(1), e2)), ir.div(one_e1, e23));
+  rtFull = ir.add(rtFull, c(t0));
+  const rtDrift = ir.select(anyFlagged, rtLimit, rtFull);
+  let erDrift = ir.select(anyFlagged, c(0), erFull);
+  erDrift = ir.select(neg, ir.sub(c(1), erDrift), erDrift);
+  const small = ir.lt(dn, c(1e-8));
+  return [ir.select(small, c(rtSmall), rtDrift), ir.select(small, c(erSmall), erDrift)];
+}
+
+/** The compiled twin of `conditionalMoments`: the six values out[2..7]. */
+function emitConditionalMoments(ir: IR, drift0: V, k: DdaConstants): V[] {
+  const { threshold, bias, noise, t0 } = k;
+  const c = (x: number) => ir.num(x);
+  const isq = (x: V) => ir.mul(x, x);
+  const ipow = (x: V, e: number) => ir.pow(x, c(e));
+  const coth = (x: V) => ir.div(c(1), ir.tanh(x));
+  const csch = (x: V) => ir.div(c(1), ir.libm('sinh', x));
+  const start = (bias - 0.5) * 2.0 * threshold;
+  const drift = ir.select(ir.lt(ir.fabs(drift0), c(0.01)), c(0.01), drift0);
+  let X = ir.div(ir.mul(drift, c(start)), c(sq(noise)));
+  let Z = ir.div(ir.mul(drift, c(threshold)), c(sq(noise)));
+  X = ir.max(c(-100), ir.min(c(100), X));
+  Z = ir.max(c(-100), ir.min(c(100), Z));
+  Z = ir.select(ir.lt(ir.fabs(Z), c(0.0001)), c(0.0001), Z);
+
+  const Z2 = ir.mul(c(2), Z);
+  const c2 = coth(Z2);
+  const s2 = csch(Z2);
+  const n2d2 = ir.div(c(sq(noise)), isq(drift));
+  const n4d4 = ir.div(c(pow(noise, 4)), ipow(drift, 4));
+  const n6d6 = ir.div(c(pow(noise, 6)), ipow(drift, 6));
+
+  const mean = (W: V) => ir.mul(n2d2, ir.sub(ir.mul(Z2, c2), ir.mul(W, coth(W))));
+  const variance = (W: V) =>
+    ir.mul(
+      n4d4,
+      ir.sub(
+        ir.sub(ir.add(ir.mul(isq(Z2), isq(s2)), ir.mul(Z2, c2)), ir.mul(isq(W), isq(csch(W)))),
+        ir.mul(W, coth(W)),
+      ),
+    );
+  const third = (W: V) => {
+    const t1 = ir.mul(ir.mul(c(3), isq(Z2)), isq(s2));
+    const t2 = ir.mul(ir.mul(ir.mul(c(2), ipow(Z2, 3)), c2), isq(s2));
+    const t3 = ir.mul(ir.mul(c(3), Z2), c2);
+    const t4 = ir.mul(ir.mul(c(3), isq(W)), isq(csch(W)));
+    const t5 = ir.mul(ir.mul(ir.mul(c(2), ipow(W, 3)), coth(W)), isq(csch(W)));
+    const t6 = ir.mul(ir.mul(c(3), W), coth(W));
+    return ir.mul(n6d6, ir.sub(ir.sub(ir.sub(ir.add(ir.add(t1, t2), t3), t4), t5), t6));
+  };
+
+  const plus = ir.add(X, Z);
+  const minus = ir.add(ir.neg(X), Z);
+  const varPlus = variance(ir.add(Z, X));
+  const varMinus = variance(ir.sub(Z, X));
+  return [
+    ir.add(mean(plus), c(t0)),
+    varPlus,
+    ir.div(third(ir.add(Z, X)), ipow(varPlus, 1.5)),
+    ir.add(mean(minus), c(t0)),
+    varMinus,
+    ir.div(third(ir.sub(Z, X)), ipow(varMinus, 1.5)),
+  ];
 }
 
 export const DriftDiffusionAnalytical: FunctionDeclaration = {
@@ -147,6 +269,19 @@ export const DriftDiffusionAnalytical: FunctionDeclaration = {
           conditionalMoments(drift, noise, threshold, bias, t0, o);
         },
       }),
+      emit(cg, variable, out) {
+        const ir = cg.ir;
+        const drift = ir.mul(ir.num(driftRate), ir.load(variable.rows[row]!.ptr, 0, 'stimulus'));
+        let bias = (startingValue + threshold) / (2 * threshold);
+        if (bias <= 0) bias = 1e-8;
+        if (bias >= 1) bias = 1 - 1e-8;
+        const k: DdaConstants = { threshold, bias, noise, t0 };
+        const o = out.rows[0]!.ptr;
+        const [rt, er] = emitMeanRtAndEr(ir, drift, k);
+        ir.store(rt, o, 0);
+        ir.store(er, o, 1);
+        emitConditionalMoments(ir, drift, k).forEach((x, i) => ir.store(x, o, 2 + i));
+      },
     };
   },
 };

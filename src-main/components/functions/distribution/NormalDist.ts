@@ -37,6 +37,10 @@ export const NormalDist: FunctionDeclaration = {
           },
         };
       },
+      emit(cg, _variable, out) {
+        const ir = cg.ir;
+        ir.store(cg.rng(slot).normal(ir.num(mean), ir.num(sd)), out.rows[0]!.ptr, 0);
+      },
     };
   },
 };

@@ -30,6 +30,10 @@ export const UniformDist: FunctionDeclaration = {
           },
         };
       },
+      emit(cg, _variable, out) {
+        const ir = cg.ir;
+        ir.store(cg.rng(slot).uniform(ir.num(low), ir.num(high)), out.rows[0]!.ptr, 0);
+      },
     };
   },
 };

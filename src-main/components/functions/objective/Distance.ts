@@ -2,7 +2,7 @@
 import { ModelError } from '../../../model/errors.js';
 import { resolveParams } from '../../params.js';
 import type { FunctionDeclaration, Value } from '../../types.js';
-import { DISTANCE_METRICS, type DistanceMetric, distance } from './metrics.js';
+import { DISTANCE_METRICS, type DistanceMetric, distance, emitDistance } from './metrics.js';
 
 export const Distance: FunctionDeclaration = {
   type: 'Distance',
@@ -50,6 +50,11 @@ export const Distance: FunctionDeclaration = {
             out[0]![0] = distance(metric, variable[0]!, variable[1]!, n, normalize, scratch);
           },
         };
+      },
+      emit(cg, variable, out) {
+        const scratch = cg.scratch([n], 'Distance.scratch').rows[0]!.ptr;
+        const d = emitDistance(cg.ir, metric, variable.rows[0]!.ptr, variable.rows[1]!.ptr, n, normalize, scratch);
+        cg.ir.store(d, out.rows[0]!.ptr, 0);
       },
     };
   },

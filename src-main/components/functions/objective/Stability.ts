@@ -4,11 +4,12 @@
  * `transfer_fct`, using a Distance metric. With the default metric "energy" this is
  * −½ Σᵢⱼ vᵢ Wᵢⱼ vⱼ; "cross-entropy" (Entropy) gives −Σ v·log(t).
  */
+import { CodegenUnsupported } from '../../../compiler/codegen/codegen.js';
 import { ModelError } from '../../../model/errors.js';
 import { MATRIX_KEYWORDS, resolveMatrix } from '../../matrix.js';
 import { isSpecObject, resolveParams } from '../../params.js';
 import type { BuildEnv, FunctionDeclaration, FunctionInstance, FunctionSpec, ParamDecl, Shape, Value } from '../../types.js';
-import { DISTANCE_METRICS, type DistanceMetric, distance } from './metrics.js';
+import { DISTANCE_METRICS, type DistanceMetric, distance, emitDistance } from './metrics.js';
 
 const MATRIX_PARAM: ParamDecl = {
   name: 'matrix',
@@ -91,6 +92,32 @@ function stabilityInstance(
           out[0]![0] = distance(metric, v, transformed[0]!, n, normalize, scratch);
         },
       };
+    },
+    emit(cg, variable, out) {
+      const ir = cg.ir;
+      const b = ir.b;
+      if (transfer && !transfer.emit) {
+        throw new CodegenUnsupported(env.path, `transfer_fct ${transfer.type}`, 'has no compiled form yet');
+      }
+      const flat = new Float64Array(n * n);
+      matrix.forEach((row, i) => flat.set(row, i * n));
+      const m = n ? ir.constArray(`${decl.type}.matrix`, flat) : ir.num(0);
+      const v = variable.rows[0]!.ptr;
+      const weighted = cg.scratch([n], `${decl.type}.weighted`);
+      const w = weighted.rows[0]!.ptr;
+      ir.loop(n, (i) => {
+        const base = b.CreateMul(i, ir.int(n));
+        const s = ir.variable(ir.num(0), 's');
+        ir.loop(n, (j) => s.set(ir.add(s.get(), ir.mul(ir.load(m, b.CreateAdd(base, j), 'w'), ir.load(v, j)))), 'j');
+        ir.store(s.get(), w, i);
+      }, 'i');
+      let transformed = weighted;
+      if (transfer) {
+        transformed = cg.scratch([n], `${decl.type}.transformed`);
+        transfer.emit!(cg, weighted, transformed);
+      }
+      const scratch = cg.scratch([n], `${decl.type}.scratch`).rows[0]!.ptr;
+      ir.store(emitDistance(ir, metric, v, transformed.rows[0]!.ptr, n, normalize, scratch), out.rows[0]!.ptr, 0);
     },
   };
 }

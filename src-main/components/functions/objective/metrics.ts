@@ -4,7 +4,8 @@
  * is ignored by max_abs_diff, cosine and correlation, as in PsyNeuLink. "entropy" is PsyNeuLink's
  * other name for "cross-entropy" (Stability maps it to the cross-entropy Distance).
  */
-import { pairwiseSum } from '../combination/sum.js';
+import type { IR, V } from '../../../compiler/codegen/ir.js';
+import { emitNpSum, pairwiseSum } from '../combination/sum.js';
 
 export const DISTANCE_METRICS = [
   'difference',
@@ -108,5 +109,99 @@ export function distance(
     }
   }
   if (normalize) result /= metric === 'energy' ? n ** 2 : n;
+  return result;
+}
+
+/** `x || EPSILON` in generated code: EPSILON when x is 0 or NaN. */
+function emitOrEpsilon(ir: IR, x: V): V {
+  return ir.select(ir.b.CreateFCmpONE(x, ir.num(0), ir.name('truthy')), x, ir.num(EPSILON));
+}
+
+/**
+ * The compiled twin of `distance`: v1, v2 and scratch are double* of at least `n` elements; the
+ * result is returned as a value. Same operations in the same order as the interpreter.
+ */
+export function emitDistance(ir: IR, metric: DistanceMetric, v1: V, v2: V, n: number, normalize: boolean, scratch: V): V {
+  const b = ir.b;
+  const fill = (f: (i: V) => V) => ir.loop(n, (i) => ir.store(f(i), scratch, i), 'dist');
+  const sumScratch = () => emitNpSum(ir, scratch, n);
+  const a = (i: V) => ir.load(v1, i, 'a');
+  const c = (i: V) => ir.load(v2, i, 'b');
+  let result: V;
+  switch (metric) {
+    case 'max_abs_diff': {
+      const m = ir.variable(ir.num(-Infinity), 'max');
+      const nan = ir.intVariable(ir.int(0), 'nan');
+      ir.loop(n, (i) => {
+        const d = ir.fabs(ir.sub(a(i), c(i)));
+        const cur = m.get();
+        nan.set(b.CreateOr(nan.get(), b.CreateZExt(ir.ne(d, d), ir.i32)));
+        m.set(ir.select(ir.gt(d, cur), d, cur));
+      }, 'maxabs');
+      return ir.select(b.CreateICmpNE(nan.get(), ir.int(0)), ir.num(NaN), m.get());
+    }
+    case 'difference':
+    case 'normed_L0_similarity': {
+      fill((i) => ir.fabs(ir.sub(a(i), c(i))));
+      const s = sumScratch();
+      result = metric === 'difference' ? s : ir.sub(ir.num(1.0), ir.div(s, ir.num(4.0)));
+      break;
+    }
+    case 'dot_product': {
+      const s = ir.variable(ir.num(0), 'dot');
+      ir.loop(n, (i) => s.set(ir.add(s.get(), ir.mul(a(i), c(i)))), 'dot');
+      result = s.get();
+      break;
+    }
+    case 'euclidean': {
+      const s = ir.variable(ir.num(0), 'ss');
+      ir.loop(n, (i) => {
+        const d = ir.sub(c(i), a(i));
+        s.set(ir.add(s.get(), ir.mul(d, d)));
+      }, 'eucl');
+      result = ir.sqrt(s.get());
+      break;
+    }
+    case 'cosine': {
+      fill((i) => ir.mul(a(i), c(i)));
+      const numer = sumScratch();
+      fill((i) => ir.mul(a(i), a(i)));
+      const na = ir.sqrt(sumScratch());
+      fill((i) => ir.mul(c(i), c(i)));
+      const denom = emitOrEpsilon(ir, ir.mul(na, ir.sqrt(sumScratch())));
+      return ir.sub(ir.num(1.0), ir.fabs(ir.div(numer, denom)));
+    }
+    case 'correlation': {
+      fill(a);
+      const m1 = ir.div(sumScratch(), ir.num(n));
+      fill(c);
+      const m2 = ir.div(sumScratch(), ir.num(n));
+      fill((i) => ir.mul(ir.sub(a(i), m1), ir.sub(a(i), m1)));
+      const s1 = sumScratch();
+      fill((i) => ir.mul(ir.sub(c(i), m2), ir.sub(c(i), m2)));
+      const s2 = sumScratch();
+      fill((i) => ir.mul(ir.sub(a(i), m1), ir.sub(c(i), m2)));
+      const denom = emitOrEpsilon(ir, ir.sqrt(ir.mul(s1, s2)));
+      return ir.sub(ir.num(1.0), ir.fabs(ir.div(sumScratch(), denom)));
+    }
+    case 'cross-entropy':
+    case 'entropy': {
+      fill((i) => {
+        const x = a(i);
+        const y = c(i);
+        const p = ir.select(ir.eq(x, ir.num(0)), ir.num(EPSILON), x);
+        const q = ir.select(ir.eq(y, ir.num(0)), ir.num(EPSILON), y);
+        return ir.mul(p, ir.log(q));
+      });
+      result = ir.neg(sumScratch());
+      break;
+    }
+    case 'energy': {
+      fill((i) => ir.mul(a(i), c(i)));
+      result = ir.div(ir.neg(sumScratch()), ir.num(2.0));
+      break;
+    }
+  }
+  if (normalize) result = ir.div(result, ir.num(metric === 'energy' ? n ** 2 : n));
   return result;
 }

@@ -13,6 +13,8 @@
  * probabilities return the values unchanged without drawing.
  */
 import { ModelError } from '../../../model/errors.js';
+import type { CgValue, Codegen } from '../../../compiler/codegen/codegen.js';
+import type { IR, V } from '../../../compiler/codegen/ir.js';
 import type { MT19937 } from '../../../random/mt19937.js';
 import { resolveParams } from '../../params.js';
 import type { FunctionDeclaration, Shape, Value } from '../../types.js';
@@ -86,6 +88,89 @@ export function selectExtreme(rows: Value, out: Value, rule: ExtremeRule): void 
       }
     }
   }
+}
+
+/** `v !== v` in generated code (an i1). */
+function isNaN_(ir: IR, v: V): V {
+  return ir.ne(v, v);
+}
+
+/** The compiled twin of `selectExtreme` (`rows` and `out` may be the same value). */
+export function emitSelectExtreme(cg: Codegen, rows: CgValue, out: CgValue, rule: ExtremeRule): void {
+  const ir = cg.ir;
+  const b = ir.b;
+  const read = (ptr: V, i: V) => (rule.abs ? ir.fabs(ir.load(ptr, i)) : ir.load(ptr, i));
+  const extreme = ir.variable(ir.num(rule.max ? -Infinity : Infinity), 'extreme');
+  const sawNaN = ir.intVariable(ir.int(0), 'sawnan');
+  for (const row of rows.rows) {
+    ir.loop(row.len, (i) => {
+      const v = read(row.ptr, i);
+      const e = extreme.get();
+      sawNaN.set(b.CreateOr(sawNaN.get(), b.CreateZExt(isNaN_(ir, v), ir.i32)));
+      extreme.set(ir.select(rule.max ? ir.gt(v, e) : ir.lt(v, e), v, e));
+    }, 'extreme');
+  }
+  const ext = extreme.get();
+  const write = rule.indicator ? ir.num(1) : ext;
+  const noNaN = b.CreateICmpEQ(sawNaN.get(), ir.int(0));
+  const done = ir.intVariable(ir.int(0), 'done');
+  rows.rows.forEach((row, r) => {
+    const o = out.rows[r]!.ptr;
+    ir.loop(row.len, (i) => {
+      const v = read(row.ptr, i);
+      const d = done.get();
+      const hit = b.CreateAnd(b.CreateAnd(noNaN, b.CreateICmpEQ(d, ir.int(0))), ir.eq(v, ext));
+      ir.store(ir.select(hit, write, ir.num(0)), o, i);
+      if (rule.first) done.set(b.CreateOr(d, b.CreateZExt(hit, ir.i32)));
+    }, 'select');
+  });
+}
+
+/**
+ * The compiled twin of `selectProbabilistic` over rows of `n` doubles; `cum` is scratch of n
+ * doubles. Draws one random_sample from `rng` exactly when the interpreter does.
+ */
+export function emitSelectProbabilistic(
+  cg: Codegen,
+  values: V,
+  probs: V,
+  n: number,
+  rng: ReturnType<Codegen['rng']>,
+  indicator: boolean,
+  cum: V,
+  out: V,
+): void {
+  if (n === 0) return;
+  const ir = cg.ir;
+  const b = ir.b;
+  const any = ir.intVariable(ir.int(0), 'any');
+  ir.loop(n, (i) => any.set(b.CreateOr(any.get(), b.CreateZExt(ir.ne(ir.load(probs, i), ir.num(0)), ir.i32))), 'any');
+  ir.ifThen(
+    b.CreateICmpEQ(any.get(), ir.int(0)),
+    () => ir.loop(n, (i) => ir.store(ir.load(values, i), out, i), 'cp'),
+    () => {
+      const acc = ir.variable(ir.num(0), 'acc');
+      ir.loop(n, (i) => {
+        acc.set(ir.add(acc.get(), ir.load(probs, i)));
+        ir.store(acc.get(), cum, i);
+      }, 'cum');
+      const u = rng.randomSample();
+      const chosen = ir.variable(ir.num(NaN), 'chosen');
+      const found = ir.intVariable(ir.int(0), 'found');
+      ir.loop(n, (i) => {
+        const c = ir.load(cum, i);
+        const take = b.CreateAnd(b.CreateICmpEQ(found.get(), ir.int(0)), ir.gt(c, u));
+        chosen.set(ir.select(take, c, chosen.get()));
+        found.set(b.CreateOr(found.get(), b.CreateZExt(take, ir.i32)));
+      }, 'draw');
+      const ch = chosen.get();
+      const final = ir.select(isNaN_(ir, ch), ir.load(cum, n - 1), ch);
+      ir.loop(n, (i) => {
+        const hit = ir.select(ir.eq(ir.load(cum, i), final), ir.num(1), ir.num(0));
+        ir.store(ir.mul(indicator ? ir.num(1) : ir.load(values, i), hit), out, i);
+      }, 'hit');
+    },
+  );
 }
 
 /**
@@ -179,6 +264,10 @@ export const OneHot: FunctionDeclaration = {
             },
           };
         },
+        emit(cg, variable, out) {
+          const cum = cg.scratch([n], 'OneHot.cum').rows[0]!.ptr;
+          emitSelectProbabilistic(cg, variable.rows[0]!.ptr, variable.rows[1]!.ptr, n, cg.rng(slot), indicator, cum, out.rows[0]!.ptr);
+        },
       };
     }
     const rule = extremeRule(mode);
@@ -195,6 +284,9 @@ export const OneHot: FunctionDeclaration = {
             selectExtreme(variable, out, rule);
           },
         };
+      },
+      emit(cg, variable, out) {
+        emitSelectExtreme(cg, variable, out, rule);
       },
     };
   },

@@ -5,6 +5,7 @@
  * the variable is divided by its norm (the Frobenius norm of the whole variable) and each matrix
  * row by its own norm — both only when they are not all zero — before multiplying.
  */
+import type { V } from '../../../compiler/codegen/ir.js';
 import { ModelError } from '../../../model/errors.js';
 import { MATRIX_KEYWORDS, resolveMatrix } from '../../matrix.js';
 import { resolveParams } from '../../params.js';
@@ -81,6 +82,39 @@ export const LinearMatrix: FunctionDeclaration = {
           }
         },
       }),
+      emit(cg, variable, out) {
+        const ir = cg.ir;
+        const b = ir.b;
+        const flat = new Float64Array(width * cols);
+        used.forEach((row, i) => flat.set(row, i * cols));
+        const m = flat.length ? ir.constArray('LinearMatrix.matrix', flat) : ir.num(0);
+        let norm: V = ir.num(1);
+        if (normalize) {
+          const ss = ir.variable(ir.num(0), 'ss');
+          const any = ir.intVariable(ir.int(0), 'any');
+          for (const row of variable.rows) {
+            ir.loop(row.len, (i) => {
+              const x = ir.load(row.ptr, i);
+              ss.set(ir.add(ss.get(), ir.mul(x, x)));
+              any.set(b.CreateOr(any.get(), b.CreateZExt(ir.ne(x, ir.num(0)), ir.i32)));
+            }, 'ss');
+          }
+          norm = ir.select(b.CreateICmpNE(any.get(), ir.int(0)), ir.sqrt(ss.get()), ir.num(1));
+        }
+        variable.rows.forEach((row, r) => {
+          const o = out.rows[r]!.ptr;
+          ir.loop(cols, (j) => ir.store(ir.num(0), o, j), 'zero');
+          ir.loop(width, (i) => {
+            const x = ir.load(row.ptr, i);
+            const xi = normalize ? ir.div(x, norm) : x;
+            const base = b.CreateMul(i, ir.int(cols));
+            ir.loop(cols, (j) => {
+              const w = ir.load(m, b.CreateAdd(base, j), 'w');
+              ir.store(ir.add(ir.load(o, j), ir.mul(xi, w)), o, j);
+            }, 'j');
+          }, 'i');
+        });
+      },
     };
   },
 };

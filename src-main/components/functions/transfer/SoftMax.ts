@@ -12,8 +12,11 @@
 import { ModelError } from '../../../model/errors.js';
 import { broadcastRow, resolveParams } from '../../params.js';
 import type { FunctionDeclaration, Value } from '../../types.js';
-import { pairwiseSum } from '../combination/sum.js';
-import { extremeRule, selectExtreme, selectProbabilistic } from '../selection/OneHot.js';
+import type { Codegen } from '../../../compiler/codegen/codegen.js';
+import type { V } from '../../../compiler/codegen/ir.js';
+import { emitParamRow, paramValue, type EmitParamRow } from '../combination/broadcast.js';
+import { emitPairwiseSum, pairwiseSum } from '../combination/sum.js';
+import { emitSelectExtreme, emitSelectProbabilistic, extremeRule, selectExtreme, selectProbabilistic } from '../selection/OneHot.js';
 
 const OUTPUTS = ['ALL', 'MAX_VAL', 'MAX_INDICATOR', 'PROB', 'PROB_INDICATOR'] as const;
 type Output = (typeof OUTPUTS)[number];
@@ -33,6 +36,25 @@ function softmaxRow(x: Float64Array, gain: Float64Array, sm: Float64Array): void
   for (let i = 0; i < n; i++) sm[i] = Math.exp(sm[i]! - max);
   const s = 0 + pairwiseSum(sm, 0, n);
   for (let i = 0; i < n; i++) sm[i] = sm[i]! / s;
+}
+
+/** The compiled twin of `softmaxRow` over `n` doubles (sm is scratch). */
+function emitSoftmaxRow(cg: Codegen, x: V, n: number, gain: EmitParamRow, sm: V): void {
+  const ir = cg.ir;
+  const b = ir.b;
+  const max = ir.variable(ir.num(-Infinity), 'max');
+  const nan = ir.intVariable(ir.int(0), 'nan');
+  ir.loop(n, (i) => {
+    const v = ir.mul(paramValue(ir, gain, i), ir.load(x, i));
+    ir.store(v, sm, i);
+    const m = max.get();
+    nan.set(b.CreateOr(nan.get(), b.CreateZExt(ir.ne(v, v), ir.i32)));
+    max.set(ir.select(ir.gt(v, m), v, m));
+  }, 'smax');
+  const shift = ir.select(b.CreateICmpNE(nan.get(), ir.int(0)), ir.num(NaN), max.get());
+  ir.loop(n, (i) => ir.store(ir.exp(ir.sub(ir.load(sm, i), shift)), sm, i), 'sexp');
+  const s = ir.add(ir.num(0), emitPairwiseSum(ir, sm, 0, n));
+  ir.loop(n, (i) => ir.store(ir.div(ir.load(sm, i), s), sm, i), 'snorm');
 }
 
 export const SoftMax: FunctionDeclaration = {
@@ -144,6 +166,54 @@ export const SoftMax: FunctionDeclaration = {
             }
           },
         };
+      },
+      emit(cg, variable, out) {
+        const ir = cg.ir;
+        const b = ir.b;
+        const g = emitParamRow(ir, 'SoftMax.gain', gain);
+        if (whole) {
+          const max = ir.variable(ir.num(-Infinity), 'max');
+          const nan = ir.intVariable(ir.int(0), 'nan');
+          for (const row of variable.rows) {
+            ir.loop(width, (i) => {
+              const v = ir.mul(paramValue(ir, g, i), ir.load(row.ptr, i));
+              const m = max.get();
+              nan.set(b.CreateOr(nan.get(), b.CreateZExt(ir.ne(v, v), ir.i32)));
+              max.set(ir.select(ir.gt(v, m), v, m));
+            }, 'smax');
+          }
+          const shift = ir.select(b.CreateICmpNE(nan.get(), ir.int(0)), ir.num(NaN), max.get());
+          const colSum = cg.scratch([width], 'SoftMax.colsum').rows[0]!.ptr;
+          ir.loop(width, (i) => ir.store(ir.num(0), colSum, i), 'zero');
+          variable.rows.forEach((row, r) => {
+            const o = out.rows[r]!.ptr;
+            ir.loop(width, (i) => {
+              const e = ir.exp(ir.sub(ir.mul(paramValue(ir, g, i), ir.load(row.ptr, i)), shift));
+              ir.store(e, o, i);
+              ir.store(ir.add(ir.load(colSum, i), ir.load(o, i)), colSum, i);
+            }, 'sexp');
+          });
+          for (const row of out.rows) {
+            ir.loop(width, (i) => ir.store(ir.div(ir.load(row.ptr, i), ir.load(colSum, i)), row.ptr, i), 'snorm');
+          }
+          if (rule) emitSelectExtreme(cg, out, out, rule);
+          return;
+        }
+        const sm = cg.scratch(shape, 'SoftMax.sm');
+        const cumPtr = prob ? cg.scratch([width], 'SoftMax.cum').rows[0]!.ptr : undefined;
+        const random = slot ? cg.rng(slot) : undefined;
+        variable.rows.forEach((row, r) => {
+          const o = out.rows[r]!;
+          const smRow = sm.rows[r]!.ptr;
+          emitSoftmaxRow(cg, row.ptr, row.len, g, smRow);
+          if (output === 'ALL') {
+            ir.loop(row.len, (i) => ir.store(ir.load(smRow, i), o.ptr, i), 'cp');
+          } else if (rule) {
+            emitSelectExtreme(cg, { rows: [{ ptr: smRow, len: row.len }] }, { rows: [o] }, rule);
+          } else {
+            emitSelectProbabilistic(cg, row.ptr, smRow, row.len, random!, output === 'PROB_INDICATOR', cumPtr!, o.ptr);
+          }
+        });
       },
     };
   },
