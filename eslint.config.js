@@ -3,7 +3,8 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'release/**', 'coverage/**'] },
+  // scratch files people leave at the top level while working are not part of the project
+  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'release/**', 'coverage/**', '*.mts', '*tmp*'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,10 +1,6 @@
 /**
- * The headless CLI: `cogstudio run|validate|help`. Options for compile (prints the time of each stage, the IR size and the function count):
-  --emit-ir FILE             write the generated (unoptimised) LLVM IR
-  --emit-optimized-ir FILE   write the IR after the optimisation pipeline
-
-Exit codes: 0 success, 1 invalid model or
- * input (a message on stderr, no stack trace), 2 usage error.
+ * The headless CLI: `cogstudio run|validate|compile|help`. Exit codes: 0 success, 1 invalid
+ * model or input (a message on stderr naming the file, no stack trace), 2 usage error.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -23,7 +19,7 @@ Usage:
   cogstudio run MODEL.json [--mode MODE] [--trials N] [--inputs FILE] [--out FILE]
                            [--node-values] [--execution-order]
   cogstudio validate MODEL.json
-  cogstudio compile MODEL.json [--mode LLVMRun|LLVM] [--opt 0|1|2|3] [--emit-ir FILE]
+  cogstudio compile MODEL.json [--mode LLVMRun|LLVMExec|LLVM] [--opt 0|1|2|3] [--emit-ir FILE]
                                [--emit-optimized-ir FILE]
   cogstudio help
 
@@ -37,6 +33,8 @@ Options for run:
   --max-passes N       stop a trial that has not ended after N passes (default 100000)
 
 Options for compile (prints the time of each stage, the IR size and the function count):
+  --mode MODE                the compiled unit: LLVMRun (default; the same module as LLVMExec) or LLVM
+  --opt N                    optimisation level 0-3 (default 2)
   --emit-ir FILE             write the generated (unoptimised) LLVM IR
   --emit-optimized-ir FILE   write the IR after the optimisation pipeline
 
@@ -137,7 +135,18 @@ function runCommand(args: string[], io: CliIO): number {
         }
       }
     : undefined;
-  const out = runModel({
+  const withFile = <T>(f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof ModelError && !e.file) {
+        const fromInputs = values.inputs !== undefined && e.issues.every((i) => i.path.startsWith('inputs'));
+        throw new ModelError(e.issues, fromInputs ? values.inputs : file);
+      }
+      throw e;
+    }
+  };
+  const out = withFile(() => runModel({
     model,
     mode,
     numTrials,
@@ -146,7 +155,7 @@ function runCommand(args: string[], io: CliIO): number {
     recordExecutionOrder: values['execution-order'],
     limits: maxPasses ? { maxPassesPerTrial: maxPasses } : undefined,
     onProgress: progress,
-  });
+  }));
   for (const w of out.warnings) io.stderr(`warning: ${w}\n`);
   if (values.out !== undefined) {
     const json: Record<string, unknown> = {
