@@ -80,12 +80,14 @@ export function transferParts(
   const fn = env.createFunction(fnSpec, sizes, `${env.path}.function`);
   let integrator;
   let noise;
+  let resetInput: number[][] | undefined;
   if (p.integrator_mode === true) {
     const base = (p.integrator_function as FunctionSpec | undefined) ?? { type: 'AdaptiveIntegrator' };
     const integratorSpec: FunctionSpec = { rate: p.integration_rate, ...base };
     if (p.noise !== undefined && p.noise !== 0) integratorSpec.noise = p.noise;
     const init = initializerOf(p, sizes, env);
     if (init) integratorSpec.initializer = init;
+    resetInput = init ?? sizes.map((n) => new Array<number>(n).fill(0));
     integrator = env.createFunction(integratorSpec, sizes, `${env.path}.integrator_function`);
   } else if (p.noise !== undefined && p.noise !== 0) {
     noise = createNoise(p.noise, Math.max(...sizes), env, `${env.path}.noise`, `${env.node}.noise`);
@@ -103,6 +105,7 @@ export function transferParts(
     clip: clipOf(p, fnSpec),
     outputPorts: (shape) => createOutputPorts(spec.output_ports, shape, TRANSFER_STANDARD_PORTS, decl.defaultOutputPorts, env, env.path),
     resetWhen: p.reset_stateful_function_when,
+    resetInput,
     executeUntilFinished: p.execute_until_finished as boolean,
     maxExecutions: p.max_executions_before_finished as number,
     isFinished:

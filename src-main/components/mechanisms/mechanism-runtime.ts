@@ -30,6 +30,12 @@ export interface MechanismParts {
   maxExecutions: number;
   /** Decides `is_finished` after an execution from the new and previous value; default: always finished. */
   isFinished?: (value: Value, previous: Value, fn: BoundFunction, integrator: BoundFunction | undefined) => boolean;
+  /**
+   * The integrator's state right after a reset (its initializer). When given, a reset also
+   * recomputes the value and output ports from it, as PsyNeuLink does, so that a recurrent
+   * projection carries the reset value.
+   */
+  resetInput?: number[][];
   /** The compiled twin of `isFinished` (an i1); required when isFinished is given, for compiling. */
   emitIsFinished?: (cg: Codegen, value: CgValue, previous: CgValue) => V;
 }
@@ -75,6 +81,16 @@ export function buildMechanism(parts: MechanismParts, env: MechanismEnv): Mechan
       const previous = needPrevious ? allocValue(valueShape) : null;
       const finished = ctx.f64(finishedSlot);
       const [lo, hi] = parts.clip ?? [null, null];
+      const resetInput = parts.integrator && parts.resetInput ? parts.resetInput.map((r) => Float64Array.from(r)) : null;
+      const clipValue = (v: Value) => {
+        if (lo === null && hi === null) return;
+        for (const row of v) {
+          for (let i = 0; i < row.length; i++) {
+            if (lo !== null && row[i]! < lo) row[i] = lo;
+            if (hi !== null && row[i]! > hi) row[i] = hi;
+          }
+        }
+      };
       const executeOnce = (variable: Value) => {
         let input = variable;
         if (noisy && noise) {
@@ -119,6 +135,11 @@ export function buildMechanism(parts: MechanismParts, env: MechanismEnv): Mechan
         reset() {
           fn.reset?.();
           integrator?.reset?.();
+          if (resetInput) {
+            fn.execute(resetInput, value);
+            clipValue(value);
+            for (let p = 0; p < portFns.length; p++) portFns[p]!(value, portValues[p]!);
+          }
         },
       };
     },
@@ -187,6 +208,25 @@ export function buildMechanism(parts: MechanismParts, env: MechanismEnv): Mechan
     emitReset(cg: Codegen): void {
       emitResetOf(parts.function, parts.name, cg);
       emitResetOf(parts.integrator, parts.name, cg);
+      if (parts.integrator && parts.resetInput) {
+        const ir = cg.ir;
+        const value = cg.slots(valueSlots);
+        const input = cg.scratch(parts.resetInput.map((r) => r.length), 'reset_input');
+        parts.resetInput.forEach((row, r) => row.forEach((x, i) => ir.store(ir.num(x), input.rows[r]!.ptr, i)));
+        emitterOf(parts.function, parts.name, 'function')(cg, input, value);
+        const [lo, hi] = parts.clip ?? [null, null];
+        if (lo !== null || hi !== null) {
+          for (const row of value.rows) {
+            ir.loop(row.len, (i) => {
+              let x = ir.load(row.ptr, i);
+              if (lo !== null) x = ir.select(ir.lt(x, ir.num(lo)), ir.num(lo), x);
+              if (hi !== null) x = ir.select(ir.gt(x, ir.num(hi)), ir.num(hi), x);
+              ir.store(x, row.ptr, i);
+            }, 'clip');
+          }
+        }
+        ports.forEach((port) => port.emit(cg, value, cg.slots(port.slot)));
+      }
     },
   };
 }
