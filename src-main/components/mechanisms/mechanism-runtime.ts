@@ -46,6 +46,20 @@ function emitterOf(fn: FunctionInstance, node: string, role: string): NonNullabl
   return fn.emit.bind(fn);
 }
 
+/** The compiled twin of clipping a value to [lo, hi]. */
+function emitClip(cg: Codegen, value: CgValue, lo: number | null, hi: number | null): void {
+  if (lo === null && hi === null) return;
+  const ir = cg.ir;
+  for (const row of value.rows) {
+    ir.loop(row.len, (i) => {
+      let x = ir.load(row.ptr, i);
+      if (lo !== null) x = ir.select(ir.lt(x, ir.num(lo)), ir.num(lo), x);
+      if (hi !== null) x = ir.select(ir.gt(x, ir.num(hi)), ir.num(hi), x);
+      ir.store(x, row.ptr, i);
+    }, 'clip');
+  }
+}
+
 function emitResetOf(fn: FunctionInstance | undefined, node: string, cg: Codegen): void {
   if (!fn) return;
   if (fn.emitReset) fn.emitReset(cg);
@@ -172,16 +186,7 @@ export function buildMechanism(parts: MechanismParts, env: MechanismEnv): Mechan
           input = integrated;
         }
         emitFn(cg, input, value);
-        if (lo !== null || hi !== null) {
-          for (const row of value.rows) {
-            ir.loop(row.len, (i) => {
-              let x = ir.load(row.ptr, i);
-              if (lo !== null) x = ir.select(ir.lt(x, ir.num(lo)), ir.num(lo), x);
-              if (hi !== null) x = ir.select(ir.gt(x, ir.num(hi)), ir.num(hi), x);
-              ir.store(x, row.ptr, i);
-            }, 'clip');
-          }
-        }
+        emitClip(cg, value, lo, hi);
         count.set(ir.b.CreateAdd(count.get(), ir.int(1)));
         const done = parts.emitIsFinished ? parts.emitIsFinished(cg, value, previous!) : ir.bool(true);
         finishedFlag.set(ir.b.CreateZExt(done, ir.i32));
@@ -215,16 +220,7 @@ export function buildMechanism(parts: MechanismParts, env: MechanismEnv): Mechan
         parts.resetInput.forEach((row, r) => row.forEach((x, i) => ir.store(ir.num(x), input.rows[r]!.ptr, i)));
         emitterOf(parts.function, parts.name, 'function')(cg, input, value);
         const [lo, hi] = parts.clip ?? [null, null];
-        if (lo !== null || hi !== null) {
-          for (const row of value.rows) {
-            ir.loop(row.len, (i) => {
-              let x = ir.load(row.ptr, i);
-              if (lo !== null) x = ir.select(ir.lt(x, ir.num(lo)), ir.num(lo), x);
-              if (hi !== null) x = ir.select(ir.gt(x, ir.num(hi)), ir.num(hi), x);
-              ir.store(x, row.ptr, i);
-            }, 'clip');
-          }
-        }
+        emitClip(cg, value, lo, hi);
         ports.forEach((port) => port.emit(cg, value, cg.slots(port.slot)));
       }
     },
