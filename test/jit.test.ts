@@ -183,6 +183,9 @@ describe('JIT: LLVM IR text → native functions', () => {
     backing[1] = 10; // later writes from JS are seen: the memory is shared, not copied
     expect(bound(3)).toBe(15);
     expect(backing[4]).toBe(15);
+    const whole = new Float64Array([1, 2, 0]);
+    expect(sum.bindBuffers(whole.buffer)(2)).toBe(3);
+    expect(whole[2]).toBe(3);
   });
 
   it('refuses to call a bound function whose buffer was detached', () => {

@@ -4,6 +4,8 @@ export {
   optimizeIR,
   llvmVersion,
   hostCPU,
+  type BoundNativeFunction,
+  type Buffers,
   type CompileOptions,
   type CompileTimings,
   type NativeFunction,

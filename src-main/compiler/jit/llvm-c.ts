@@ -118,7 +118,7 @@ export interface LlvmC {
   LLVMOrcLLJITAddLLVMIRModule(j: LLJITRef, jd: JITDylibRef, tsm: ThreadSafeModuleRef): ErrorRef | null;
   LLVMOrcLLJITLookup(j: LLJITRef, out: Out<CodePointer>, name: string): ErrorRef | null;
   /** libc's memmove, used as `memmove(p, p, 0)` to learn the address koffi passes for a buffer. */
-  memmove(dst: ArrayBufferView, src: ArrayBufferView, n: number): unknown;
+  memmove(dst: ArrayBuffer | ArrayBufferView, src: ArrayBuffer | ArrayBufferView, n: number): unknown;
 }
 
 /** koffi prototypes, one per function; `void *` stands for every opaque handle. */
