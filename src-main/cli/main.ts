@@ -8,6 +8,7 @@ import { buildComposition } from '../engine/composition.js';
 import { ModelError } from '../model/errors.js';
 import { SchedulerLimitError } from '../scheduler/scheduler.js';
 import { EXECUTION_MODES, ModeUnavailableError, compileFor, runModel, type ExecutionMode } from '../runtime/run-model.js';
+import { releaseMachineCode } from '../runtime/compiled.js';
 import { optimizeIR, type OptLevel } from '../compiler/jit/index.js';
 import { JitError } from '../compiler/jit/index.js';
 import { loadModel, loadJson } from './read-model.js';
@@ -231,6 +232,6 @@ function compileCommand(args: string[], io: CliIO): number {
       `  IR size        ${d.ir_bytes} bytes, ${d.functions} entry points`,
     ].join('\n') + '\n',
   );
-  compiled.native.dispose();
+  releaseMachineCode(compiled.native);
   return 0;
 }

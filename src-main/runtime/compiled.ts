@@ -5,6 +5,7 @@
  * streams, counters — stays in the shared buffer, so any mode continues where another stopped.
  */
 import { generateModule, type GeneratedModule } from '../compiler/codegen/composition.js';
+import { createHash } from 'node:crypto';
 import { compileIR, type NativeFunction, type NativeModule, type OptLevel } from '../compiler/jit/index.js';
 import type { Composition } from '../engine/composition.js';
 
@@ -57,6 +58,60 @@ export interface CompiledModel {
 /** Machine code reused for the same composition object and options (one compile per model). */
 const cache = new WeakMap<Composition, Map<string, CompiledModel>>();
 
+/**
+ * Process-wide machine code by hash of (IR text, optimisation level): the same model compiled
+ * twice in one process — e.g. opened twice, or edited and changed back — skips parsing,
+ * optimisation and code generation. Entries are reference-counted; unused ones are kept (least
+ * recently used first out) up to MAX_IDLE, then disposed.
+ */
+interface MachineCode {
+  native: NativeModule;
+  refs: number;
+}
+const machineCode = new Map<string, MachineCode>();
+const owners = new WeakMap<NativeModule, string>();
+const MAX_IDLE = 16;
+
+function acquireMachineCode(irText: string, optLevel: OptLevel, name: string): { native: NativeModule; hit: boolean } {
+  const key = createHash('sha256').update(irText).update(`\0O${optLevel}`).digest('hex');
+  const known = machineCode.get(key);
+  if (known && !known.native.disposed) {
+    known.refs++;
+    machineCode.delete(key);
+    machineCode.set(key, known); // most recently used last
+    return { native: known.native, hit: true };
+  }
+  const native = compileIR(irText, { optLevel, name });
+  machineCode.set(key, { native, refs: 1 });
+  owners.set(native, key);
+  evictIdle();
+  return { native, hit: false };
+}
+
+function evictIdle(): void {
+  let idle = [...machineCode.values()].filter((e) => e.refs === 0).length;
+  for (const [key, e] of machineCode) {
+    if (idle <= MAX_IDLE) break;
+    if (e.refs === 0) {
+      e.native.dispose();
+      machineCode.delete(key);
+      idle--;
+    }
+  }
+}
+
+/** Gives back machine code obtained through compileComposition. */
+export function releaseMachineCode(native: NativeModule): void {
+  const key = owners.get(native);
+  const e = key === undefined ? undefined : machineCode.get(key);
+  if (!e) {
+    native.dispose();
+    return;
+  }
+  e.refs = Math.max(0, e.refs - 1);
+  evictIdle();
+}
+
 export function compileComposition(comp: Composition, mode: CompiledMode, optLevel: OptLevel = 2): CompiledModel {
   const withScheduler = mode !== 'LLVM';
   const key = `${withScheduler}:${optLevel}`;
@@ -68,7 +123,7 @@ export function compileComposition(comp: Composition, mode: CompiledMode, optLev
   const t0 = performance.now();
   const irText = generated.ir.print();
   const irPrintMs = performance.now() - t0;
-  const native = compileIR(irText, { optLevel, name: `${comp.name}.ll` });
+  const { native, hit: cacheHit } = acquireMachineCode(irText, optLevel, `${comp.name}.ll`);
   const nodeFns = generated.names.node.map((name) => native.fn<(state: ArrayBuffer) => void>(name, 'void node(void *state)'));
   const trialFn = withScheduler
     ? native.fn<(state: ArrayBuffer, maxPasses: number, log: Int32Array, logCap: number, logLen: Int32Array) => number>(
@@ -82,7 +137,7 @@ export function compileComposition(comp: Composition, mode: CompiledMode, optLev
         'int32 run(void *state, double *inputs, int32 *input_lens, int32 first_trial, int32 ntrials, double *results, double *node_values, int32 *control, int32 max_passes, int32 *log, int32 log_cap, int32 *log_len)',
       ) as RunFn)
     : null;
-  const t = native.timings;
+  const t = cacheHit ? { ir_parse_ms: 0, verify_ms: 0, optimize_ms: 0, machine_code_ms: 0, total_ms: 0 } : native.timings;
   const compiled: CompiledModel = {
     mode,
     native,
@@ -101,7 +156,7 @@ export function compileComposition(comp: Composition, mode: CompiledMode, optLev
       total_ms: generated.codegenMs + irPrintMs + t.total_ms,
       ir_bytes: native.irBytes,
       functions: native.entryPoints.length,
-      cache: 'miss',
+      cache: cacheHit ? 'hit' : 'miss',
       opt_level: optLevel,
     },
   };
@@ -111,7 +166,7 @@ export function compileComposition(comp: Composition, mode: CompiledMode, optLev
 
 /** Drops (and disposes) the machine code of a composition. */
 export function disposeCompiled(comp: Composition): void {
-  for (const m of cache.get(comp)?.values() ?? []) m.native.dispose();
+  for (const m of cache.get(comp)?.values() ?? []) releaseMachineCode(m.native);
   cache.delete(comp);
 }
 

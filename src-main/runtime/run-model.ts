@@ -9,7 +9,7 @@ import { ExecutionContext, type RunOptions, type TrialRecord } from '../engine/i
 import type { SchedulerLimits } from '../scheduler/scheduler.js';
 import { CodegenUnsupported } from '../compiler/codegen/codegen.js';
 import type { OptLevel } from '../compiler/jit/index.js';
-import { compileComposition, type CompileDiagnostics, type CompiledMode, type CompiledModel } from './compiled.js';
+import { compileComposition, releaseMachineCode, type CompileDiagnostics, type CompiledMode, type CompiledModel } from './compiled.js';
 import { createRunner, drain } from './runners.js';
 
 export const EXECUTION_MODES = ['Interpreted', 'LLVM', 'LLVMExec', 'LLVMRun', 'Auto'] as const;
@@ -190,7 +190,13 @@ export class ModelSession {
 
   /** Frees compiled machine code. */
   dispose(): void {
-    for (const c of this.choices.values()) c.compiled?.native.dispose();
+    const released = new Set<CompiledModel['native']>();
+    for (const c of this.choices.values()) {
+      if (c.compiled && !released.has(c.compiled.native)) {
+        released.add(c.compiled.native);
+        releaseMachineCode(c.compiled.native);
+      }
+    }
     this.choices.clear();
   }
 }
