@@ -1,0 +1,207 @@
+/**
+ * The renderer ↔ host protocol, one for both transports (WebSocket in the web host, Electron IPC
+ * through the preload): requests with a response each, and run events streamed while a run goes.
+ * Every message crossing a process boundary is checked against these schemas on arrival.
+ *
+ * The model travels as its JSON object (model-format v1); here it is only checked to be a model
+ * object of bounded size — the engine validates its contents and answers with located issues.
+ */
+import { z } from 'zod';
+
+export const EXECUTION_MODES = ['Interpreted', 'LLVM', 'LLVMExec', 'LLVMRun', 'Auto'] as const;
+export type ExecutionMode = (typeof EXECUTION_MODES)[number];
+export const COMPILED_MODES = ['LLVM', 'LLVMExec', 'LLVMRun'] as const;
+export type CompiledMode = (typeof COMPILED_MODES)[number];
+
+/** Upper bounds that keep one message from exhausting either side. */
+export const MAX_TRIALS = 1_000_000;
+export const MAX_PATH_LENGTH = 4096;
+/** Model files are limited to 50 MB (as the engine's loader limits them). */
+export const MAX_MODEL_FILE_BYTES = 50 * 1024 * 1024;
+/** A WebSocket frame larger than this is refused. */
+export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+export const ExecutionModeSchema = z.enum(EXECUTION_MODES);
+export const CompiledModeSchema = z.enum(COMPILED_MODES);
+
+/** A model-format object: `format`, `version` and `nodes` present; the rest checked by the engine. */
+export const ModelDocumentSchema = z.looseObject({
+  format: z.string(),
+  version: z.number(),
+  nodes: z.record(z.string(), z.unknown()),
+});
+export type ModelDocument = z.infer<typeof ModelDocumentSchema>;
+
+/** An example's file stem, e.g. `stroop` for `examples/stroop.cogmodel.json`. */
+export const ExampleNameSchema = z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, { error: 'an example name is letters, digits, _ and -' });
+export const FilePathSchema = z.string().min(1).max(MAX_PATH_LENGTH);
+export const RunIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+
+/** A problem in the model, located (JSON path, node, parameter) for the modeller. */
+export const ModelIssueSchema = z.object({
+  path: z.string(),
+  message: z.string(),
+  expected: z.string().optional(),
+  found: z.string().optional(),
+  node: z.string().optional(),
+  parameter: z.string().optional(),
+});
+export type ModelIssue = z.infer<typeof ModelIssueSchema>;
+
+export const ExampleInfoSchema = z.object({
+  name: ExampleNameSchema,
+  title: z.string(),
+  description: z.string(),
+  nodes: z.number().int(),
+});
+export type ExampleInfo = z.infer<typeof ExampleInfoSchema>;
+
+/** A model as opened: the document and where it came from (a file path, or an example). */
+export const OpenedModelSchema = z.object({
+  model: ModelDocumentSchema,
+  source: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('example'), name: ExampleNameSchema }),
+    z.object({ kind: z.literal('file'), path: FilePathSchema }),
+  ]),
+});
+export type OpenedModel = z.infer<typeof OpenedModelSchema>;
+
+export const RunParamsSchema = z.strictObject({
+  runId: RunIdSchema,
+  model: ModelDocumentSchema,
+  mode: ExecutionModeSchema,
+  trials: z.number().int().min(1).max(MAX_TRIALS).optional(),
+  inputs: z.record(z.string(), z.array(z.unknown())).optional(),
+});
+export type RunParams = z.infer<typeof RunParamsSchema>;
+
+/** Requests, discriminated by `method`. */
+export const HostRequestSchema = z.discriminatedUnion('method', [
+  z.strictObject({ method: z.literal('examples.list') }),
+  z.strictObject({ method: z.literal('examples.open'), name: ExampleNameSchema }),
+  /** Without a path the host asks the user (a dialog in Electron); a path must lie in a location the user chose. */
+  z.strictObject({ method: z.literal('file.open'), path: FilePathSchema.optional() }),
+  z.strictObject({ method: z.literal('file.save'), model: ModelDocumentSchema, path: FilePathSchema.optional() }),
+  z.strictObject({ method: z.literal('file.recent') }),
+  z.strictObject({ method: z.literal('model.validate'), model: ModelDocumentSchema }),
+  z.strictObject({
+    method: z.literal('model.compile'),
+    model: ModelDocumentSchema,
+    mode: CompiledModeSchema,
+    optLevel: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]).optional(),
+  }),
+  z.strictObject({ method: z.literal('run.start'), params: RunParamsSchema }),
+  z.strictObject({ method: z.literal('run.cancel'), runId: RunIdSchema }),
+]);
+export type HostRequest = z.infer<typeof HostRequestSchema>;
+export type HostMethod = HostRequest['method'];
+export type RequestOf<M extends HostMethod> = Extract<HostRequest, { method: M }>;
+
+export const CompileStagesSchema = z.object({
+  codegen_ms: z.number(),
+  ir_print_ms: z.number(),
+  ir_parse_ms: z.number(),
+  verify_ms: z.number(),
+  optimize_ms: z.number(),
+  machine_code_ms: z.number(),
+  total_ms: z.number(),
+  ir_bytes: z.number(),
+  functions: z.number(),
+  cache: z.enum(['hit', 'miss']),
+  opt_level: z.number(),
+});
+export type CompileStages = z.infer<typeof CompileStagesSchema>;
+
+export const ValidateResultSchema = z.object({
+  valid: z.boolean(),
+  issues: z.array(ModelIssueSchema),
+  summary: z.string().optional(),
+});
+export type ValidateResult = z.infer<typeof ValidateResultSchema>;
+
+export const CompileResultSchema = z.object({ mode: CompiledModeSchema, ir: z.string(), diagnostics: CompileStagesSchema });
+export type CompileResult = z.infer<typeof CompileResultSchema>;
+
+/** What each method answers. */
+export const HostResultSchemas = {
+  'examples.list': z.object({ examples: z.array(ExampleInfoSchema) }),
+  'examples.open': OpenedModelSchema,
+  'file.open': z.object({ opened: OpenedModelSchema.nullable() }),
+  'file.save': z.object({ path: FilePathSchema.nullable() }),
+  'file.recent': z.object({ paths: z.array(FilePathSchema) }),
+  'model.validate': ValidateResultSchema,
+  'model.compile': CompileResultSchema,
+  'run.start': z.object({ runId: RunIdSchema }),
+  'run.cancel': z.object({ cancelled: z.boolean() }),
+} as const satisfies Record<HostMethod, z.ZodType>;
+export type ResultOf<M extends HostMethod> = z.infer<(typeof HostResultSchemas)[M]>;
+
+/** A failed request: what went wrong for the modeller, with located model issues when there are any. */
+export const HostErrorSchema = z.object({
+  kind: z.enum(['invalid-request', 'model', 'mode', 'file', 'runtime', 'crash', 'unavailable']),
+  message: z.string(),
+  issues: z.array(ModelIssueSchema).optional(),
+});
+export type HostError = z.infer<typeof HostErrorSchema>;
+
+export const HostResponseSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), result: z.unknown() }),
+  z.object({ ok: z.literal(false), error: HostErrorSchema }),
+]);
+export type HostResponse = z.infer<typeof HostResponseSchema>;
+
+/** One output port of the run's results, in results order (output nodes in node order, their ports in order). */
+export const OutputColumnSchema = z.object({ node: z.string(), port: z.string(), size: z.number().int().min(0) });
+export type OutputColumn = z.infer<typeof OutputColumnSchema>;
+
+/** A result value; null stands for a non-finite one (NaN, ±Infinity), which JSON cannot carry. */
+const ResultValue = z.number().nullable();
+/** results[trial][column] = that port's value (a flat array of `size` numbers). */
+export const TrialResultsSchema = z.array(z.array(z.array(ResultValue)));
+export type TrialResults = z.infer<typeof TrialResultsSchema>;
+
+/** Events streamed while a run goes; each names its run. The last one is `done` or `error`. */
+export const RunEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('accepted'), runId: RunIdSchema, mode: ExecutionModeSchema, trials: z.number().int(), outputs: z.array(OutputColumnSchema) }),
+  z.object({
+    type: z.literal('diagnostics'),
+    runId: RunIdSchema,
+    mode: ExecutionModeSchema,
+    executed_mode: ExecutionModeSchema,
+    warnings: z.array(z.string()),
+    build_ms: z.number(),
+    compile: CompileStagesSchema.optional(),
+  }),
+  z.object({ type: z.literal('trials'), runId: RunIdSchema, first: z.number().int().min(0), results: TrialResultsSchema }),
+  z.object({ type: z.literal('progress'), runId: RunIdSchema, done: z.number().int(), total: z.number().int() }),
+  z.object({
+    type: z.literal('done'),
+    runId: RunIdSchema,
+    trials: z.number().int(),
+    cancelled: z.boolean(),
+    timings: z.object({ build_ms: z.number(), compile_ms: z.number(), run_ms: z.number(), total_ms: z.number(), trials_per_s: z.number() }),
+  }),
+  z.object({ type: z.literal('error'), runId: RunIdSchema, error: HostErrorSchema }),
+]);
+export type RunEvent = z.infer<typeof RunEventSchema>;
+
+/** WebSocket frames. Renderer → host: a request with a number the response repeats. */
+export const ClientFrameSchema = z.strictObject({ id: z.number().int().min(0), request: HostRequestSchema });
+export type ClientFrame = z.infer<typeof ClientFrameSchema>;
+/** Host → renderer: a response to request `id`, or a run event. */
+export const HostFrameSchema = z.union([
+  z.strictObject({ id: z.number().int().min(0), response: HostResponseSchema }),
+  z.strictObject({ event: RunEventSchema }),
+]);
+export type HostFrame = z.infer<typeof HostFrameSchema>;
+
+/** Electron IPC channel names (preload ↔ main). */
+export const IPC_CHANNELS = { request: 'cogstudio:request', event: 'cogstudio:run-event' } as const;
+
+/** What the Electron preload exposes as `window.cogstudio`: the same requests and events. */
+export interface PreloadApi {
+  readonly transport: 'electron';
+  request(request: HostRequest): Promise<HostResponse>;
+  /** Subscribes to run events; returns the unsubscribe function. */
+  onRunEvent(listener: (event: RunEvent) => void): () => void;
+}

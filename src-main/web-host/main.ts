@@ -1,0 +1,37 @@
+/**
+ * `npm run web [-- --port N] [-- --workspace DIR]`: builds the renderer if it is stale, starts the
+ * web host on 127.0.0.1 and prints `CogStudio: http://127.0.0.1:PORT/?token=…`.
+ */
+import { parseArgs } from 'node:util';
+import { join, resolve } from 'node:path';
+import { ensureRendererBuilt, RENDERER_OUT, ROOT } from './build-renderer.js';
+import { InProcessEngine } from './engine.js';
+import { startWebHost, type WebHost } from './server.js';
+import { WorkspaceFiles } from './workspace-files.js';
+
+export async function startFromArgs(argv: string[]): Promise<WebHost> {
+  const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, workspace: { type: 'string' } } });
+  const port = values.port === undefined ? 0 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number (0–65535), not ${JSON.stringify(values.port)}`);
+  await ensureRendererBuilt();
+  return startWebHost({
+    port,
+    rendererDir: RENDERER_OUT,
+    examplesDir: join(ROOT, 'examples'),
+    files: new WorkspaceFiles(resolve(values.workspace ?? process.cwd())),
+    engine: new InProcessEngine(),
+  });
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) {
+  try {
+    const host = await startFromArgs(process.argv.slice(2));
+    console.log(`CogStudio: ${host.url}`);
+    const stop = () => void host.close().then(() => process.exit(0));
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  } catch (e) {
+    console.error(`cogstudio web: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  }
+}

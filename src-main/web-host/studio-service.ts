@@ -1,0 +1,131 @@
+/**
+ * The host side of the renderer protocol, shared by the web host and the Electron shell: it
+ * checks each request against the shared schemas, answers it from the examples folder, the
+ * user's files (through a FileAccess that each shell provides) and the engine, and forwards run
+ * events. Transport-free: each shell feeds it parsed frames and delivers what it returns.
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  HostRequestSchema,
+  ModelDocumentSchema,
+  type ExampleInfo,
+  type HostError,
+  type HostResponse,
+  type ModelDocument,
+  type OpenedModel,
+  type RunEvent,
+} from '../../shared/ipc/protocol.js';
+import { toHostError, type StudioEngine } from './engine.js';
+
+/** Where the user's model files may be read and written; each shell decides what the user chose. */
+export interface FileAccess {
+  /** Opens `path`, or asks the user for a file when no path is given; null when the user cancels. */
+  open(path?: string): Promise<{ path: string; text: string } | null>;
+  /** Saves to `path`, or asks the user where; returns the path written, or null when cancelled. */
+  save(text: string, path?: string): Promise<string | null>;
+  recent(): Promise<string[]>;
+}
+
+/** A failure that is the request's fault or the file's, reported as such (not as an engine error). */
+export class HostRequestError extends Error {
+  constructor(readonly error: HostError) {
+    super(error.message);
+  }
+}
+
+export const EXAMPLE_SUFFIX = '.cogmodel.json';
+
+export function formatModelJson(model: ModelDocument): string {
+  return JSON.stringify(model, null, 2) + '\n';
+}
+
+export function parseModelJson(text: string, where: string): ModelDocument {
+  let json: unknown;
+  try {
+    json = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch (e) {
+    throw new HostRequestError({ kind: 'file', message: `${where} is not valid JSON: ${(e as Error).message}` });
+  }
+  const r = ModelDocumentSchema.safeParse(json);
+  if (!r.success) throw new HostRequestError({ kind: 'file', message: `${where} is not a CogStudio model (it needs "format", "version" and "nodes")` });
+  return r.data;
+}
+
+export class StudioService {
+  constructor(
+    private readonly engine: StudioEngine,
+    private readonly files: FileAccess,
+    private readonly examplesDir: string,
+  ) {}
+
+  /** Answers one request (any shape: it is checked here); run events go to `emit`. */
+  async handle(raw: unknown, emit: (event: RunEvent) => void): Promise<HostResponse> {
+    const parsed = HostRequestSchema.safeParse(raw);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      return { ok: false, error: { kind: 'invalid-request', message: `invalid request${first ? ` at ${first.path.join('.') || 'top level'}: ${first.message}` : ''}` } };
+    }
+    const req = parsed.data;
+    try {
+      switch (req.method) {
+        case 'examples.list':
+          return ok({ examples: await this.listExamples() });
+        case 'examples.open':
+          return ok(await this.openExample(req.name));
+        case 'file.open': {
+          const file = await this.files.open(req.path);
+          const opened: OpenedModel | null = file ? { model: parseModelJson(file.text, file.path), source: { kind: 'file', path: file.path } } : null;
+          return ok({ opened });
+        }
+        case 'file.save':
+          return ok({ path: await this.files.save(formatModelJson(req.model), req.path) });
+        case 'file.recent':
+          return ok({ paths: await this.files.recent() });
+        case 'model.validate':
+          return ok(await this.engine.validate(req.model));
+        case 'model.compile':
+          return ok(await this.engine.compile(req.model, req.mode, req.optLevel));
+        case 'run.start':
+          this.engine.run(req.params, emit);
+          return ok({ runId: req.params.runId });
+        case 'run.cancel':
+          return ok({ cancelled: this.engine.cancel(req.runId) });
+      }
+    } catch (e) {
+      return { ok: false, error: e instanceof HostRequestError ? e.error : toHostError(e) };
+    }
+  }
+
+  async listExamples(): Promise<ExampleInfo[]> {
+    const names = (await readdir(this.examplesDir)).filter((f) => f.endsWith(EXAMPLE_SUFFIX)).sort();
+    const out: ExampleInfo[] = [];
+    for (const file of names) {
+      const name = file.slice(0, -EXAMPLE_SUFFIX.length);
+      try {
+        const model = parseModelJson(await readFile(join(this.examplesDir, file), 'utf8'), file);
+        const studio = (model as { studio?: { description?: unknown } }).studio;
+        out.push({
+          name,
+          title: typeof model.name === 'string' && model.name ? model.name : name,
+          description: typeof studio?.description === 'string' ? studio.description : '',
+          nodes: Object.keys(model.nodes).length,
+        });
+      } catch {
+        // a broken example is left out of the gallery rather than hiding the others
+      }
+    }
+    return out;
+  }
+
+  async openExample(name: string): Promise<OpenedModel> {
+    const known = (await readdir(this.examplesDir)).includes(name + EXAMPLE_SUFFIX);
+    if (!known) throw new HostRequestError({ kind: 'file', message: `there is no example named ${JSON.stringify(name)}` });
+    const text = await readFile(join(this.examplesDir, name + EXAMPLE_SUFFIX), 'utf8');
+    return { model: parseModelJson(text, name + EXAMPLE_SUFFIX), source: { kind: 'example', name } };
+  }
+}
+
+function ok(result: unknown): HostResponse {
+  return { ok: true, result };
+}

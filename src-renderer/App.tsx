@@ -1,0 +1,96 @@
+/** The studio window: toolbar, graph canvas, and the Results and Diagnostics panels. */
+import { useCallback, useEffect, useState } from 'react';
+import { ReactFlowProvider } from '@xyflow/react';
+import { Canvas } from './canvas/Canvas.js';
+import { StudioContext, useModelState } from './context.js';
+import { installShortcuts } from './keyboard.js';
+import { DiagnosticsPanel } from './panels/DiagnosticsPanel.js';
+import { ExamplesGallery } from './panels/ExamplesGallery.js';
+import { ResultsPanel } from './panels/ResultsPanel.js';
+import { Toolbar } from './panels/Toolbar.js';
+import { openExample, openFile, saveModel, validateModel, type Studio } from './studio.js';
+
+/** Validation waits this long after the last edit. */
+const VALIDATE_DELAY_MS = 250;
+
+export function App({ studio, initialExample }: { studio: Studio; initialExample: string | null }) {
+  const [galleryOpen, setGalleryOpen] = useState(initialExample === null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  useEffect(() => installShortcuts(studio), [studio]);
+
+  useEffect(() => {
+    if (initialExample) openExample(studio, initialExample).catch((e: Error) => setNotice(e.message));
+  }, [studio, initialExample]);
+
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const unsubscribe = studio.model.subscribe((s, prev) => {
+      if (s.model === prev.model) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => void validateModel(studio, s.model), VALIDATE_DELAY_MS);
+    });
+    return () => {
+      unsubscribe();
+      clearTimeout(timer);
+    };
+  }, [studio]);
+
+  const onOpen = useCallback(() => {
+    const ask = studio.host.transport === 'websocket' ? window.prompt('Model file to open (a path inside the workspace folder):') : undefined;
+    if (ask === null) return;
+    openFile(studio, ask || undefined).catch((e: Error) => setNotice(e.message));
+  }, [studio]);
+
+  const onSave = useCallback(() => {
+    saveModel(studio).then(
+      (path) => path && setNotice(`Saved ${path}`),
+      (e: Error) => setNotice(e.message),
+    );
+  }, [studio]);
+
+  const closeGallery = useCallback(() => setGalleryOpen(false), []);
+
+  return (
+    <StudioContext.Provider value={studio}>
+      <ReactFlowProvider>
+        <div className="app">
+          <Toolbar onExamples={() => setGalleryOpen(true)} onOpen={onOpen} onSave={onSave} />
+          <main className="workspace">
+            <Canvas />
+            <aside className="side">
+              <ResultsPanel />
+              <DiagnosticsPanel />
+            </aside>
+          </main>
+          <StatusBar notice={notice} onDismiss={() => setNotice(null)} />
+        </div>
+        {galleryOpen && <ExamplesGallery onClose={closeGallery} />}
+      </ReactFlowProvider>
+    </StudioContext.Provider>
+  );
+}
+
+function StatusBar({ notice, onDismiss }: { notice: string | null; onDismiss: () => void }) {
+  const commandError = useModelState((s) => s.commandError);
+  const selection = useModelState((s) => s.selection);
+  const source = useModelState((s) => s.source);
+  const where = source.kind === 'file' ? source.path : source.kind === 'example' ? `example: ${source.name}` : 'new model';
+  const selected = selection.nodes.length + selection.edges.length;
+  return (
+    <footer className="statusbar">
+      <span>{where}</span>
+      {selected > 0 && <span>{selection.nodes.length ? selection.nodes.join(', ') : `${selection.edges.length} projection(s)`} selected</span>}
+      {(notice ?? commandError) && (
+        <span className="notice" role="status">
+          {notice ?? commandError}
+          {notice && (
+            <button type="button" onClick={onDismiss} aria-label="Dismiss">
+              ×
+            </button>
+          )}
+        </span>
+      )}
+    </footer>
+  );
+}

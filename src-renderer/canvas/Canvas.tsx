@@ -1,0 +1,112 @@
+/**
+ * The graph editor: React Flow showing nodes and edges derived from the model store. Drags,
+ * selections and connections become store updates and commands; React Flow keeps no model state.
+ */
+import { useCallback, useMemo } from 'react';
+import {
+  Background,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  type Connection,
+  type EdgeChange,
+  type NodeChange,
+  type NodeTypes,
+} from '@xyflow/react';
+import { useShallow } from 'zustand/react/shallow';
+import { useModelState, useStudio } from '../context.js';
+import { connect } from '../store/commands.js';
+import { createFlowDeriver, type MechanismFlowNode } from '../store/derive.js';
+import { MechanismNode } from './MechanismNode.js';
+
+/** Registered once, at module scope, so React Flow never remounts the nodes. */
+const nodeTypes: NodeTypes = { mechanism: MechanismNode };
+const fitViewOptions = { padding: 0.2 };
+const proOptions = { hideAttribution: true };
+
+export function Canvas() {
+  const studio = useStudio();
+  const derive = useMemo(createFlowDeriver, []);
+  const { model, selection, dragging, measured } = useModelState(
+    useShallow((s) => ({ model: s.model, selection: s.selection, dragging: s.dragging, measured: s.measured })),
+  );
+  const { nodes, edges } = derive({ model, selection, dragging, measured });
+  const modelKey = useModelState((s) => (s.source.kind === 'file' ? s.source.path : s.source.kind === 'example' ? s.source.name : 'new'));
+
+  const onNodesChange = useCallback(
+    (changes: NodeChange<MechanismFlowNode>[]) => {
+      const store = studio.model.getState();
+      const moved: Record<string, { x: number; y: number }> = {};
+      let dropped = false;
+      let selectionChanged = false;
+      const selected = new Set(store.selection.nodes);
+      for (const c of changes) {
+        if (c.type === 'position') {
+          if (c.position) moved[c.id] = c.position;
+          if (c.dragging === false) dropped = true;
+        } else if (c.type === 'select') {
+          selectionChanged = true;
+          if (c.selected) selected.add(c.id);
+          else selected.delete(c.id);
+        } else if (c.type === 'dimensions' && c.dimensions) {
+          store.setMeasured(c.id, c.dimensions);
+        }
+      }
+      if (Object.keys(moved).length) store.setDragging(moved);
+      if (dropped) store.commitDrag();
+      if (selectionChanged) store.select({ nodes: [...selected], edges: studio.model.getState().selection.edges });
+    },
+    [studio],
+  );
+
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange[]) => {
+      const store = studio.model.getState();
+      const selected = new Set(store.selection.edges);
+      let changed = false;
+      for (const c of changes) {
+        if (c.type !== 'select') continue;
+        changed = true;
+        if (c.selected) selected.add(c.id);
+        else selected.delete(c.id);
+      }
+      if (changed) store.select({ nodes: store.selection.nodes, edges: [...selected] });
+    },
+    [studio],
+  );
+
+  const onConnect = useCallback(
+    (c: Connection) => {
+      if (!c.source || !c.target) return;
+      const senderPort = c.sourceHandle?.replace(/^out:/, '');
+      const receiverPort = c.targetHandle?.replace(/^in:/, '');
+      studio.model.getState().execute(
+        connect({ sender: c.source, receiver: c.target, ...(senderPort ? { sender_port: senderPort } : {}), ...(receiverPort ? { receiver_port: receiverPort } : {}) }),
+      );
+    },
+    [studio],
+  );
+
+  return (
+    <div className="canvas" aria-label="Model graph" role="region">
+      <ReactFlow
+        key={modelKey}
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={nodeTypes}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        deleteKeyCode={null}
+        fitView
+        fitViewOptions={fitViewOptions}
+        proOptions={proOptions}
+        minZoom={0.1}
+      >
+        <Background gap={24} />
+        <MiniMap pannable zoomable />
+        <Controls />
+      </ReactFlow>
+    </div>
+  );
+}

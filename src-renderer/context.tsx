@@ -1,0 +1,22 @@
+/** React access to the studio: components subscribe to narrow slices of the stores. */
+import { createContext, useContext } from 'react';
+import { useStore } from 'zustand';
+import type { ModelState } from './store/model-store.js';
+import type { RunState } from './store/run-store.js';
+import type { Studio } from './studio.js';
+
+export const StudioContext = createContext<Studio | null>(null);
+
+export function useStudio(): Studio {
+  const studio = useContext(StudioContext);
+  if (!studio) throw new Error('useStudio outside <StudioContext.Provider>');
+  return studio;
+}
+
+export function useModelState<T>(selector: (s: ModelState) => T): T {
+  return useStore(useStudio().model, selector);
+}
+
+export function useRunState<T>(selector: (s: RunState) => T): T {
+  return useStore(useStudio().run, selector);
+}

@@ -1,0 +1,67 @@
+/**
+ * The studio's parts wired together — the host, the model store, the run store — and the
+ * actions that span them (open, lay out, validate, run, save).
+ */
+import type { ModelDocument, OpenedModel } from '../shared/ipc/protocol.js';
+import { defaultTrials } from './model/document.js';
+import { applyLayout, moveNodes } from './store/commands.js';
+import { layoutModel, needsLayout } from './store/layout.js';
+import { createModelStore, type ModelStore } from './store/model-store.js';
+import { createRunStore, type RunStore } from './store/run-store.js';
+import type { StudioHost } from './host/host.js';
+
+export interface Studio {
+  host: StudioHost;
+  model: ModelStore;
+  run: RunStore;
+}
+
+export function createStudio(host: StudioHost): Studio {
+  const studio: Studio = { host, model: createModelStore(), run: createRunStore() };
+  host.onRunEvent((e) => studio.run.getState().receive(e));
+  return studio;
+}
+
+/** Shows an opened model: a fresh history, its default trial count, and a layout if it has none. */
+export async function showModel(studio: Studio, opened: OpenedModel): Promise<void> {
+  let model = opened.model;
+  // a file without positions is laid out before it is shown, as part of opening it (no undo step)
+  if (needsLayout(model)) model = moveNodes(await layoutModel(model)).apply(model);
+  const run = studio.run.getState();
+  run.clear();
+  run.setTrials(defaultTrials(model));
+  studio.model.getState().load(model, opened.source);
+}
+
+export async function openExample(studio: Studio, name: string): Promise<void> {
+  await showModel(studio, await studio.host.call({ method: 'examples.open', name }));
+}
+
+export async function autoLayout(studio: Studio): Promise<void> {
+  const { model, measured } = studio.model.getState();
+  const positions = await layoutModel(model, measured);
+  if (studio.model.getState().model === model) studio.model.getState().execute(applyLayout(positions));
+}
+
+export function runCurrentModel(studio: Studio): Promise<void> {
+  return studio.run.getState().start(studio.host, studio.model.getState().model);
+}
+
+export function validateModel(studio: Studio, model: ModelDocument): Promise<void> {
+  return studio.run.getState().validate(studio.host, model);
+}
+
+/** Saves to the file the model came from, or asks the host where (a dialog in Electron). */
+export async function saveModel(studio: Studio, path?: string): Promise<string | null> {
+  const { model, source } = studio.model.getState();
+  const target = path ?? (source.kind === 'file' ? source.path : undefined);
+  const { path: written } = await studio.host.call({ method: 'file.save', model, ...(target ? { path: target } : {}) });
+  if (written) studio.model.getState().markSaved({ kind: 'file', path: written });
+  return written;
+}
+
+export async function openFile(studio: Studio, path?: string): Promise<boolean> {
+  const { opened } = await studio.host.call({ method: 'file.open', ...(path ? { path } : {}) });
+  if (opened) await showModel(studio, opened);
+  return opened !== null;
+}
