@@ -116,21 +116,24 @@ export class InterpretedRunner extends TrialByTrial {
 
 /** LLVM: each node compiled; the scheduling loop stays in TypeScript. */
 export class NodeCompiledRunner extends TrialByTrial {
-  constructor(ctx: ExecutionContext, opts: RunOptions, private readonly compiled: CompiledModel) {
+  /** The node functions with the context's state buffer bound (its address passed as an integer). */
+  private readonly fns: (() => void)[];
+
+  constructor(ctx: ExecutionContext, opts: RunOptions, compiled: CompiledModel) {
     super(ctx, opts);
+    this.fns = compiled.nodeFns.map((f) => f.bindBuffers(ctx.store.buffer));
   }
 
   protected trial(): { record: TrialRecord; stop: boolean } {
     const ctx = this.ctx;
-    const buffer = ctx.store.buffer;
     const names = ctx.comp.nodeNames;
-    const fns = this.compiled.nodeFns;
+    const fns = this.fns;
     const order: string[][] | undefined = this.opts.recordExecutionOrder ? [] : undefined;
     const stop = ctx.comp.scheduler.runTrial(
       ctx.conditionContext,
       (nodes) => {
         for (const k of nodes) ctx.gather(k);
-        for (const k of nodes) fns[k]!(buffer);
+        for (const k of nodes) fns[k]!();
         order?.push(nodes.map((k) => names[k]!));
       },
       this.opts.limits ?? DEFAULT_LIMITS,
