@@ -1,0 +1,179 @@
+/**
+ * The studio in Chromium against the web host: open an example, run it, read the same numbers
+ * as the engine gives for that file, switch mode and trials, undo/redo an edit, and check that
+ * the host refuses requests without the right token.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import WebSocket from 'ws';
+import { runModel } from '../../src-main/runtime/run-model.js';
+import { ROOT, startWebHostProcess, type RunningHost } from './web-host-process.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const EXAMPLE = 'linear_chain';
+const model = JSON.parse(readFileSync(join(ROOT, 'examples', `${EXAMPLE}.cogmodel.json`), 'utf8'));
+
+let host: RunningHost;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+/** The numbers of the Results table: rows[trial] = every cell's full-precision value, in column order. */
+async function tableValues(p: Page): Promise<number[][]> {
+  return p.getByRole('table', { name: 'Results table' }).locator('tbody tr').evaluateAll((rows) =>
+    rows.map((r) => Array.from(r.querySelectorAll('td'), (td) => Number(td.getAttribute('data-value')))),
+  );
+}
+
+async function runAndWait(p: Page, trials: number): Promise<void> {
+  const results = p.getByRole('region', { name: 'Results' });
+  await expect.poll(() => results.getAttribute('data-status'), { timeout: 30_000 }).toBe('done');
+  await expect.poll(() => results.getAttribute('data-trials')).toBe(String(trials));
+}
+
+const nodeCount = (p: Page) => p.locator('.react-flow__node').count();
+const edgeCount = (p: Page) => p.locator('.react-flow__edge').count();
+
+beforeAll(async () => {
+  host = await startWebHostProcess();
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await host?.stop();
+});
+
+describe('the studio in the web host', () => {
+  it('opens an example with ?example= and shows its nodes and projections', async () => {
+    await page.goto(`${host.url}&example=${EXAMPLE}`);
+    await expect.poll(() => nodeCount(page), { timeout: 20_000 }).toBe(3);
+    expect(await edgeCount(page)).toBe(2);
+    await expect.poll(() => page.locator('[data-node="HIDDEN"]').isVisible()).toBe(true);
+    expect(await page.getByRole('combobox', { name: 'Mode' }).inputValue()).toBe('Auto');
+    expect(await page.getByRole('spinbutton', { name: 'Trials' }).inputValue()).toBe('5');
+  });
+
+  it('runs in Auto mode and shows the engine’s numbers, a plot, the executed mode and compile timings', async () => {
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await runAndWait(page, 5);
+    const expected = runModel({ model, mode: 'Auto' });
+    expect(await tableValues(page)).toEqual(expected.results.map((trial) => trial.flat()));
+    const results = page.getByRole('region', { name: 'Results' });
+    expect(await results.getByRole('img', { name: 'Plot of OUTPUT.RESULT over trials' }).getAttribute('data-points')).toBe('5');
+    expect(await results.locator('canvas').count()).toBeGreaterThan(0);
+    const diagnostics = page.getByRole('region', { name: 'Diagnostics' });
+    expect(await diagnostics.getByTestId('mode-requested').textContent()).toBe('Auto');
+    expect(await diagnostics.getByTestId('mode-executed').textContent()).toBe(expected.executed_mode);
+    const compile = diagnostics.getByRole('table', { name: /Compile timings/ });
+    for (const stage of ['codegen', 'optimise', 'machine code', 'total']) expect(await compile.getByRole('rowheader', { name: stage }).count()).toBe(1);
+    expect(await diagnostics.getByTestId('ir-size').textContent()).toMatch(/KiB, \d+ functions/);
+    await page.screenshot({ path: '/tmp/studio-run-auto.png' });
+  });
+
+  it('runs again Interpreted with another trial count (Ctrl+Enter)', async () => {
+    await page.getByRole('combobox', { name: 'Mode' }).selectOption('Interpreted');
+    await page.getByRole('spinbutton', { name: 'Trials' }).fill('8');
+    await page.keyboard.press('Control+Enter');
+    await runAndWait(page, 8);
+    const expected = runModel({ model, mode: 'Interpreted', numTrials: 8 });
+    expect(await tableValues(page)).toEqual(expected.results.map((trial) => trial.flat()));
+    const diagnostics = page.getByRole('region', { name: 'Diagnostics' });
+    expect(await diagnostics.getByTestId('mode-executed').textContent()).toBe('Interpreted');
+    expect(await diagnostics.getByRole('table', { name: /Compile timings/ }).count()).toBe(0);
+    await page.screenshot({ path: '/tmp/studio-run-interpreted.png' });
+  });
+
+  it('undoes and redoes deleting a node (Delete, Ctrl+Z, Ctrl+Shift+Z)', async () => {
+    await page.locator('[data-node="HIDDEN"]').click();
+    await page.keyboard.press('Delete');
+    await expect.poll(() => nodeCount(page)).toBe(2);
+    expect(await edgeCount(page)).toBe(0);
+    await page.screenshot({ path: '/tmp/studio-deleted.png' });
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => nodeCount(page)).toBe(3);
+    expect(await edgeCount(page)).toBe(2);
+    await page.keyboard.press('Control+Shift+z');
+    await expect.poll(() => nodeCount(page)).toBe(2);
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => nodeCount(page)).toBe(3);
+  });
+
+  it('undoes moving a node', async () => {
+    const node = page.locator('.react-flow__node[data-id="OUTPUT"]');
+    const before = await node.boundingBox();
+    await node.hover();
+    await page.mouse.down();
+    await page.mouse.move(before!.x + 40, before!.y + 160, { steps: 8 });
+    await page.mouse.up();
+    const moved = await node.boundingBox();
+    expect(moved!.y - before!.y).toBeGreaterThan(100);
+    await page.keyboard.press('Control+z');
+    await expect.poll(async () => Math.round((await node.boundingBox())!.y)).toBe(Math.round(before!.y));
+    await page.keyboard.press('Control+Shift+z');
+    await expect.poll(async () => Math.round((await node.boundingBox())!.y)).toBe(Math.round(moved!.y));
+    await page.screenshot({ path: '/tmp/studio-moved.png' });
+  });
+
+  it('lists the examples in the gallery', async () => {
+    await page.getByRole('button', { name: 'Examples' }).click();
+    const gallery = page.getByRole('dialog', { name: 'Examples' });
+    await expect.poll(() => gallery.getByRole('button', { name: /^Open / }).count()).toBeGreaterThanOrEqual(2);
+    await page.screenshot({ path: '/tmp/studio-examples.png' });
+    await gallery.getByRole('button', { name: 'Open stroop' }).click();
+    const stroop = JSON.parse(readFileSync(join(ROOT, 'examples', 'stroop.cogmodel.json'), 'utf8'));
+    await expect.poll(() => nodeCount(page), { timeout: 20_000 }).toBe(Object.keys(stroop.nodes).length);
+    await page.screenshot({ path: '/tmp/studio-stroop.png' });
+  });
+
+  it('logged no page errors', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('the web host refuses requests without the right token', () => {
+  it('answers HTTP 401 without a token and 403 with a wrong one', async () => {
+    expect((await fetch(`${host.origin}/`)).status).toBe(401);
+    expect((await fetch(`${host.origin}/main.js`)).status).toBe(401);
+    expect((await fetch(`${host.origin}/?token=wrong`)).status).toBe(403);
+    expect((await fetch(`${host.origin}/?token=${host.token}x`)).status).toBe(403);
+    const ok = await fetch(host.url);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(ok.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  const upgrade = (url: string, headers: Record<string, string> = {}) =>
+    new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(url, { headers });
+      ws.on('open', () => {
+        ws.close();
+        resolve(101);
+      });
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('error', (e) => (e.message.includes('Unexpected server response') ? undefined : reject(e)));
+    });
+
+  it('refuses WebSocket upgrades without the token, with a wrong one, or from another origin', async () => {
+    const ws = `ws://127.0.0.1:${host.port}/ws`;
+    expect(await upgrade(ws)).toBe(401);
+    expect(await upgrade(`${ws}?token=wrong`)).toBe(403);
+    expect(await upgrade(`${ws}?token=${host.token}`, { Origin: 'http://evil.example' })).toBe(403);
+    expect(await upgrade(`${ws}?token=${host.token}`, { Origin: host.origin })).toBe(101);
+  });
+
+  it('answers a malformed request with an error, not a crash', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/ws?token=${host.token}`, { headers: { Origin: host.origin } });
+    await new Promise((r) => ws.once('open', r));
+    const reply = new Promise<unknown>((r) => ws.once('message', (d) => r(JSON.parse(String(d)))));
+    ws.send(JSON.stringify({ id: 7, request: { method: 'examples.open', name: '../../etc/passwd' } }));
+    expect(await reply).toMatchObject({ id: 7, response: { ok: false, error: { kind: 'invalid-request' } } });
+    ws.close();
+  });
+});
