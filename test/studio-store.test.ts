@@ -37,7 +37,7 @@ describe('commands', () => {
     const model = example('linear_chain');
     const next = deleteElements(['INPUT'], []).apply(model);
     expect(Object.keys(next.nodes)).toEqual(['HIDDEN', 'OUTPUT']);
-    expect(next.projections).toEqual([model.projections![1]]);
+    expect(next.projections).toEqual([(model.projections as unknown[])[1]]);
     expect((next.run as { inputs: object }).inputs).toEqual({});
   });
 
