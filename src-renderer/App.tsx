@@ -8,7 +8,7 @@ import { DiagnosticsPanel } from './panels/DiagnosticsPanel.js';
 import { ExamplesGallery } from './panels/ExamplesGallery.js';
 import { ResultsPanel } from './panels/ResultsPanel.js';
 import { Toolbar } from './panels/Toolbar.js';
-import { openExample, openFile, saveModel, validateModel, type Studio } from './studio.js';
+import { autoLayout, openExample, openFile, runCurrentModel, saveModel, validateModel, type Studio } from './studio.js';
 
 /** Validation waits this long after the last edit. */
 const VALIDATE_DELAY_MS = 250;
@@ -42,12 +42,44 @@ export function App({ studio, initialExample }: { studio: Studio; initialExample
     openFile(studio, ask || undefined).catch((e: Error) => setNotice(e.message));
   }, [studio]);
 
-  const onSave = useCallback(() => {
-    saveModel(studio).then(
-      (path) => path && setNotice(`Saved ${path}`),
-      (e: Error) => setNotice(e.message),
-    );
-  }, [studio]);
+  const onSave = useCallback(
+    (saveAs = false) => {
+      saveModel(studio, { saveAs }).then(
+        (path) => path && setNotice(`Saved ${path}`),
+        (e: Error) => setNotice(e.message),
+      );
+    },
+    [studio],
+  );
+
+  useEffect(
+    () =>
+      studio.host.onMenuCommand((command, path) => {
+        const s = studio.model.getState();
+        switch (command) {
+          case 'open':
+            return onOpen();
+          case 'open-recent':
+            if (path) openFile(studio, path).catch((e: Error) => setNotice(e.message));
+            return;
+          case 'save':
+            return onSave();
+          case 'save-as':
+            return onSave(true);
+          case 'examples':
+            return setGalleryOpen(true);
+          case 'undo':
+            return s.undo();
+          case 'redo':
+            return s.redo();
+          case 'run':
+            return void runCurrentModel(studio);
+          case 'auto-layout':
+            return void autoLayout(studio);
+        }
+      }),
+    [studio, onOpen, onSave],
+  );
 
   const closeGallery = useCallback(() => setGalleryOpen(false), []);
 
@@ -55,7 +87,7 @@ export function App({ studio, initialExample }: { studio: Studio; initialExample
     <StudioContext.Provider value={studio}>
       <ReactFlowProvider>
         <div className="app">
-          <Toolbar onExamples={() => setGalleryOpen(true)} onOpen={onOpen} onSave={onSave} />
+          <Toolbar onExamples={() => setGalleryOpen(true)} onOpen={onOpen} onSave={() => onSave()} />
           <main className="workspace">
             <Canvas />
             <aside className="side">

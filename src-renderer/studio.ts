@@ -51,10 +51,10 @@ export function validateModel(studio: Studio, model: ModelDocument): Promise<voi
   return studio.run.getState().validate(studio.host, model);
 }
 
-/** Saves to the file the model came from, or asks the host where (a dialog in Electron). */
-export async function saveModel(studio: Studio, path?: string): Promise<string | null> {
+/** Saves to the file the model came from, or (Save As, or a model not from a file) asks the host where. */
+export async function saveModel(studio: Studio, options: { saveAs?: boolean } = {}): Promise<string | null> {
   const { model, source } = studio.model.getState();
-  const target = path ?? (source.kind === 'file' ? source.path : undefined);
+  const target = !options.saveAs && source.kind === 'file' ? source.path : undefined;
   const { path: written } = await studio.host.call({ method: 'file.save', model, ...(target ? { path: target } : {}) });
   if (written) studio.model.getState().markSaved({ kind: 'file', path: written });
   return written;

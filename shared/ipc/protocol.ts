@@ -7,6 +7,7 @@
  * object of bounded size — the engine validates its contents and answers with located issues.
  */
 import { z } from 'zod';
+import { MENU_COMMANDS, type MenuCommand } from './channels.js';
 
 export const EXECUTION_MODES = ['Interpreted', 'LLVM', 'LLVMExec', 'LLVMRun', 'Auto'] as const;
 export type ExecutionMode = (typeof EXECUTION_MODES)[number];
@@ -195,8 +196,8 @@ export const HostFrameSchema = z.union([
 ]);
 export type HostFrame = z.infer<typeof HostFrameSchema>;
 
-/** Electron IPC channel names (preload ↔ main). */
-export const IPC_CHANNELS = { request: 'cogstudio:request', event: 'cogstudio:run-event' } as const;
+export { IPC_CHANNELS, MENU_COMMANDS, type MenuCommand } from './channels.js';
+export const MenuCommandSchema = z.enum(MENU_COMMANDS);
 
 /** What the Electron preload exposes as `window.cogstudio`: the same requests and events. */
 export interface PreloadApi {
@@ -204,4 +205,6 @@ export interface PreloadApi {
   request(request: HostRequest): Promise<HostResponse>;
   /** Subscribes to run events; returns the unsubscribe function. */
   onRunEvent(listener: (event: RunEvent) => void): () => void;
+  /** Subscribes to application-menu commands; returns the unsubscribe function. */
+  onMenuCommand(listener: (command: MenuCommand, path?: string) => void): () => void;
 }

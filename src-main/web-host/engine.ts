@@ -25,6 +25,7 @@ import { JitError } from '../compiler/jit/jit-error.js';
 import type { OptLevel } from '../compiler/jit/index.js';
 import { ModeUnavailableError, ModelSession, compileFor } from '../runtime/run-model.js';
 import { createRunner, type Runner } from '../runtime/runners.js';
+import { HostRequestError } from './host-error.js';
 
 export interface StudioEngine {
   /** Starts a run; its events (accepted … done | error) go to `emit`. */
@@ -169,7 +170,12 @@ export class InProcessEngine implements StudioEngine {
   }
 
   async compile(model: ModelDocument, mode: CompiledMode, optLevel: OptLevel = 2): Promise<CompileResult> {
-    const compiled = compileFor(buildComposition(model), mode, optLevel);
+    let compiled;
+    try {
+      compiled = compileFor(buildComposition(model), mode, optLevel);
+    } catch (e) {
+      throw new HostRequestError(toHostError(e));
+    }
     try {
       return { mode, ir: compiled.irText, diagnostics: compiled.diagnostics };
     } finally {

@@ -10,13 +10,15 @@ import {
   HostRequestSchema,
   ModelDocumentSchema,
   type ExampleInfo,
-  type HostError,
   type HostResponse,
   type ModelDocument,
   type OpenedModel,
   type RunEvent,
 } from '../../shared/ipc/protocol.js';
-import { toHostError, type StudioEngine } from './engine.js';
+import type { StudioEngine } from './engine.js';
+import { HostRequestError, describeFailure } from './host-error.js';
+
+export { HostRequestError } from './host-error.js';
 
 /** Where the user's model files may be read and written; each shell decides what the user chose. */
 export interface FileAccess {
@@ -25,13 +27,6 @@ export interface FileAccess {
   /** Saves to `path`, or asks the user where; returns the path written, or null when cancelled. */
   save(text: string, path?: string): Promise<string | null>;
   recent(): Promise<string[]>;
-}
-
-/** A failure that is the request's fault or the file's, reported as such (not as an engine error). */
-export class HostRequestError extends Error {
-  constructor(readonly error: HostError) {
-    super(error.message);
-  }
 }
 
 export const EXAMPLE_SUFFIX = '.cogmodel.json';
@@ -93,7 +88,7 @@ export class StudioService {
           return ok({ cancelled: this.engine.cancel(req.runId) });
       }
     } catch (e) {
-      return { ok: false, error: e instanceof HostRequestError ? e.error : toHostError(e) };
+      return { ok: false, error: describeFailure(e) };
     }
   }
 

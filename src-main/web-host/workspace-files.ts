@@ -6,7 +6,8 @@
 import { mkdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { MAX_MODEL_FILE_BYTES } from '../../shared/ipc/protocol.js';
-import { HostRequestError, type FileAccess } from './studio-service.js';
+import { HostRequestError } from './host-error.js';
+import type { FileAccess } from './studio-service.js';
 
 const MODEL_SUFFIX = '.json';
 const RECENT_LIMIT = 10;

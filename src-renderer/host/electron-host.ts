@@ -1,5 +1,5 @@
 /** Electron's transport: the narrow API the preload exposes as `window.cogstudio`. */
-import { HostResponseSchema, RunEventSchema, type PreloadApi } from '../../shared/ipc/protocol.js';
+import { HostResponseSchema, MenuCommandSchema, RunEventSchema, type PreloadApi } from '../../shared/ipc/protocol.js';
 import { hostOver, type StudioHost } from './host.js';
 
 export function electronHost(api: PreloadApi): StudioHost {
@@ -13,6 +13,12 @@ export function electronHost(api: PreloadApi): StudioHost {
       return api.onRunEvent((event) => {
         const parsed = RunEventSchema.safeParse(event);
         if (parsed.success) listener(parsed.data);
+      });
+    },
+    subscribeMenu(listener) {
+      return api.onMenuCommand((command, path) => {
+        const parsed = MenuCommandSchema.safeParse(command);
+        if (parsed.success) listener(parsed.data, typeof path === 'string' ? path : undefined);
       });
     },
   });

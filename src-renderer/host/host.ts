@@ -9,6 +9,7 @@ import {
   type HostMethod,
   type HostRequest,
   type HostResponse,
+  type MenuCommand,
   type RequestOf,
   type ResultOf,
   type RunEvent,
@@ -18,6 +19,8 @@ export interface StudioHost {
   readonly transport: 'websocket' | 'electron';
   call<M extends HostMethod>(request: RequestOf<M>): Promise<ResultOf<M>>;
   onRunEvent(listener: (event: RunEvent) => void): () => void;
+  /** Commands from a native application menu (Electron); the web host has none. */
+  onMenuCommand(listener: (command: MenuCommand, path?: string) => void): () => void;
 }
 
 /** A request the host answered with an error (kind, message, located model issues). */
@@ -41,6 +44,7 @@ export interface HostTransport {
   readonly kind: StudioHost['transport'];
   send(request: HostRequest): Promise<HostResponse>;
   subscribe(listener: (event: RunEvent) => void): () => void;
+  subscribeMenu?(listener: (command: MenuCommand, path?: string) => void): () => void;
 }
 
 export function hostOver(transport: HostTransport): StudioHost {
@@ -50,5 +54,6 @@ export function hostOver(transport: HostTransport): StudioHost {
       return resultOf(request.method, await transport.send(request));
     },
     onRunEvent: (listener) => transport.subscribe(listener),
+    onMenuCommand: (listener) => transport.subscribeMenu?.(listener) ?? (() => undefined),
   };
 }

@@ -1,0 +1,16 @@
+/**
+ * Electron IPC channel names and menu commands, with no imports: the sandboxed preload bundles
+ * this file alone.
+ */
+export const IPC_CHANNELS = {
+  /** renderer → main, invoke/handle: one HostRequest, answered by one HostResponse. */
+  request: 'cogstudio:request',
+  /** main → renderer: a RunEvent. */
+  runEvent: 'cogstudio:run-event',
+  /** main → renderer: a MenuCommand chosen in the application menu. */
+  menuCommand: 'cogstudio:menu-command',
+} as const;
+
+/** What the application menu asks the renderer to do (the renderer runs it as its own action); `open-recent` comes with a path. */
+export const MENU_COMMANDS = ['open', 'open-recent', 'save', 'save-as', 'examples', 'undo', 'redo', 'run', 'auto-layout'] as const;
+export type MenuCommand = (typeof MENU_COMMANDS)[number];
