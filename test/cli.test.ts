@@ -135,7 +135,7 @@ describe('cogstudio run on a bad model or input exits 1', () => {
 
   it('names a model file that is not valid JSON', () => {
     const file = tempFile('malformed.cogmodel.json', '{ "format": "cogstudio-model", "nodes": { ');
-    expectCleanError(cli('run', file), 1, 'malformed.cogmodel.json', 'not valid JSON');
+    expectCleanError(cli('run', file), 1, 'malformed.cogmodel.json', 'JSON syntax error at line 1, column');
   });
 
   it('names the node of an unknown mechanism type by its JSON path', () => {

@@ -55,16 +55,16 @@ const defaultIO: CliIO = {
   isTTY: Boolean(process.stderr.isTTY),
 };
 
-export function main(argv: string[], io: CliIO = defaultIO): number {
+export async function main(argv: string[], io: CliIO = defaultIO): Promise<number> {
   try {
     const [command, ...rest] = argv;
     switch (command) {
       case 'run':
-        return runCommand(rest, io);
+        return await runCommand(rest, io);
       case 'validate':
-        return validateCommand(rest, io);
+        return await validateCommand(rest, io);
       case 'compile':
-        return compileCommand(rest, io);
+        return await compileCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -96,7 +96,7 @@ function positional(args: string[], what: string): string {
   return args[0]!;
 }
 
-function runCommand(args: string[], io: CliIO): number {
+async function runCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -121,7 +121,7 @@ function runCommand(args: string[], io: CliIO): number {
   };
   const numTrials = wholeNumber(values.trials, '--trials', 1e9);
   const maxPasses = wholeNumber(values['max-passes'], '--max-passes', 1e9);
-  const model = loadModel(file);
+  const model = await loadModel(file);
   const inputs = values.inputs !== undefined ? (loadJson(values.inputs, 'inputs') as Record<string, unknown>) : undefined;
   if (inputs !== undefined && (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs))) {
     throw new ModelError([{ path: '', message: 'the inputs file must hold an object {"NODE": [trial inputs, ...]}' }], values.inputs);
@@ -176,10 +176,10 @@ function runCommand(args: string[], io: CliIO): number {
   return 0;
 }
 
-function validateCommand(args: string[], io: CliIO): number {
+async function validateCommand(args: string[], io: CliIO): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   const file = positional(positionals, 'MODEL.json');
-  const model = loadModel(file);
+  const model = await loadModel(file);
   try {
     const comp = buildComposition(model);
     io.stdout(`${file}: valid — ${comp.nodes.length} nodes, ${comp.projections.length} projections; inputs: ${comp.inputNodes.map((k) => comp.nodeNames[k]).join(', ')}; outputs: ${comp.outputNodes.map((k) => comp.nodeNames[k]).join(', ')}\n`);
@@ -190,7 +190,7 @@ function validateCommand(args: string[], io: CliIO): number {
   return 0;
 }
 
-function compileCommand(args: string[], io: CliIO): number {
+async function compileCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -206,7 +206,7 @@ function compileCommand(args: string[], io: CliIO): number {
   if (mode !== 'LLVMRun' && mode !== 'LLVMExec' && mode !== 'LLVM') throw new UsageError(`--mode must be LLVMRun, LLVMExec or LLVM, not ${JSON.stringify(values.mode)}`);
   const opt = values.opt === undefined ? 2 : Number(values.opt);
   if (![0, 1, 2, 3].includes(opt)) throw new UsageError(`--opt must be 0, 1, 2 or 3, not ${JSON.stringify(values.opt)}`);
-  const model = loadModel(file);
+  const model = await loadModel(file);
   let comp;
   try {
     comp = buildComposition(model);

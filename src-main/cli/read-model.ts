@@ -1,7 +1,8 @@
 /** Reads model and input files for the CLI, turning every failure into a ModelError naming the file. */
 import { readFileSync } from 'node:fs';
-import { ModelError } from '../model/errors.js';
 import type { ModelLike } from '../engine/composition.js';
+import { ModelError } from '../model/errors.js';
+import { readModelFile } from '../model/load.js';
 
 export function loadJson(file: string, what: string): unknown {
   let text: string;
@@ -17,10 +18,7 @@ export function loadJson(file: string, what: string): unknown {
   }
 }
 
-export function loadModel(file: string): ModelLike {
-  const json = loadJson(file, 'model');
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new ModelError([{ path: '', message: 'a model file holds one JSON object' }], file);
-  }
-  return json as ModelLike;
+/** Reads a model file: file checks, JSON syntax (line and column), duplicate keys, structure. */
+export async function loadModel(file: string): Promise<ModelLike> {
+  return (await readModelFile(file)).model as ModelLike;
 }

@@ -3,6 +3,8 @@
  * process. Auto tries LLVMRun, LLVMExec, LLVM and Interpreted in turn, with one warning per
  * fallback naming the component, the feature and the reason.
  */
+import { ModelError } from '../model/errors.js';
+import { validateStructure } from '../model/validate-structure.js';
 import { buildComposition, type Composition, type ModelLike } from '../engine/composition.js';
 import { prepareInputs } from '../engine/inputs.js';
 import { ExecutionContext, type RunOptions, type TrialRecord } from '../engine/interpreter.js';
@@ -92,6 +94,9 @@ export class ModelSession {
 
   constructor(model: ModelLike) {
     const t0 = performance.now();
+    // the file contract first (every structural problem at once), then the components' own checks
+    const issues = validateStructure(model);
+    if (issues.length) throw new ModelError(issues);
     this.comp = buildComposition(model);
     this.ctx = new ExecutionContext(this.comp);
     this.buildMs = performance.now() - t0;
