@@ -12,8 +12,9 @@ import { compileCondition, type Condition, type ConditionCompiler } from '../sch
 import { buildSchedulingGraph } from '../scheduler/graph.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { makeBuildEnv } from './build-env.js';
+import { buildControllerPlan, resolveControllerNodes, type ControllerPlan } from './controller.js';
 import { assignSeeds } from './seeds.js';
-import { ContextStore, StateLayout, type F64Slot } from './state.js';
+import { ContextStore, StateLayout, type F64Slot, type Slot } from './state.js';
 
 export interface ProjectionInstance {
   sender: number;
@@ -57,6 +58,8 @@ export interface Composition {
   readonly externalSlots: readonly (readonly F64Slot[])[];
   /** The run section of the file: inputs per input node, and num_trials. */
   readonly run: { inputs: Record<string, unknown>; num_trials?: number };
+  /** The controller (an OptimizationControlMechanism, never scheduled as a node), when there is one. */
+  readonly controller?: ControllerPlan;
   readonly warnings: readonly string[];
 }
 
@@ -68,6 +71,7 @@ export interface ModelLike {
   conditions?: unknown;
   termination?: unknown;
   controller?: unknown;
+  controller_mode?: unknown;
   run?: unknown;
   output_nodes?: unknown;
 }
@@ -77,12 +81,26 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 export const UNSUPPORTED_YET: Readonly<Record<string, string>> = {
-  OptimizationControlMechanism: 'model-based control (OptimizationControlMechanism) is not supported yet',
   ControlMechanism: 'ControlMechanism is not supported yet',
 };
 
+/** Node types the interpreter runs but the compiled modes refuse (Auto falls back to Interpreted). */
+export const NOT_COMPILED_YET: Readonly<Record<string, string>> = {
+  OptimizationControlMechanism: 'model-based control (OptimizationControlMechanism) is not compiled yet',
+};
+
+/** Largest weight matrix (elements) a model may declare: refused with a message before allocating. */
+export const MAX_MATRIX_ELEMENTS = 1 << 25;
+
+export function checkMatrixSize(rows: number, cols: number, path: string, node?: string): void {
+  if (rows * cols > MAX_MATRIX_ELEMENTS) {
+    throw new ModelError([{ path, node, parameter: 'matrix', message: `a ${rows}×${cols} weight matrix has more than ${MAX_MATRIX_ELEMENTS} weights (the limit); use smaller layers`, expected: `at most ${MAX_MATRIX_ELEMENTS} weights`, found: `${rows * cols}` }]);
+  }
+}
+
 /** Resolves a projection matrix spec to [rows × cols] rows. */
 export function projectionMatrix(spec: unknown, rows: number, cols: number, path: string): Float64Array[] {
+  checkMatrixSize(rows, cols, path);
   const fail = (expected: string) =>
     new ModelError([{ path, parameter: 'matrix', message: `the matrix does not fit a ${rows}-element sender and a ${cols}-element receiver`, expected, found: describeValue(spec) }]);
   if (spec === undefined || spec === null) {
@@ -158,6 +176,7 @@ export function buildComposition(model: ModelLike): Composition {
   // Mechanisms (ObjectiveMechanisms last: their input port sizes follow what they monitor)
   const nodes: (MechanismInstance | undefined)[] = new Array(nodeNames.length);
   const effectiveSpecs: Record<string, unknown>[] = new Array(nodeNames.length);
+  const nodeSlots: Slot[][] = nodeNames.map(() => []);
   const order = nodeNames.map((_, i) => i).sort((a, b) => Number(nodesSpec[nodeNames[a]!]?.type === 'ObjectiveMechanism') - Number(nodesSpec[nodeNames[b]!]?.type === 'ObjectiveMechanism'));
   for (const i of order) {
     const name = nodeNames[i]!;
@@ -180,8 +199,11 @@ export function buildComposition(model: ModelLike): Composition {
     const env = { ...makeBuildEnv(layout, path), node: name };
     const s = spec;
     effectiveSpecs[i] = s;
+    const before = layout.entries.length;
     nodes[i] = collect(issues, () => decl.create(s as never, env));
+    nodeSlots[i] = layout.entries.slice(before);
   }
+  const ctrl = resolveControllerNodes(model, nodesSpec, index, issues);
 
   // Projections
   const projections: ProjectionInstance[] = [];
@@ -195,7 +217,11 @@ export function buildComposition(model: ModelLike): Composition {
         issues.push({ path, message: 'a projection must be an object with sender and receiver', found: describeValue(p) });
         return;
       }
-      if (p.receiver_parameter !== undefined) return; // control projection: handled by the controller
+      if (p.receiver_parameter !== undefined) {
+        // control projection: resolved with the controller
+        if (model.controller === undefined) issues.push({ path: `${path}.receiver_parameter`, message: `projection ${i} is a control projection, but the model has no controller`, expected: 'a top-level "controller" naming an OptimizationControlMechanism' });
+        return;
+      }
       const s = typeof p.sender === 'string' ? index.get(p.sender) : undefined;
       const r = typeof p.receiver === 'string' ? index.get(p.receiver) : undefined;
       if (s === undefined) issues.push({ path: `${path}.sender`, message: `projection ${i} comes from an unknown node`, expected: `one of ${nodeNames.join(', ')}`, found: describeValue(p.sender) });
@@ -234,7 +260,10 @@ export function buildComposition(model: ModelLike): Composition {
   for (const p of projections) afferents[p.receiver]![p.receiverPort]!.push(p);
   const senders = mechs.map((_, r) => [...new Set(projections.filter((p) => p.receiver === r).map((p) => p.sender))]);
   const graph = buildSchedulingGraph(n, senders);
-  const inputNodes = mechs.map((_, i) => i).filter((i) => senders[i]!.filter((s) => s !== i).length === 0);
+  // The controller is not a scheduled node: it runs before or after each trial.
+  const controllerIndex = ctrl ? ctrl.index : -1;
+  const scheduled = mechs.map((_, i) => i).filter((i) => i !== controllerIndex);
+  const inputNodes = scheduled.filter((i) => senders[i]!.filter((s) => s !== i).length === 0);
 
   // Output nodes: no efferents to other nodes, or members of a terminal cycle.
   let outputNodes: number[];
@@ -247,11 +276,14 @@ export function buildComposition(model: ModelLike): Composition {
       else outputNodes.push(k);
     });
   } else {
+    // projections to the controller's objective mechanism do not count; neither it nor the controller is an output
+    const objective = ctrl ? ctrl.objective : -1;
+    const counted = projections.filter((p) => p.receiver !== objective);
     const comp = graph.component;
-    const projectsOut = (i: number) => projections.some((p) => p.sender === i && p.receiver !== i);
+    const projectsOut = (i: number) => counted.some((p) => p.sender === i && p.receiver !== i);
     const inCycle = (i: number) => comp.some((c, j) => j !== i && c === comp[i]);
-    const cycleLeaks = (c: number) => projections.some((p) => comp[p.sender] === c && comp[p.receiver] !== c);
-    outputNodes = mechs.map((_, i) => i).filter((i) => !projectsOut(i) || (inCycle(i) && !cycleLeaks(comp[i]!)));
+    const cycleLeaks = (c: number) => counted.some((p) => comp[p.sender] === c && comp[p.receiver] !== c);
+    outputNodes = scheduled.filter((i) => i !== objective && (!projectsOut(i) || (inCycle(i) && !cycleLeaks(comp[i]!))));
   }
 
   // Conditions
@@ -266,7 +298,7 @@ export function buildComposition(model: ModelLike): Composition {
       }
       return k;
     },
-    allNodes: mechs.map((_, i) => i),
+    allNodes: scheduled,
     allocNWhen: () => nwhenCount++,
     issues,
   };
@@ -309,6 +341,14 @@ export function buildComposition(model: ModelLike): Composition {
     return compileCondition(m.resetWhen, jsonPath('nodes', nodeNames[i]!, 'reset_stateful_function_when'), compiler);
   });
 
+  // Controller: state features, control projections, variants of the controlled nodes
+  let controller: ControllerPlan | undefined;
+  if (ctrl && !issues.length) {
+    controller = collect(issues, () =>
+      buildControllerPlan({ model, nodeNames, index, nodes: mechs, specs: effectiveSpecs, nodeSlots, inputNodes, layout, controller: ctrl }),
+    );
+  }
+
   // Run section
   const run = isObject(model.run) ? model.run : {};
   const inputs = isObject(run.inputs) ? run.inputs : {};
@@ -325,7 +365,8 @@ export function buildComposition(model: ModelLike): Composition {
   const variableSlots = mechs.map((m, k) => m.inputPorts.map((p) => layout.f64(`${nodeNames[k]}.variable.${p.name}`, new Float64Array(p.size))));
   const externalSlots = mechs.map((m, k) => (inputNodes.includes(k) ? m.inputPorts.map((p) => layout.f64(`${nodeNames[k]}.external.${p.name}`, new Float64Array(p.size))) : []));
   const describeTermination = JSON.stringify(term.trial ?? { type: 'AllHaveRun' });
-  const scheduler = new Scheduler(graph.queue, conditions, trialTermination, runTermination, timeDependent, nodeNames, describeTermination);
+  const queue = graph.queue.map((set) => set.filter((k) => k !== controllerIndex)).filter((set) => set.length > 0);
+  const scheduler = new Scheduler(queue, conditions, trialTermination, runTermination, timeDependent, nodeNames, describeTermination);
 
   computeDefaultValues(mechs, effectiveSpecs, nodeNames);
 
@@ -350,6 +391,7 @@ export function buildComposition(model: ModelLike): Composition {
     variableSlots,
     externalSlots,
     run: { inputs, num_trials: typeof run.num_trials === 'number' ? run.num_trials : undefined },
+    controller,
     warnings,
   };
 }

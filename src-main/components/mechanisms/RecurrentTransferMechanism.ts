@@ -6,6 +6,7 @@
  */
 import { ModelError, describeValue } from '../../model/errors.js';
 import { isMatrix } from '../params.js';
+import { checkMatrixSize } from '../../engine/composition.js';
 import type { ParamDecl } from '../types.js';
 import { buildMechanism } from './mechanism-runtime.js';
 import { TRANSFER_STANDARD_PORTS } from './output-ports.js';
@@ -21,6 +22,7 @@ export const RECURRENT_PARAMS: ParamDecl[] = [
 
 /** The recurrent matrix of a layer of `n` units from matrix / auto / hetero. */
 export function recurrentMatrix(p: Record<string, unknown>, n: number, env: MechanismEnv): Float64Array[] {
+  checkMatrixSize(n, n, `${env.path}.matrix`, env.node);
   const auto = p.auto as number | number[] | undefined;
   const hetero = p.hetero as number | number[][] | undefined;
   const at = (v: unknown, i: number, j: number, dflt: number): number => {
