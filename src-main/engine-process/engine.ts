@@ -1,0 +1,494 @@
+/**
+ * The engine process's core, free of any transport: requests come in through `handle`, events
+ * go out to `onEvent` listeners. Requests run one at a time in arrival order; a run executes
+ * its Runner in short time slices and yields to the event loop between them, so that `cancel`
+ * (and new requests) are seen while it runs.
+ */
+import { performance } from 'node:perf_hooks';
+import {
+  parseEngineRequest,
+  parseEngineRequestText,
+  type CompileRequest,
+  type DebugRequest,
+  type EngineEvent,
+  type EngineRequest,
+  type ErrorEvent,
+  type Parsed,
+  type ResetSessionRequest,
+  type RunRequest,
+  type ValidateRequest,
+} from '../../shared/protocol/engine.js';
+import type { ModelLike } from '../engine/composition.js';
+import { prepareInputs } from '../engine/inputs.js';
+import type { TrialRecord } from '../engine/interpreter.js';
+import { ModelError } from '../model/errors.js';
+import { SchedulerLimitError } from '../scheduler/scheduler.js';
+import { JitError, optimizeIR } from '../compiler/jit/index.js';
+import { ModeUnavailableError, ModelSession } from '../runtime/run-model.js';
+import { RunCompiledRunner, createRunner, type Runner } from '../runtime/runners.js';
+
+/** Test-only native faults (see child.ts): never given to an engine outside tests. */
+export interface NativeFaults {
+  /** Makes native code segfault. */
+  crash(): void;
+  /** Spins forever in native code. */
+  hang(): void;
+}
+
+export interface EngineOptions {
+  /** Sessions kept; the least recently used beyond this are disposed. Default 8. */
+  maxSessions?: number;
+  /** Time a run executes before yielding to the event loop. Default 20 ms. */
+  sliceMs?: number;
+  /** Trial results are sent at most this often... Default 50 ms. */
+  flushMs?: number;
+  /** ...or as soon as this many numbers are waiting. Default 65 536. */
+  flushValues?: number;
+  /** Accept `debug-crash` and `debug-hang` (tests only). */
+  faults?: NativeFaults;
+  /** Resident memory reported in final events (default process.memoryUsage.rss). */
+  memoryUsage?: () => number;
+  /**
+   * True while the transport still holds unsent events: a run then waits (still seeing cancel)
+   * instead of producing results faster than the other side reads them.
+   */
+  congested?: () => boolean;
+}
+
+type QueuedRequest = RunRequest | ValidateRequest | CompileRequest | ResetSessionRequest | DebugRequest;
+
+interface Job {
+  readonly request: QueuedRequest;
+  readonly id: string | undefined;
+  cancelled: boolean;
+  runner: Runner | null;
+}
+
+interface SessionEntry {
+  session: ModelSession;
+  fingerprint: string;
+}
+
+/** Lets the event loop run (I/O included) before continuing. */
+const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class Engine {
+  private readonly listeners = new Set<(e: EngineEvent) => void>();
+  private readonly queue: Job[] = [];
+  private current: Job | null = null;
+  /** Ids of the queued and running requests. */
+  private readonly liveIds = new Set<string>();
+  private pumping = false;
+  private closing = false;
+  private readonly sessions = new Map<string, SessionEntry>();
+  private readonly idleWaiters: (() => void)[] = [];
+  private resolveClosed!: () => void;
+  /** Resolves once a shutdown (message or call) has completed. */
+  readonly closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
+  private readonly opts: Required<Omit<EngineOptions, 'faults'>> & { faults?: NativeFaults };
+
+  constructor(opts: EngineOptions = {}) {
+    this.opts = {
+      maxSessions: opts.maxSessions ?? 8,
+      sliceMs: opts.sliceMs ?? 20,
+      flushMs: opts.flushMs ?? 50,
+      flushValues: opts.flushValues ?? 65_536,
+      memoryUsage: opts.memoryUsage ?? (() => process.memoryUsage.rss()),
+      congested: opts.congested ?? (() => false),
+      faults: opts.faults,
+    };
+  }
+
+  /** Subscribes to every event; returns the unsubscribe function. */
+  onEvent(cb: (e: EngineEvent) => void): () => void {
+    this.listeners.add(cb);
+    return () => this.listeners.delete(cb);
+  }
+
+  /** Takes one incoming message (any value: malformed ones get a `protocol` error). */
+  handle(msg: unknown): void {
+    this.accept(parseEngineRequest(msg, { debug: this.opts.faults !== undefined }));
+  }
+
+  /** Takes one incoming message as JSON text (size-checked before parsing). */
+  handleText(text: string): void {
+    this.accept(parseEngineRequestText(text, { debug: this.opts.faults !== undefined }));
+  }
+
+  /** Resolves once nothing is queued or running. */
+  idle(): Promise<void> {
+    if (!this.pumping && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Number of sessions held (for tests and diagnostics). */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Cancels everything, waits for the running request to stop and frees every session. */
+  async shutdown(): Promise<void> {
+    if (this.closing) return this.closed;
+    this.closing = true;
+    for (const job of this.queue.splice(0)) this.finishCancelled(job);
+    if (this.current) this.cancelRunning(this.current);
+    await this.idle();
+    for (const entry of this.sessions.values()) entry.session.dispose();
+    this.sessions.clear();
+    this.resolveClosed();
+  }
+
+  private emit(e: EngineEvent): void {
+    for (const cb of this.listeners) {
+      try {
+        cb(e);
+      } catch (err) {
+        console.error('engine: an event listener threw:', err);
+      }
+    }
+  }
+
+  private accept(parsed: Parsed<EngineRequest | DebugRequest>): void {
+    if (!parsed.ok) {
+      this.emit({ type: 'error', id: parsed.id, kind: 'protocol', message: parsed.message });
+      return;
+    }
+    const req = parsed.value;
+    switch (req.type) {
+      case 'cancel':
+        this.cancel(req.id);
+        return;
+      case 'shutdown':
+        void this.shutdown();
+        return;
+      default:
+        this.enqueue(req);
+    }
+  }
+
+  private enqueue(req: QueuedRequest): void {
+    const id = req.id;
+    if (this.closing) {
+      if (id !== undefined) this.emit({ type: 'error', id, kind: 'protocol', message: 'the engine is shutting down and accepts no more requests' });
+      return;
+    }
+    if (id !== undefined && this.liveIds.has(id)) {
+      this.emit({ type: 'error', id, kind: 'protocol', message: `a request with id ${JSON.stringify(id)} is already queued or running; ids must be unique` });
+      return;
+    }
+    const queuePosition = this.queue.length + (this.current ? 1 : 0);
+    this.queue.push({ request: req, id, cancelled: false, runner: null });
+    if (id !== undefined) {
+      this.liveIds.add(id);
+      this.emit({ type: 'accepted', id, queuePosition });
+    }
+    void this.pump();
+  }
+
+  private cancel(id: string): void {
+    const k = this.queue.findIndex((j) => j.id === id);
+    if (k >= 0) {
+      this.finishCancelled(this.queue.splice(k, 1)[0]!);
+    } else if (this.current?.id === id) {
+      this.cancelRunning(this.current);
+    }
+    // an unknown id has already ended (its final event is on its way): nothing to do
+  }
+
+  private cancelRunning(job: Job): void {
+    job.cancelled = true;
+    // the native run loop polls this flag before every trial
+    if (job.runner instanceof RunCompiledRunner) job.runner.cancel();
+  }
+
+  private finishCancelled(job: Job): void {
+    job.cancelled = true;
+    if (job.id === undefined) return;
+    this.liveIds.delete(job.id);
+    this.emit({ type: 'done', id: job.id, trials: 0, cancelled: true, timings: { total_ms: 0 } });
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.queue.length) {
+        // requests that arrived together are all accepted (and cancellable) before one starts
+        await tick();
+        const job = this.queue.shift();
+        if (!job) break;
+        this.current = job;
+        try {
+          await this.execute(job);
+        } catch (e) {
+          this.emit(this.errorEvent(job.id ?? null, e));
+        } finally {
+          this.current = null;
+          if (job.id !== undefined) this.liveIds.delete(job.id);
+        }
+      }
+    } finally {
+      this.pumping = false;
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
+    }
+  }
+
+  private async execute(job: Job): Promise<void> {
+    const req = job.request;
+    switch (req.type) {
+      case 'run':
+        return this.run(job, req);
+      case 'validate':
+        return this.validate(req);
+      case 'compile':
+        return this.compile(job, req);
+      case 'reset-session':
+        return this.resetSession(req);
+      case 'debug-crash':
+        this.opts.faults!.crash();
+        throw new Error('debug-crash did not crash the engine');
+      case 'debug-hang':
+        this.opts.faults!.hang();
+        throw new Error('debug-hang returned');
+    }
+  }
+
+  /** The session a request runs in: the keyed one (rebuilt if the model changed) or a fresh one. */
+  private sessionFor(model: ModelLike, key: string | undefined): { session: ModelSession; fresh: boolean; transient: boolean; warnings: string[] } {
+    if (key === undefined) return { session: new ModelSession(model), fresh: true, transient: true, warnings: [] };
+    const fingerprint = JSON.stringify(model);
+    const entry = this.sessions.get(key);
+    if (entry && entry.fingerprint === fingerprint) {
+      this.sessions.delete(key);
+      this.sessions.set(key, entry); // most recently used last
+      return { session: entry.session, fresh: false, transient: false, warnings: [] };
+    }
+    const session = new ModelSession(model);
+    const warnings: string[] = [];
+    if (entry) {
+      entry.session.dispose();
+      this.sessions.delete(key);
+      warnings.push(`session ${JSON.stringify(key)}: the model changed, so the run starts from the model's initial state`);
+    }
+    this.sessions.set(key, { session, fingerprint });
+    for (const [oldKey, old] of this.sessions) {
+      if (this.sessions.size <= this.opts.maxSessions) break;
+      old.session.dispose();
+      this.sessions.delete(oldKey);
+    }
+    return { session, fresh: true, transient: false, warnings };
+  }
+
+  private async run(job: Job, req: RunRequest): Promise<void> {
+    const id = req.id;
+    const t0 = performance.now();
+    const { session, fresh, transient, warnings: sessionWarnings } = this.sessionFor(req.model, req.session);
+    try {
+      const mode = req.mode ?? 'Auto';
+      if (mode !== 'Interpreted') {
+        // compiling cannot be interrupted: say so, and let this event out before it starts
+        this.emit({ type: 'progress', id, done: 0, total: req.numTrials ?? 0, phase: 'compile' });
+        await tick();
+      }
+      if (job.cancelled) return this.emitDone(id, 0, true, { total_ms: performance.now() - t0 });
+      const t1 = performance.now();
+      const choice = session.choose(mode, req.optLevel ?? 2);
+      const comp = session.comp;
+      const inputs = prepareInputs(comp, req.inputs ?? comp.run.inputs, req.inputs ? 'inputs' : 'run.inputs');
+      const numTrials = req.numTrials ?? comp.run.num_trials ?? inputs.defaultTrials;
+      this.emit({
+        type: 'diagnostics',
+        id,
+        mode,
+        executedMode: choice.executed,
+        warnings: [...sessionWarnings, ...comp.warnings, ...choice.warnings, ...inputs.warnings],
+        ...(choice.compiled ? { compile: choice.compiled.diagnostics } : {}),
+      });
+      const t2 = performance.now();
+      const runner = createRunner(
+        session.ctx,
+        {
+          numTrials,
+          inputs,
+          recordNodeValues: req.recordNodeValues,
+          recordExecutionOrder: req.recordExecutionOrder,
+          limits: req.maxPassesPerTrial ? { maxPassesPerTrial: req.maxPassesPerTrial } : undefined,
+        },
+        choice.compiled,
+      );
+      job.runner = runner;
+      const batch = new TrialBatch(id, comp.nodeNames, numTrials, this.opts.flushValues, (e) => this.emit(e));
+      // LLVMRun checks its budget after each native batch, which may itself take up to the budget
+      const budget = runner instanceof RunCompiledRunner ? this.opts.sliceMs / 2 : this.opts.sliceMs;
+      let cancelled = false;
+      try {
+        while (!runner.finished) {
+          if (job.cancelled) {
+            cancelled = true;
+            break;
+          }
+          batch.add(runner.next(Infinity, budget));
+          if (performance.now() - batch.lastFlush >= this.opts.flushMs) batch.flush();
+          await tick();
+          while (this.opts.congested() && !job.cancelled) await sleep(2);
+        }
+      } finally {
+        runner.close();
+        job.runner = null;
+        batch.flush();
+      }
+      const t3 = performance.now();
+      const trials = batch.done;
+      this.emitDone(id, trials, cancelled, {
+        build_ms: fresh ? session.buildMs : 0,
+        compile_ms: t2 - t1,
+        run_ms: t3 - t2,
+        total_ms: t3 - t0,
+        trials_per_s: trials / Math.max((t3 - t2) / 1000, 1e-9),
+      });
+    } finally {
+      if (transient) session.dispose();
+    }
+  }
+
+  private validate(req: ValidateRequest): void {
+    const t0 = performance.now();
+    // the same checks a run makes: the file contract, then the components' own
+    const session = new ModelSession(req.model);
+    try {
+      const comp = session.comp;
+      const inputs = prepareInputs(comp, comp.run.inputs);
+      const name = (k: number) => comp.nodeNames[k]!;
+      this.emit({
+        type: 'validated',
+        id: req.id,
+        nodes: [...comp.nodeNames],
+        projections: comp.projections.length,
+        inputNodes: comp.inputNodes.map(name),
+        outputNodes: comp.outputNodes.map(name),
+        warnings: [...comp.warnings, ...inputs.warnings],
+      });
+    } finally {
+      session.dispose();
+    }
+    this.emitDone(req.id, 0, false, { build_ms: session.buildMs, total_ms: performance.now() - t0 });
+  }
+
+  private async compile(job: Job, req: CompileRequest): Promise<void> {
+    const t0 = performance.now();
+    const { session, fresh, transient, warnings } = this.sessionFor(req.model, req.session);
+    try {
+      const mode = req.mode ?? 'LLVMRun';
+      this.emit({ type: 'progress', id: req.id, done: 0, total: 0, phase: 'compile' });
+      await tick();
+      if (job.cancelled) return this.emitDone(req.id, 0, true, { total_ms: performance.now() - t0 });
+      const t1 = performance.now();
+      const optLevel = req.optLevel ?? 2;
+      const choice = session.choose(mode, optLevel);
+      const compiled = choice.compiled;
+      this.emit({
+        type: 'diagnostics',
+        id: req.id,
+        mode,
+        executedMode: choice.executed,
+        warnings: [...warnings, ...session.comp.warnings, ...choice.warnings],
+        ...(compiled ? { compile: compiled.diagnostics } : {}),
+      });
+      if (compiled && (req.emitIR || req.emitOptimizedIR)) {
+        this.emit({
+          type: 'ir',
+          id: req.id,
+          ...(req.emitIR ? { ir: compiled.irText } : {}),
+          ...(req.emitOptimizedIR ? { optimizedIR: optimizeIR(compiled.irText, { optLevel }).ir } : {}),
+        });
+      }
+      const t2 = performance.now();
+      this.emitDone(req.id, 0, false, { build_ms: fresh ? session.buildMs : 0, compile_ms: t2 - t1, total_ms: t2 - t0 });
+    } finally {
+      if (transient) session.dispose();
+    }
+  }
+
+  private resetSession(req: ResetSessionRequest): void {
+    const entry = this.sessions.get(req.session);
+    entry?.session.dispose();
+    this.sessions.delete(req.session);
+    if (req.id !== undefined) this.emitDone(req.id, 0, false, { total_ms: 0 });
+  }
+
+  private emitDone(id: string, trials: number, cancelled: boolean, timings: { total_ms: number } & Record<string, number>): void {
+    this.emit({ type: 'done', id, trials, cancelled, timings, rss: this.opts.memoryUsage() });
+  }
+
+  /** Maps an exception to the error event of its class. */
+  private errorEvent(id: string | null, e: unknown): ErrorEvent {
+    const rss = this.opts.memoryUsage();
+    if (e instanceof ModelError) return { type: 'error', id, kind: 'model', message: e.message, issues: e.issues, rss };
+    if (e instanceof ModeUnavailableError) return { type: 'error', id, kind: 'mode', message: e.message, rss };
+    if (e instanceof SchedulerLimitError) return { type: 'error', id, kind: 'limit', message: e.message, rss };
+    if (e instanceof JitError) return { type: 'error', id, kind: 'jit', message: `${e.message} (${e.remedy})`, rss };
+    // layouts too large for memory and the like: a problem of the model's sizes
+    if (e instanceof RangeError && !/call stack/.test(e.message)) return { type: 'error', id, kind: 'model', message: e.message, rss };
+    const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    return { type: 'error', id, kind: 'internal', message: `internal engine error (please report it): ${message}`, rss };
+  }
+}
+
+/** Trial records waiting to be sent, flushed as one `trials` event (and a `progress`). */
+class TrialBatch {
+  done = 0;
+  lastFlush = performance.now();
+  private first = 0;
+  private results: number[][][] = [];
+  private nodeValues: number[][][][] | null = null;
+  private order: string[][][] | null = null;
+  private values = 0;
+
+  constructor(
+    private readonly id: string,
+    private readonly nodeNames: readonly string[],
+    private readonly total: number,
+    private readonly maxValues: number,
+    private readonly emit: (e: EngineEvent) => void,
+  ) {}
+
+  add(records: TrialRecord[]): void {
+    for (const r of records) {
+      this.results.push(r.results);
+      let n = 1;
+      for (const row of r.results) n += row.length;
+      if (r.nodeValues) {
+        this.nodeValues ??= this.nodeNames.map(() => []);
+        r.nodeValues.forEach((v, k) => {
+          this.nodeValues![k]!.push(v);
+          for (const row of v) n += row.length;
+        });
+      }
+      if (r.executionOrder) (this.order ??= []).push(r.executionOrder);
+      this.values += n;
+      if (this.values >= this.maxValues) this.flush();
+    }
+  }
+
+  flush(): void {
+    this.lastFlush = performance.now();
+    if (this.results.length === 0) return;
+    const count = this.results.length;
+    this.emit({
+      type: 'trials',
+      id: this.id,
+      first: this.first,
+      results: this.results,
+      ...(this.nodeValues ? { nodeValues: Object.fromEntries(this.nodeNames.map((name, k) => [name, this.nodeValues![k]!])) } : {}),
+      ...(this.order ? { executionOrder: this.order } : {}),
+    });
+    this.first += count;
+    this.done += count;
+    this.results = [];
+    this.nodeValues = null;
+    this.order = null;
+    this.values = 0;
+    this.emit({ type: 'progress', id: this.id, done: this.done, total: this.total, phase: 'run' });
+  }
+}
