@@ -170,7 +170,7 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     mode: ExecutionModeSchema,
     executed_mode: ExecutionModeSchema,
     warnings: z.array(z.string()),
-    build_ms: z.number(),
+    build_ms: z.number().optional(),
     compile: CompileStagesSchema.optional(),
   }),
   z.object({ type: z.literal('trials'), runId: RunIdSchema, first: z.number().int().min(0), results: TrialResultsSchema }),

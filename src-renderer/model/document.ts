@@ -5,6 +5,8 @@
  */
 import type { ModelDocument } from '../../shared/ipc/protocol.js';
 
+export { defaultTrials, inputPortNames, outputPortNames } from '../../shared/ipc/model-view.js';
+
 export interface Position {
   x: number;
   y: number;
@@ -48,26 +50,6 @@ export function positionOf(spec: NodeSpec): Position | undefined {
   return p && Number.isFinite(p.x) && Number.isFinite(p.y) ? p : undefined;
 }
 
-const RESULT_PORT_TYPES = new Set(['TransferMechanism', 'RecurrentTransferMechanism', 'LCAMechanism']);
-
-/** Output port names as the engine names them (model-format.md, "Output ports"). */
-export function outputPortNames(spec: NodeSpec): string[] {
-  if (Array.isArray(spec.output_ports) && spec.output_ports.length) {
-    return spec.output_ports.map((p, i) => (typeof p?.name === 'string' ? p.name : `OutputPort-${i}`));
-  }
-  if (RESULT_PORT_TYPES.has(spec.type)) return ['RESULT'];
-  if (spec.type === 'ObjectiveMechanism') return ['OUTCOME'];
-  if (spec.type === 'DDM') return ['DECISION_VARIABLE', 'RESPONSE_TIME'];
-  return ['OutputPort-0'];
-}
-
-export function inputPortNames(spec: NodeSpec): string[] {
-  if (Array.isArray(spec.input_ports) && spec.input_ports.length) {
-    return spec.input_ports.map((p, i) => (typeof p?.name === 'string' ? p.name : `InputPort-${i}`));
-  }
-  return ['InputPort-0'];
-}
-
 /** Total input size when the file states it (size, or the sum of input port sizes). */
 export function inputSize(spec: NodeSpec): number | undefined {
   if (typeof spec.size === 'number') return spec.size;
@@ -76,17 +58,6 @@ export function inputSize(spec: NodeSpec): number | undefined {
     if (sizes.every((s): s is number => typeof s === 'number')) return sizes.reduce((a, b) => a + b, 0);
   }
   return undefined;
-}
-
-/** Default trial count of the model: run.num_trials, else the longest input list. */
-export function defaultTrials(model: ModelDocument): number {
-  const run = (model as { run?: { num_trials?: unknown; inputs?: unknown } }).run;
-  if (typeof run?.num_trials === 'number') return run.num_trials;
-  if (isObject(run?.inputs)) {
-    const lengths = Object.values(run.inputs).map((v) => (Array.isArray(v) ? v.length : 0));
-    if (lengths.length) return Math.max(1, ...lengths);
-  }
-  return 1;
 }
 
 /** Stable id of projection `index` (projections are an ordered list in the file). */

@@ -39,8 +39,12 @@ export function DiagnosticsPanel() {
           <dd data-testid="mode-requested">{diagnostics.mode}</dd>
           <dt>Mode executed</dt>
           <dd data-testid="mode-executed">{diagnostics.executed_mode}</dd>
-          <dt>Build</dt>
-          <dd>{ms(diagnostics.build_ms)}</dd>
+          {(diagnostics.build_ms ?? timings?.build_ms) !== undefined && (
+            <>
+              <dt>Build</dt>
+              <dd>{ms((diagnostics.build_ms ?? timings?.build_ms)!)}</dd>
+            </>
+          )}
         </dl>
       )}
       {diagnostics && diagnostics.warnings.length > 0 && (

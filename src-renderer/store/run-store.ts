@@ -22,7 +22,7 @@ export interface RunDiagnostics {
   mode: ExecutionMode;
   executed_mode: ExecutionMode;
   warnings: string[];
-  build_ms: number;
+  build_ms?: number;
   compile?: CompileStages;
 }
 
