@@ -1,16 +1,19 @@
 /**
- * `npm run web [-- --port N] [-- --workspace DIR]`: builds the renderer if it is stale, starts the
- * web host on 127.0.0.1 and prints `CogStudio: http://127.0.0.1:PORT/?token=…`.
+ * `npm run web [-- --port N] [--workspace DIR] [--in-process]`: builds the renderer if it is stale,
+ * starts the web host on 127.0.0.1 and prints `CogStudio: http://127.0.0.1:PORT/?token=…`. Models
+ * run in the engine process (crash-isolated); `--in-process` runs them in the host itself.
  */
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import { ensureRendererBuilt, RENDERER_OUT, ROOT } from './build-renderer.js';
+import { EngineClient } from '../engine-process/client.js';
+import { EngineClientEngine } from './engine-client-engine.js';
 import { InProcessEngine } from './engine.js';
 import { startWebHost, type WebHost } from './server.js';
 import { WorkspaceFiles } from './workspace-files.js';
 
 export async function startFromArgs(argv: string[]): Promise<WebHost> {
-  const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, workspace: { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, workspace: { type: 'string' }, 'in-process': { type: 'boolean' } } });
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number (0–65535), not ${JSON.stringify(values.port)}`);
   await ensureRendererBuilt();
@@ -19,7 +22,7 @@ export async function startFromArgs(argv: string[]): Promise<WebHost> {
     rendererDir: RENDERER_OUT,
     examplesDir: join(ROOT, 'examples'),
     files: new WorkspaceFiles(resolve(values.workspace ?? process.cwd())),
-    engine: new InProcessEngine(),
+    engine: values['in-process'] ? new InProcessEngine() : new EngineClientEngine(new EngineClient()),
   });
 }
 
