@@ -28,7 +28,8 @@ export function prepareInputs(comp: Composition, inputs: Record<string, unknown>
     if (k === undefined) {
       issues.push({ path: jsonPath(source, name), message: `inputs are given for an unknown node ${JSON.stringify(name)}`, expected: `one of the input nodes ${comp.inputNodes.map((i) => comp.nodeNames[i]).join(', ')}` });
     } else if (!comp.inputNodes.includes(k)) {
-      issues.push({ path: jsonPath(source, name), node: name, message: `${name} receives projections, so it takes no external input`, expected: `one of the input nodes ${comp.inputNodes.map((i) => comp.nodeNames[i]).join(', ')}` });
+      const why = comp.controller?.index === k ? 'is the controller' : 'receives projections';
+      issues.push({ path: jsonPath(source, name), node: name, message: `${name} ${why}, so it takes no external input`, expected: `one of the input nodes ${comp.inputNodes.map((i) => comp.nodeNames[i]).join(', ')}` });
     }
   }
   let defaultTrials = 0;

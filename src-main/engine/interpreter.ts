@@ -3,13 +3,14 @@
  * (all state in one buffer) and bound components; runs continue where the previous run of the
  * same context stopped.
  */
-import type { BoundMechanism } from '../components/mechanisms/types.js';
+import type { BoundMechanism, MechanismInstance } from '../components/mechanisms/types.js';
 import type { Value } from '../components/types.js';
 import { TS, type SchedulerCounters } from '../scheduler/clock.js';
 import type { ConditionContext } from '../scheduler/conditions.js';
 import type { SchedulerLimits } from '../scheduler/scheduler.js';
 import { InterpretedRunner, drain } from '../runtime/runners.js';
 import { countersFor, type Composition } from './composition.js';
+import { ControllerRuntime } from './controller.js';
 import type { PreparedInputs } from './inputs.js';
 import { ContextStore } from './state.js';
 
@@ -36,32 +37,58 @@ export class ExecutionContext {
   readonly store: ContextStore;
   readonly counters: SchedulerCounters;
   readonly mechanisms: BoundMechanism[];
+  /** The instance each node runs as: the node, or the variant for the current control allocation. */
+  readonly instances: MechanismInstance[];
   readonly variables: Value[];
   readonly conditionContext: ConditionContext;
   /** External input of the current trial, per node (empty for non-input nodes). */
   readonly external: Value[];
+  /** The composition's controller in this context, when it has one. */
+  readonly controller: ControllerRuntime | null;
+  private readonly bound = new Map<MechanismInstance, BoundMechanism>();
 
   constructor(readonly comp: Composition) {
     this.store = new ContextStore(comp.layout);
     this.counters = countersFor(comp, this.store);
-    this.mechanisms = comp.nodes.map((m) => m.bind(this.store));
+    this.instances = [...comp.nodes];
+    this.mechanisms = comp.nodes.map((m) => this.bindInstance(m));
     this.variables = comp.variableSlots.map((slots) => slots.map((s) => this.store.f64(s)));
     this.external = comp.externalSlots.map((slots) => slots.map((s) => this.store.f64(s)));
     const mechs = this.mechanisms;
+    const instances = this.instances;
     this.conditionContext = {
       counters: this.counters,
       nodeValue: (k) => mechs[k]!.value,
       nodeParameter: (k, name) => {
-        const m = comp.nodes[k]!;
+        const m = instances[k]!;
         const v = m.function.params[name] ?? m.params[name];
         return typeof v === 'number' ? v : Array.isArray(v) ? (v.flat(3) as number[]) : undefined;
       },
     };
+    this.controller = comp.controller ? new ControllerRuntime(this, comp.controller) : null;
+    this.controller?.sync();
   }
 
   /** Puts the whole context back to its initial state (values, integrators, RNG, counters). */
   reset(): void {
     this.store.reset();
+    this.controller?.sync();
+  }
+
+  /** Runs node `k` as `instance` from now on (a variant over the same state, for control). */
+  setInstance(k: number, instance: MechanismInstance): void {
+    if (this.instances[k] === instance) return;
+    this.instances[k] = instance;
+    this.mechanisms[k] = this.bindInstance(instance);
+  }
+
+  private bindInstance(m: MechanismInstance): BoundMechanism {
+    let b = this.bound.get(m);
+    if (!b) {
+      b = m.bind(this.store);
+      this.bound.set(m, b);
+    }
+    return b;
   }
 
   /** The input of one node: external input, plus every afferent projection, plus its recurrent matrix. */

@@ -120,3 +120,44 @@ export class ContextStore {
     new Uint8Array(this.buffer).set(bytes);
   }
 }
+
+/**
+ * A layout that hands out slots already declared, in the order they were declared: a node built
+ * again with another parameter value (a variant, for control) over it shares the original's state.
+ * Asking for a slot the original did not declare, in that order and shape, is an error.
+ */
+export class ReplayLayout extends StateLayout {
+  private next = 0;
+
+  constructor(private readonly recorded: readonly Slot[]) {
+    super();
+  }
+
+  override f64(name: string, init: ArrayLike<number>): F64Slot {
+    const slot = this.take(name);
+    if (slot.kind !== 'f64' || slot.length !== init.length) {
+      throw new RangeError(`the state ${name} would change shape (${slot.kind === 'f64' ? slot.length : 'a random stream'} → ${init.length} numbers)`);
+    }
+    return slot;
+  }
+
+  override rng(name: string, _seed: number): RngSlot {
+    const slot = this.take(name);
+    if (slot.kind !== 'rng') throw new RangeError(`the state ${name} would change from numbers to a random stream`);
+    return slot;
+  }
+
+  /** Throws unless every recorded slot was handed out again. */
+  finish(): void {
+    if (this.next !== this.recorded.length) {
+      throw new RangeError(`the state ${this.recorded[this.next]!.name} would no longer be used`);
+    }
+  }
+
+  private take(name: string): Slot {
+    const slot = this.recorded[this.next++];
+    if (!slot) throw new RangeError(`the state ${name} would be new`);
+    if (slot.name !== name) throw new RangeError(`the state ${slot.name} would be replaced by ${name}`);
+    return slot;
+  }
+}

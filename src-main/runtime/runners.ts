@@ -95,21 +95,29 @@ abstract class TrialByTrial implements Runner {
   }
 }
 
-/** Interpreted: the reference semantics. */
+/** Interpreted: the reference semantics, controller included (before or after the trial). */
 export class InterpretedRunner extends TrialByTrial {
   protected trial(): { record: TrialRecord; stop: boolean } {
     const ctx = this.ctx;
     const names = ctx.comp.nodeNames;
     const order: string[][] | undefined = this.opts.recordExecutionOrder ? [] : undefined;
+    const limits = this.opts.limits ?? DEFAULT_LIMITS;
+    const controller = ctx.controller;
+    // the controlled nodes follow the allocation in the store (which may have been restored)
+    controller?.sync();
     const stop = ctx.comp.scheduler.runTrial(
       ctx.conditionContext,
       (nodes) => {
         ctx.executeStep(nodes);
         order?.push(nodes.map((k) => names[k]!));
       },
-      this.opts.limits ?? DEFAULT_LIMITS,
-      () => ctx.beginTrial(),
+      limits,
+      () => {
+        ctx.beginTrial();
+        controller?.beforeTrial(limits);
+      },
     );
+    controller?.afterTrial(limits);
     return { record: this.record(order), stop };
   }
 }

@@ -34,6 +34,7 @@ function nodeSymbol(prefix: string, k: number, name: string): string {
 
 /** Decides compilability without generating code: throws CodegenUnsupported for the first blocker. */
 export function generateModule(comp: Composition, opts: { withScheduler: boolean }): GeneratedModule {
+  if (comp.controller) throw new CodegenUnsupported(comp.nodeNames[comp.controller.index]!, 'OptimizationControlMechanism', 'not compiled yet');
   const t0 = performance.now();
   const ir = new IR(`cogstudio.${comp.name}`);
   const cg = new Codegen(ir);

@@ -1,7 +1,13 @@
 /**
  * ObjectiveMechanism: combines the output ports it monitors (one input port each) with its
- * function, by default LinearCombination weighted and raised to the powers given by each input
- * port's `weight` and `exponent`. Its port is OUTCOME.
+ * function, by default LinearCombination weighted and raised to powers given by the input ports.
+ * Its port is OUTCOME.
+ *
+ * The reference files pair an input port's two numbers the other way round from their names:
+ * PsyNeuLink applied a port's `exponent` as its weight and its `weight` as its exponent (as when
+ * the tuple (port, exponent, weight) reaches PsyNeuLink, which reads (port, weight, exponent)).
+ * i_ocm_gridsearch pins it: its rt port says exponent −1, weight 1, and PsyNeuLink's OBJ values
+ * are −reward·P(upper)·RT (e.g. −12.2736 = −10·0.93640·1.31073), not reward·P(upper)/RT.
  */
 import { ModelError, describeValue } from '../../model/errors.js';
 import type { FunctionSpec } from '../types.js';
@@ -35,8 +41,8 @@ export const ObjectiveMechanism: MechanismDeclaration = {
     };
     let fnSpec: FunctionSpec = functionSpecOf(spec, this, env);
     if (fnSpec.type === 'LinearCombination' && portSpecs.length) {
-      const weights = portSpecs.map((q, i) => [num(q?.weight, 'weight', i)]);
-      const exponents = portSpecs.map((q, i) => [num(q?.exponent, 'exponent', i)]);
+      const weights = portSpecs.map((q, i) => [num(q?.exponent, 'exponent', i)]);
+      const exponents = portSpecs.map((q, i) => [num(q?.weight, 'weight', i)]);
       fnSpec = { ...fnSpec };
       if (fnSpec.weights === undefined && weights.some((w) => w[0] !== 1)) fnSpec.weights = weights;
       if (fnSpec.exponents === undefined && exponents.some((e) => e[0] !== 1)) fnSpec.exponents = exponents;

@@ -4,6 +4,7 @@ import { DDM } from './DDM.js';
 import { IntegratorMechanism } from './IntegratorMechanism.js';
 import { LCAMechanism } from './LCAMechanism.js';
 import { ObjectiveMechanism } from './ObjectiveMechanism.js';
+import { OptimizationControlMechanism } from './OptimizationControlMechanism.js';
 import { ProcessingMechanism } from './ProcessingMechanism.js';
 import { TransferMechanism } from './TransferMechanism.js';
 import type { MechanismDeclaration } from './types.js';
@@ -16,6 +17,7 @@ export const MECHANISMS: Readonly<Record<string, MechanismDeclaration>> = Object
   ObjectiveMechanism,
   LCAMechanism,
   DDM,
+  OptimizationControlMechanism,
 });
 
 export function mechanismDeclaration(type: unknown): MechanismDeclaration | undefined {

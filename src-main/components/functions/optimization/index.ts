@@ -1,4 +1,5 @@
 /** The optimization functions, by name. */
 import type { FunctionDeclaration } from '../../types.js';
+import { GridSearch } from './GridSearch.js';
 
-export const OPTIMIZATION_FUNCTIONS: Record<string, FunctionDeclaration> = {};
+export const OPTIMIZATION_FUNCTIONS: Record<string, FunctionDeclaration> = { GridSearch };

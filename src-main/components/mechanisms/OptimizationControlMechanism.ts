@@ -1,0 +1,244 @@
+/**
+ * OptimizationControlMechanism (OCM): the composition's controller. Its value is the control
+ * allocation, one row per control signal, and each control signal is an output port carrying its
+ * allocation. The node itself is never scheduled: the controller (engine/controller.ts) evaluates
+ * the composition for every point of its GridSearch grid and writes the chosen allocation here.
+ *
+ * What this file declares and checks: the control signals (name, allocation_samples,
+ * default_allocation, modulation, cost_options, intensity_cost_function), the GridSearch over
+ * their samples, num_trials_per_estimate. Which nodes and parameters the signals control, the
+ * objective mechanism and the state features are resolved with the rest of the model.
+ */
+import { CodegenUnsupported } from '../../compiler/codegen/codegen.js';
+import type { ContextStore, F64Slot } from '../../engine/state.js';
+import { ModelError, describeValue, type ModelIssue } from '../../model/errors.js';
+import { isSpecObject, resolveParams } from '../params.js';
+import type { FunctionInstance, FunctionSpec, ParamDecl, Value } from '../types.js';
+import { NODE_KEYS } from './TransferMechanism.js';
+import type { BoundMechanism, MechanismDeclaration, MechanismInstance, OutputPortInstance } from './types.js';
+
+/** PsyNeuLink's defaultControlAllocation. */
+export const DEFAULT_CONTROL_ALLOCATION = 1.0;
+/** Most grid points one controller execution may evaluate (each is a simulated trial). */
+export const MAX_GRID_POINTS = 1_000_000;
+
+export type Modulation = 'MULTIPLICATIVE' | 'ADDITIVE' | 'OVERRIDE';
+const MODULATIONS: readonly Modulation[] = ['MULTIPLICATIVE', 'ADDITIVE', 'OVERRIDE'];
+/** PsyNeuLink's CostFunctions; DEFAULTS is NONE (no cost unless cost_options asks for one). */
+const COST_OPTIONS = ['NONE', 'INTENSITY', 'ADJUSTMENT', 'DURATION', 'ALL', 'DEFAULTS'] as const;
+
+export interface ControlSignalInfo {
+  readonly name: string;
+  /** The values the GridSearch tries, in order. */
+  readonly samples: readonly number[];
+  /** The allocation before the controller first runs. */
+  readonly defaultAllocation: number;
+  /** How the allocation combines with the controlled parameter's own value. */
+  readonly modulation: Modulation;
+  /** Computes the intensity cost when INTENSITY is among the cost options, else null (no cost). */
+  readonly intensityCost: FunctionInstance | null;
+  /** JSON path of the signal, for messages. */
+  readonly path: string;
+}
+
+export interface OcmDetails {
+  readonly objectiveMechanism: unknown;
+  readonly stateFeatures: unknown;
+  readonly stateFeatureFunction: FunctionSpec | null;
+  readonly signals: readonly ControlSignalInfo[];
+  readonly numTrialsPerEstimate: number;
+  /** Chooses among the grid's net outcomes (a GridSearch over one row of grid-size values). */
+  readonly gridSearch: FunctionInstance;
+  /** Points in the grid: the product of the signals' sample counts. */
+  readonly gridSize: number;
+}
+
+export interface OcmInstance extends MechanismInstance {
+  readonly ocm: OcmDetails;
+}
+
+export function isOcmInstance(m: MechanismInstance): m is OcmInstance {
+  return (m as Partial<OcmInstance>).ocm !== undefined;
+}
+
+const OCM_PARAMS: ParamDecl[] = [
+  { name: 'objective_mechanism', kind: 'string', default: undefined, help: 'The ObjectiveMechanism whose value is the outcome to optimise.' },
+  { name: 'state_feature_function', kind: 'function', default: undefined, help: 'Applied to each state feature (e.g. an AdaptiveIntegrator to predict the next input).' },
+  { name: 'num_trials_per_estimate', kind: 'integer', default: undefined, help: 'Trials simulated per grid point (1 when unset).' },
+  { name: 'num_estimates', kind: 'integer', default: undefined, help: 'Independent estimates per grid point (only 1 is supported).' },
+  { name: 'modulation', kind: 'enum', default: 'MULTIPLICATIVE', values: MODULATIONS, help: 'How control signals change their parameters unless a signal says otherwise: multiply, add or replace.' },
+];
+/** Keys handled here rather than as typed parameters. */
+const LIST_KEYS = ['state_features', 'control_signals'] as const;
+const SIGNAL_KEYS = ['name', 'allocation_samples', 'default_allocation', 'modulation', 'cost_options', 'intensity_cost_function'];
+
+function costOptionsOf(v: unknown, path: string, issues: ModelIssue[], node: string): Set<string> {
+  const list = v === undefined || v === null ? [] : Array.isArray(v) ? v : [v];
+  const out = new Set<string>();
+  list.forEach((o, i) => {
+    const p = Array.isArray(v) ? `${path}[${i}]` : path;
+    if (typeof o !== 'string' || !(COST_OPTIONS as readonly string[]).includes(o)) {
+      issues.push({ path: p, node, parameter: 'cost_options', message: `unknown cost option ${describeValue(o)}`, expected: `one of ${COST_OPTIONS.join(', ')} (or a list of them)`, found: describeValue(o) });
+    } else if (o === 'ADJUSTMENT' || o === 'DURATION' || o === 'ALL') {
+      issues.push({ path: p, node, parameter: 'cost_options', message: `${node}: the ${o} cost is not supported yet (only INTENSITY)`, expected: 'INTENSITY or NONE', found: describeValue(o) });
+    } else if (o === 'INTENSITY') {
+      out.add(o);
+    }
+  });
+  return out;
+}
+
+function signalsOf(spec: Record<string, unknown>, env: Parameters<MechanismDeclaration['create']>[1], defaultModulation: Modulation): ControlSignalInfo[] {
+  const issues: ModelIssue[] = [];
+  const path = `${env.path}.control_signals`;
+  const list = spec.control_signals;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new ModelError([{ path, node: env.node, message: `${env.node} needs at least one control signal`, expected: '[{"name": "...", "allocation_samples": [...]}]', found: describeValue(list) }]);
+  }
+  const names = new Set<string>();
+  const signals: ControlSignalInfo[] = [];
+  list.forEach((raw: unknown, i: number) => {
+    const p = `${path}[${i}]`;
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      issues.push({ path: p, node: env.node, message: 'a control signal must be an object', expected: '{"name": "...", "allocation_samples": [...]}', found: describeValue(raw) });
+      return;
+    }
+    const s = raw as Record<string, unknown>;
+    for (const key of Object.keys(s)) {
+      if (!SIGNAL_KEYS.includes(key)) issues.push({ path: `${p}.${key}`, node: env.node, message: `a control signal has no ${JSON.stringify(key)}`, expected: `one of ${SIGNAL_KEYS.join(', ')}` });
+    }
+    const name = s.name;
+    if (typeof name !== 'string' || !name) {
+      issues.push({ path: `${p}.name`, node: env.node, message: 'each control signal needs a name (projections name it as their sender_port)', expected: 'a non-empty string', found: describeValue(name) });
+    } else if (names.has(name)) {
+      issues.push({ path: `${p}.name`, node: env.node, message: `${env.node} has two control signals named ${JSON.stringify(name)}` });
+    } else {
+      names.add(name);
+    }
+    const samples = s.allocation_samples;
+    const samplesOk = Array.isArray(samples) && samples.length > 0 && samples.every((x) => typeof x === 'number' && Number.isFinite(x));
+    if (!samplesOk) {
+      issues.push({ path: `${p}.allocation_samples`, node: env.node, message: 'allocation_samples must list the values the GridSearch tries', expected: 'a non-empty array of finite numbers', found: describeValue(samples) });
+    }
+    const def = s.default_allocation ?? DEFAULT_CONTROL_ALLOCATION;
+    if (typeof def !== 'number' || !Number.isFinite(def)) {
+      issues.push({ path: `${p}.default_allocation`, node: env.node, message: 'default_allocation must be a number', expected: 'a finite number', found: describeValue(def) });
+    }
+    const modulation = s.modulation ?? defaultModulation;
+    if (!MODULATIONS.includes(modulation as Modulation)) {
+      issues.push({ path: `${p}.modulation`, node: env.node, message: `unknown modulation ${describeValue(modulation)}`, expected: `one of ${MODULATIONS.join(', ')}`, found: describeValue(modulation) });
+    }
+    const costs = costOptionsOf(s.cost_options, `${p}.cost_options`, issues, env.node);
+    let intensityCost: FunctionInstance | null = null;
+    if (s.intensity_cost_function !== undefined && !isSpecObject(s.intensity_cost_function)) {
+      issues.push({ path: `${p}.intensity_cost_function`, node: env.node, message: 'intensity_cost_function must be a function object', expected: '{"type": "Linear", "slope": 0.4}', found: describeValue(s.intensity_cost_function) });
+    } else if (costs.has('INTENSITY')) {
+      const fnSpec = (s.intensity_cost_function as FunctionSpec | undefined) ?? { type: 'Exponential' };
+      try {
+        intensityCost = env.createFunction(fnSpec, [1], `${p}.intensity_cost_function`);
+        if (intensityCost.outputShape.length !== 1 || intensityCost.outputShape[0] !== 1) {
+          issues.push({ path: `${p}.intensity_cost_function`, node: env.node, message: 'the intensity cost function must turn one number into one number', found: fnSpec.type });
+        }
+      } catch (e) {
+        if (e instanceof ModelError) issues.push(...e.issues);
+        else throw e;
+      }
+    }
+    if (samplesOk && typeof name === 'string' && typeof def === 'number') {
+      signals.push({ name, samples: samples as number[], defaultAllocation: def, modulation: modulation as Modulation, intensityCost, path: p });
+    }
+  });
+  if (issues.length) throw new ModelError(issues);
+  return signals;
+}
+
+export const OptimizationControlMechanism: MechanismDeclaration = {
+  type: 'OptimizationControlMechanism',
+  help: 'The composition’s controller: simulates a trial for every combination of its control signals’ allocation samples and applies the one with the best net outcome (objective minus costs).',
+  params: OCM_PARAMS,
+  defaultFunction: 'GridSearch',
+  defaultOutputPorts: [],
+  standardOutputPorts: [],
+  create(spec, env) {
+    const p = resolveParams(this.type, this.params, spec, env.path, [...NODE_KEYS, ...LIST_KEYS], env.node);
+    if (p.num_estimates !== undefined && p.num_estimates !== null && p.num_estimates !== 1) {
+      throw new ModelError([{ path: `${env.path}.num_estimates`, node: env.node, parameter: 'num_estimates', message: `${env.node}: several estimates per grid point are not supported yet`, expected: '1 or nothing', found: describeValue(p.num_estimates) }]);
+    }
+    const perEstimate = (p.num_trials_per_estimate as number | undefined | null) ?? 1;
+    if (perEstimate < 1) {
+      throw new ModelError([{ path: `${env.path}.num_trials_per_estimate`, node: env.node, parameter: 'num_trials_per_estimate', message: 'num_trials_per_estimate must be at least 1', expected: 'an integer ≥ 1', found: describeValue(perEstimate) }]);
+    }
+    for (const key of ['size', 'input_ports', 'output_ports'] as const) {
+      if (spec[key] !== undefined) {
+        throw new ModelError([{ path: `${env.path}.${key}`, node: env.node, message: `an OptimizationControlMechanism has no ${key}: its ports are its control signals`, found: describeValue(spec[key]) }]);
+      }
+    }
+    const signals = signalsOf(spec, env, p.modulation as Modulation);
+    const gridSize = signals.reduce((a, s) => a * s.samples.length, 1);
+    if (gridSize > MAX_GRID_POINTS) {
+      throw new ModelError([{ path: `${env.path}.control_signals`, node: env.node, message: `${env.node}'s grid has ${gridSize} points (each a simulated trial); the limit is ${MAX_GRID_POINTS}`, expected: 'fewer allocation_samples' }]);
+    }
+    const fnSpec = spec.function === undefined ? { type: 'GridSearch' } : spec.function;
+    if (!isSpecObject(fnSpec) || fnSpec.type !== 'GridSearch') {
+      throw new ModelError([{ path: `${env.path}.function`, node: env.node, parameter: 'function', message: `${env.node}'s function must be a GridSearch`, expected: '{"type": "GridSearch", "seed": 0}', found: describeValue(spec.function) }]);
+    }
+    const gridSearch = env.createFunction(fnSpec as FunctionSpec, [gridSize], `${env.path}.function`);
+    const sfSpec = p.state_feature_function as FunctionSpec | undefined;
+    if (spec.state_features !== undefined && !Array.isArray(spec.state_features)) {
+      throw new ModelError([{ path: `${env.path}.state_features`, node: env.node, message: 'state_features must be a list of node names or {"node", "port"} objects', found: describeValue(spec.state_features) }]);
+    }
+
+    const valueSlots: F64Slot[] = signals.map((s, r) => env.layout.f64(`${env.node}.value[${r}]`, [s.defaultAllocation]));
+    const outputPorts: OutputPortInstance[] = signals.map((s, r) => ({
+      name: s.name,
+      shape: [1],
+      slot: [env.layout.f64(`${env.node}.${s.name}`, [s.defaultAllocation])],
+      bind: () => (owner: Value, out: Value) => out[0]!.set(owner[r]!),
+      emit: () => {
+        throw new CodegenUnsupported(env.node, 'OptimizationControlMechanism', 'not compiled yet');
+      },
+    }));
+    const ocm: OcmDetails = {
+      objectiveMechanism: p.objective_mechanism,
+      stateFeatures: spec.state_features,
+      stateFeatureFunction: sfSpec ?? null,
+      signals,
+      numTrialsPerEstimate: perEstimate,
+      gridSearch,
+      gridSize,
+    };
+    const instance: OcmInstance = {
+      type: this.type,
+      name: env.node,
+      inputPorts: [{ name: 'OUTCOME', size: 1 }],
+      valueShape: signals.map(() => 1),
+      outputPorts,
+      function: gridSearch,
+      params: p,
+      valueSlots,
+      ocm,
+      bind(ctx: ContextStore): BoundMechanism {
+        const value: Value = valueSlots.map((s) => ctx.f64(s));
+        const portValues: Value[] = outputPorts.map((port) => port.slot.map((s) => ctx.f64(s)));
+        return {
+          value,
+          portValues,
+          // The allocation is written by the controller; executing only refreshes the ports.
+          execute() {
+            outputPorts.forEach((_, r) => portValues[r]![0]!.set(value[r]!));
+            return 1;
+          },
+          isFinished: () => true,
+          reset() {},
+        };
+      },
+      emit() {
+        throw new CodegenUnsupported(env.node, 'OptimizationControlMechanism', 'not compiled yet');
+      },
+      emitReset() {
+        throw new CodegenUnsupported(env.node, 'OptimizationControlMechanism', 'not compiled yet');
+      },
+    };
+    return instance;
+  },
+};
