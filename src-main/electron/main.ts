@@ -11,7 +11,7 @@ import { IPC_CHANNELS, type MenuCommand } from '../../shared/ipc/channels.js';
 import type { HostResponse, RunEvent } from '../../shared/ipc/protocol.js';
 import { StudioService } from '../web-host/studio-service.js';
 import { DialogFiles } from './dialog-files.js';
-import { UtilityProcessEngine } from './utility-engine.js';
+import { utilityProcessEngine } from './utility-engine.js';
 
 const SCHEME = 'app';
 const ORIGIN = `${SCHEME}://studio`;
@@ -28,7 +28,7 @@ const CSP = [
   "object-src 'none'",
 ].join('; ');
 
-/** Where the bundles are: out/main/{main,preload,engine-host}.cjs and out/renderer/. */
+/** Where the bundles are: out/main/{main,preload}.cjs, out/main/engine-child.mjs and out/renderer/. */
 const APP_ROOT = app.getAppPath();
 const RENDERER_DIR = join(APP_ROOT, 'out', 'renderer');
 const MAIN_DIR = join(APP_ROOT, 'out', 'main');
@@ -41,7 +41,7 @@ const files = new DialogFiles(
   () => mainWindow,
   () => void buildMenu(),
 );
-const engine = new UtilityProcessEngine(join(MAIN_DIR, 'engine-host.cjs'));
+const engine = utilityProcessEngine(join(MAIN_DIR, 'engine-child.mjs'));
 const service = new StudioService(engine, files, EXAMPLES_DIR);
 
 function serveRenderer(): void {
