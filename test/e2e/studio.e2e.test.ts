@@ -3,7 +3,8 @@
  * as the engine gives for that file, switch mode and trials, undo/redo an edit, and check that
  * the host refuses requests without the right token.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -30,9 +31,12 @@ async function tableValues(p: Page): Promise<number[][]> {
 
 async function runAndWait(p: Page, trials: number): Promise<void> {
   const results = p.getByRole('region', { name: 'Results' });
-  await expect.poll(() => results.getAttribute('data-status'), { timeout: 30_000 }).toBe('done');
-  await expect.poll(() => results.getAttribute('data-trials')).toBe(String(trials));
+  await poll(() => results.getAttribute('data-status')).toBe('done');
+  await poll(() => results.getAttribute('data-trials')).toBe(String(trials));
 }
+
+/** Waits for a value (generously: under CI the browser shares two cores with LLVM compiles). */
+const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 30_000, interval: 100 });
 
 const nodeCount = (p: Page) => p.locator('.react-flow__node').count();
 const edgeCount = (p: Page) => p.locator('.react-flow__edge').count();
@@ -53,9 +57,9 @@ afterAll(async () => {
 describe('the studio in the web host', () => {
   it('opens an example with ?example= and shows its nodes and projections', async () => {
     await page.goto(`${host.url}&example=${EXAMPLE}`);
-    await expect.poll(() => nodeCount(page), { timeout: 20_000 }).toBe(3);
+    await poll(() => nodeCount(page)).toBe(3);
     expect(await edgeCount(page)).toBe(2);
-    await expect.poll(() => page.locator('[data-node="HIDDEN"]').isVisible()).toBe(true);
+    await poll(() => page.locator('[data-node="HIDDEN"]').isVisible()).toBe(true);
     expect(await page.getByRole('combobox', { name: 'Mode' }).inputValue()).toBe('Auto');
     expect(await page.getByRole('spinbutton', { name: 'Trials' }).inputValue()).toBe('5');
   });
@@ -93,16 +97,16 @@ describe('the studio in the web host', () => {
   it('undoes and redoes deleting a node (Delete, Ctrl+Z, Ctrl+Shift+Z)', async () => {
     await page.locator('[data-node="HIDDEN"]').click();
     await page.keyboard.press('Delete');
-    await expect.poll(() => nodeCount(page)).toBe(2);
+    await poll(() => nodeCount(page)).toBe(2);
     expect(await edgeCount(page)).toBe(0);
     await page.screenshot({ path: '/tmp/studio-deleted.png' });
     await page.keyboard.press('Control+z');
-    await expect.poll(() => nodeCount(page)).toBe(3);
+    await poll(() => nodeCount(page)).toBe(3);
     expect(await edgeCount(page)).toBe(2);
     await page.keyboard.press('Control+Shift+z');
-    await expect.poll(() => nodeCount(page)).toBe(2);
+    await poll(() => nodeCount(page)).toBe(2);
     await page.keyboard.press('Control+z');
-    await expect.poll(() => nodeCount(page)).toBe(3);
+    await poll(() => nodeCount(page)).toBe(3);
   });
 
   it('undoes moving a node', async () => {
@@ -115,25 +119,81 @@ describe('the studio in the web host', () => {
     const moved = await node.boundingBox();
     expect(moved!.y - before!.y).toBeGreaterThan(100);
     await page.keyboard.press('Control+z');
-    await expect.poll(async () => Math.round((await node.boundingBox())!.y)).toBe(Math.round(before!.y));
+    await poll(async () => Math.round((await node.boundingBox())!.y)).toBe(Math.round(before!.y));
     await page.keyboard.press('Control+Shift+z');
-    await expect.poll(async () => Math.round((await node.boundingBox())!.y)).toBe(Math.round(moved!.y));
+    await poll(async () => Math.round((await node.boundingBox())!.y)).toBe(Math.round(moved!.y));
     await page.screenshot({ path: '/tmp/studio-moved.png' });
   });
 
   it('lists the examples in the gallery', async () => {
     await page.getByRole('button', { name: 'Examples' }).click();
     const gallery = page.getByRole('dialog', { name: 'Examples' });
-    await expect.poll(() => gallery.getByRole('button', { name: /^Open / }).count()).toBeGreaterThanOrEqual(2);
+    await poll(() => gallery.getByRole('button', { name: /^Open / }).count()).toBeGreaterThanOrEqual(2);
     await page.screenshot({ path: '/tmp/studio-examples.png' });
     await gallery.getByRole('button', { name: 'Open stroop' }).click();
     const stroop = JSON.parse(readFileSync(join(ROOT, 'examples', 'stroop.cogmodel.json'), 'utf8'));
-    await expect.poll(() => nodeCount(page), { timeout: 20_000 }).toBe(Object.keys(stroop.nodes).length);
+    await poll(() => nodeCount(page)).toBe(Object.keys(stroop.nodes).length);
     await page.screenshot({ path: '/tmp/studio-stroop.png' });
   });
 
   it('logged no page errors', () => {
     expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('model files in the workspace folder', () => {
+  let workspace: string;
+  let wsHost: RunningHost;
+  let p: Page;
+
+  beforeAll(async () => {
+    workspace = mkdtempSync(join(tmpdir(), 'cogstudio-e2e-'));
+    const broken = structuredClone(model);
+    broken.nodes.HIDDEN.function.gain = 'abc';
+    writeFileSync(join(workspace, 'broken.cogmodel.json'), JSON.stringify(broken, null, 2));
+    wsHost = await startWebHostProcess(['--workspace', workspace]);
+    p = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    await p.goto(wsHost.url);
+    await p.getByRole('dialog', { name: 'Examples' }).getByRole('button', { name: 'Close' }).click();
+  }, 180_000);
+
+  afterAll(async () => {
+    await p?.close();
+    await wsHost?.stop();
+    rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('opens a file, lists its validation issue, and selects the node when the issue is clicked', async () => {
+    p.once('dialog', (d) => void d.accept('broken.cogmodel.json'));
+    await p.getByRole('button', { name: 'Open…' }).click();
+    await poll(() => nodeCount(p)).toBe(3);
+    const issues = p.getByRole('region', { name: 'Diagnostics' }).getByRole('list', { name: 'Model issues' });
+    await poll(() => issues.getByRole('button').count()).toBe(1);
+    expect(await issues.getByRole('button').textContent()).toContain('nodes.HIDDEN.function.gain');
+    await issues.getByRole('button').click();
+    await poll(() => p.locator('.react-flow__node[data-id="HIDDEN"]').getAttribute('class')).toContain('selected');
+    await p.screenshot({ path: '/tmp/studio-issues.png' });
+  });
+
+  it('a run of an invalid model fails with the located issue, not a crash', async () => {
+    await p.getByRole('button', { name: 'Run', exact: true }).click();
+    await poll(() => p.getByRole('region', { name: 'Results' }).getAttribute('data-status')).toBe('failed');
+    expect(await p.getByRole('region', { name: 'Diagnostics' }).getByRole('alert').textContent()).toMatch(/problems/);
+  });
+
+  it('saves an edit back to the file it came from', async () => {
+    await p.locator('[data-node="OUTPUT"]').click();
+    await p.keyboard.press('Delete');
+    await poll(() => nodeCount(p)).toBe(2);
+    await p.getByRole('button', { name: 'Save' }).click();
+    await poll(() => Object.keys(JSON.parse(readFileSync(join(workspace, 'broken.cogmodel.json'), 'utf8')).nodes)).toEqual(['INPUT', 'HIDDEN']);
+  });
+
+  it('refuses a path outside the workspace folder', async () => {
+    p.once('dialog', (d) => void d.accept('../../etc/passwd.json'));
+    await p.getByRole('button', { name: 'Open…' }).click();
+    await poll(() => p.locator('.statusbar').textContent()).toMatch(/no such file in the workspace|only files inside the workspace/);
+    expect(await nodeCount(p)).toBe(2);
   });
 });
 
