@@ -164,6 +164,13 @@ describe('derived React Flow nodes and edges', () => {
     expect(edges[1]!.selected).toBe(true);
   });
 
+  it('outlines the nodes that validation issues name', () => {
+    const store = loaded();
+    const { model, selection, dragging, measured } = store.getState();
+    const { nodes } = createFlowDeriver()({ model, selection, dragging, measured, flagged: new Set(['HIDDEN']) });
+    expect(nodes.map((n) => n.className ?? null)).toEqual([null, 'has-issue', null]);
+  });
+
   it('names output ports as PsyNeuLink does', () => {
     expect(outputPortNames({ type: 'DDM' })).toEqual(['DECISION_VARIABLE', 'RESPONSE_TIME']);
     expect(outputPortNames({ type: 'ObjectiveMechanism' })).toEqual(['OUTCOME']);

@@ -14,7 +14,8 @@ import {
   type NodeTypes,
 } from '@xyflow/react';
 import { useShallow } from 'zustand/react/shallow';
-import { useModelState, useStudio } from '../context.js';
+import { useModelState, useRunState, useStudio } from '../context.js';
+import { flaggedNodesKey } from '../store/run-store.js';
 import { connect } from '../store/commands.js';
 import { createFlowDeriver, type MechanismFlowNode } from '../store/derive.js';
 import { MechanismNode } from './MechanismNode.js';
@@ -30,7 +31,9 @@ export function Canvas() {
   const { model, selection, dragging, measured } = useModelState(
     useShallow((s) => ({ model: s.model, selection: s.selection, dragging: s.dragging, measured: s.measured })),
   );
-  const { nodes, edges } = derive({ model, selection, dragging, measured });
+  const flaggedKey = useRunState(flaggedNodesKey);
+  const flagged = useMemo(() => new Set(flaggedKey ? flaggedKey.split('\n') : []), [flaggedKey]);
+  const { nodes, edges } = derive({ model, selection, dragging, measured, flagged });
   const modelKey = useModelState((s) => (s.source.kind === 'file' ? s.source.path : s.source.kind === 'example' ? s.source.name : 'new'));
 
   const onNodesChange = useCallback(

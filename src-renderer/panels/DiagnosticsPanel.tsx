@@ -6,6 +6,7 @@
 import { useShallow } from 'zustand/react/shallow';
 import type { ModelIssue } from '../../shared/ipc/protocol.js';
 import { useRunState, useStudio } from '../context.js';
+import { issueNode } from '../store/run-store.js';
 
 const STAGES = [
   ['codegen_ms', 'codegen'],
@@ -25,7 +26,7 @@ export function DiagnosticsPanel() {
     useShallow((s) => ({ diagnostics: s.diagnostics, timings: s.timings, error: s.error, validation: s.validation })),
   );
   const selectIssue = (issue: ModelIssue) => {
-    const node = issue.node ?? nodeFromPath(issue.path);
+    const node = issueNode(issue);
     if (node && node in studio.model.getState().model.nodes) studio.model.getState().select({ nodes: [node], edges: [] });
   };
   const issues = [...(validation?.issues ?? []), ...(error?.issues ?? [])];
@@ -95,7 +96,7 @@ export function DiagnosticsPanel() {
         <ul className="issues" aria-label="Model issues">
           {issues.map((issue, i) => (
             <li key={i}>
-              <button type="button" className="issue" onClick={() => selectIssue(issue)} data-node={issue.node ?? nodeFromPath(issue.path) ?? ''}>
+              <button type="button" className="issue" onClick={() => selectIssue(issue)} data-node={issueNode(issue) ?? ''}>
                 {issue.path && <code>{issue.path}</code>} {issue.message}
                 {issue.expected ? ` (expected ${issue.expected}${issue.found ? `, found ${issue.found}` : ''})` : ''}
               </button>
@@ -105,10 +106,4 @@ export function DiagnosticsPanel() {
       )}
     </section>
   );
-}
-
-/** `nodes.HIDDEN.function.gain` → `HIDDEN`. */
-export function nodeFromPath(path: string): string | undefined {
-  const m = /^nodes\.([^.[\]]+)/.exec(path);
-  return m?.[1];
 }

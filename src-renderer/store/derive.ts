@@ -40,7 +40,11 @@ export interface DeriveInput {
   selection: Selection;
   dragging: Readonly<Record<string, Position>>;
   measured: Readonly<Record<string, { width: number; height: number }>>;
+  /** Nodes named by a validation issue (outlined on the canvas). */
+  flagged?: ReadonlySet<string>;
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 /** Where a node without a stored position goes until the layout has run: a simple grid. */
 export function fallbackPosition(index: number): Position {
@@ -71,10 +75,11 @@ export function createFlowDeriver(): (input: DeriveInput) => DerivedFlow {
   let previous = new Map<string, MechanismFlowNode>();
   let last: { input: DeriveInput; output: DerivedFlow } | null = null;
   return (input) => {
-    if (last && last.input.model === input.model && last.input.selection === input.selection && last.input.dragging === input.dragging && last.input.measured === input.measured) {
+    if (last && last.input.model === input.model && last.input.selection === input.selection && last.input.dragging === input.dragging && last.input.measured === input.measured && last.input.flagged === input.flagged) {
       return last.output;
     }
     const { model, selection, dragging, measured } = input;
+    const flagged = input.flagged ?? NONE;
     const list = projections(model);
     const senders = new Set(list.filter((p) => !p.receiver_parameter).map((p) => p.sender));
     const receivers = new Set(list.filter((p) => !p.receiver_parameter).map((p) => p.receiver));
@@ -87,12 +92,13 @@ export function createFlowDeriver(): (input: DeriveInput) => DerivedFlow {
       const position = dragging[name] ?? positionOf(spec) ?? fallbackPosition(i);
       const selected = selectedNodes.has(name);
       const size = measured[name];
+      const className = flagged.has(name) ? 'has-issue' : undefined;
       const old = previous.get(name);
-      if (old && old.data === data && old.position.x === position.x && old.position.y === position.y && old.selected === selected && old.measured === size) {
+      if (old && old.data === data && old.position.x === position.x && old.position.y === position.y && old.selected === selected && old.measured === size && old.className === className) {
         next.set(name, old);
         return old;
       }
-      const node: MechanismFlowNode = { id: name, type: 'mechanism', position, data, selected, ...(size ? { measured: size } : {}) };
+      const node: MechanismFlowNode = { id: name, type: 'mechanism', position, data, selected, ...(size ? { measured: size } : {}), ...(className ? { className } : {}) };
       next.set(name, node);
       return node;
     });

@@ -153,3 +153,13 @@ function asHostError(e: unknown): HostError {
 export function issuesOf(s: RunState): ModelIssue[] {
   return [...(s.validation?.issues ?? []), ...(s.error?.issues ?? [])];
 }
+
+/** The node an issue is about: its `node`, else the node in its JSON path (`nodes.HIDDEN.function.gain`). */
+export function issueNode(issue: ModelIssue): string | undefined {
+  return issue.node ?? /^nodes\.([^.[\]]+)/.exec(issue.path)?.[1];
+}
+
+/** Names of the nodes that some issue is about, as a string key (stable for selectors). */
+export function flaggedNodesKey(s: RunState): string {
+  return [...new Set(issuesOf(s).map(issueNode).filter((n): n is string => !!n))].sort().join('\n');
+}

@@ -170,6 +170,7 @@ describe('model files in the workspace folder', () => {
     const issues = p.getByRole('region', { name: 'Diagnostics' }).getByRole('list', { name: 'Model issues' });
     await poll(() => issues.getByRole('button').count()).toBe(1);
     expect(await issues.getByRole('button').textContent()).toContain('nodes.HIDDEN.function.gain');
+    await poll(() => p.locator('.react-flow__node.has-issue').evaluateAll((ns) => ns.map((n) => n.getAttribute('data-id')))).toEqual(['HIDDEN']);
     await issues.getByRole('button').click();
     await poll(() => p.locator('.react-flow__node[data-id="HIDDEN"]').getAttribute('class')).toContain('selected');
     await p.screenshot({ path: '/tmp/studio-issues.png' });
