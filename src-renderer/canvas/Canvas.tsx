@@ -22,7 +22,7 @@ import { MechanismNode } from './MechanismNode.js';
 
 /** Registered once, at module scope, so React Flow never remounts the nodes. */
 const nodeTypes: NodeTypes = { mechanism: MechanismNode };
-const fitViewOptions = { padding: 0.2 };
+const fitViewOptions = { padding: 0.2, maxZoom: 1.25 };
 const proOptions = { hideAttribution: true };
 
 export function Canvas() {

@@ -6,7 +6,8 @@ import ElkModule from 'elkjs/lib/elk.bundled.js';
 import type { ModelDocument } from '../../shared/ipc/protocol.js';
 import { nodeEntries, positionOf, projections, type Position } from '../model/document.js';
 
-const DEFAULT_SIZE = { width: 190, height: 86 };
+/** About the size of a mechanism node before React Flow has measured it. */
+const DEFAULT_SIZE = { width: 180, height: 64 };
 
 // a CommonJS module whose constructor is also its `default`
 const ELK = ElkModule.default;
@@ -23,9 +24,11 @@ export async function layoutModel(
     layoutOptions: {
       'elk.algorithm': 'layered',
       'elk.direction': 'RIGHT',
-      'elk.spacing.nodeNode': '40',
-      'elk.layered.spacing.nodeNodeBetweenLayers': '90',
-      'elk.layered.cycleBreaking.strategy': 'DEPTH_FIRST',
+      'elk.spacing.nodeNode': '36',
+      'elk.layered.spacing.nodeNodeBetweenLayers': '70',
+      // feedback projections point against the file's node order (inputs are written first)
+      'elk.layered.cycleBreaking.strategy': 'MODEL_ORDER',
+      'elk.layered.considerModelOrder.strategy': 'NODES_AND_EDGES',
     },
     children: names.map((id) => ({ id, ...(measured[id] ?? DEFAULT_SIZE) })),
     edges: projections(model)
