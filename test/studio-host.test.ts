@@ -1,0 +1,123 @@
+/** The host side of the studio protocol: request checking, examples, workspace files, and run events from the engine. */
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ModelDocument, RunEvent } from '../shared/ipc/protocol.js';
+import { InProcessEngine } from '../src-main/web-host/engine.js';
+import { columnsOf } from '../src-main/web-host/engine-client-engine.js';
+import { StudioService } from '../src-main/web-host/studio-service.js';
+import { WorkspaceFiles } from '../src-main/web-host/workspace-files.js';
+import { runModel } from '../src-main/runtime/run-model.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const EXAMPLES = join(ROOT, 'examples');
+const linearChain = (): ModelDocument => JSON.parse(readFileSync(join(EXAMPLES, 'linear_chain.cogmodel.json'), 'utf8'));
+
+let workspace: string;
+let outside: string;
+let service: StudioService;
+const engine = new InProcessEngine();
+
+beforeAll(() => {
+  workspace = mkdtempSync(join(tmpdir(), 'cogstudio-ws-'));
+  outside = mkdtempSync(join(tmpdir(), 'cogstudio-outside-'));
+  writeFileSync(join(outside, 'secret.cogmodel.json'), JSON.stringify(linearChain()));
+  symlinkSync(join(outside, 'secret.cogmodel.json'), join(workspace, 'link.cogmodel.json'));
+  mkdirSync(join(workspace, 'models'));
+  writeFileSync(join(workspace, 'models', 'chain.cogmodel.json'), JSON.stringify(linearChain()));
+  service = new StudioService(engine, new WorkspaceFiles(workspace), EXAMPLES);
+});
+
+afterAll(() => {
+  engine.dispose();
+  rmSync(workspace, { recursive: true, force: true });
+  rmSync(outside, { recursive: true, force: true });
+});
+
+const noEvents = () => undefined;
+
+function runToEnd(model: ModelDocument, mode: 'Auto' | 'Interpreted', trials?: number): Promise<RunEvent[]> {
+  return new Promise((resolve) => {
+    const events: RunEvent[] = [];
+    void service.handle({ method: 'run.start', params: { runId: `r-${mode}-${trials}`, model, mode, ...(trials ? { trials } : {}) } }, (e) => {
+      events.push(e);
+      if (e.type === 'done' || e.type === 'error') resolve(events);
+    });
+  });
+}
+
+describe('requests', () => {
+  it('refuses a request that does not match the protocol, saying where', async () => {
+    expect(await service.handle({ method: 'examples.open', name: '../secret' }, noEvents)).toMatchObject({ ok: false, error: { kind: 'invalid-request', message: /name/ } });
+    expect(await service.handle({ method: 'shell.exec', command: 'rm' }, noEvents)).toMatchObject({ ok: false, error: { kind: 'invalid-request' } });
+    expect(await service.handle('not an object', noEvents)).toMatchObject({ ok: false });
+  });
+
+  it('lists the examples with their titles and descriptions', async () => {
+    const r = await service.handle({ method: 'examples.list' }, noEvents);
+    expect(r.ok).toBe(true);
+    const names = (r as { result: { examples: { name: string; description: string }[] } }).result.examples.map((e) => e.name);
+    expect(names).toContain('linear_chain');
+    expect(names).toContain('stroop');
+  });
+
+  it('validates a model and reports its issues with their locations', async () => {
+    const broken = linearChain();
+    (broken.nodes.HIDDEN as { function: { gain: unknown } }).function.gain = 'abc';
+    const r = await service.handle({ method: 'model.validate', model: broken }, noEvents);
+    expect(r).toMatchObject({ ok: true, result: { valid: false, issues: [{ path: 'nodes.HIDDEN.function.gain' }] } });
+  });
+});
+
+describe('runs', () => {
+  it('streams accepted, diagnostics, trials and done with the engine’s numbers', async () => {
+    const events = await runToEnd(linearChain(), 'Auto');
+    expect(events.map((e) => e.type).filter((t) => t !== 'progress')).toEqual(['accepted', 'diagnostics', 'trials', 'done']);
+    const expected = runModel({ model: linearChain(), mode: 'Auto' });
+    expect(events.flatMap((e) => (e.type === 'trials' ? e.results : []))).toEqual(expected.results);
+    expect(events[0]).toMatchObject({ outputs: [{ node: 'OUTPUT', port: 'RESULT', size: 2 }], trials: 5 });
+    expect(events[1]).toMatchObject({ executed_mode: expected.executed_mode });
+  });
+
+  it('an invalid model ends the run with a located model error', async () => {
+    const broken = linearChain();
+    (broken.nodes.HIDDEN as { function: { gain: unknown } }).function.gain = 'abc';
+    const events = await runToEnd(broken, 'Interpreted', 3);
+    expect(events.at(-1)).toMatchObject({ type: 'error', error: { kind: 'model', issues: [{ path: 'nodes.HIDDEN.function.gain' }] } });
+  });
+
+  it('names result columns after the output nodes’ ports, or numbers them when the names do not fit', () => {
+    expect(columnsOf(linearChain(), ['OUTPUT'], [[0.1, 0.9]])).toEqual([{ node: 'OUTPUT', port: 'RESULT', size: 2 }]);
+    expect(columnsOf(linearChain(), ['OUTPUT'], [[1], [2]])).toEqual([{ node: 'output', port: '0', size: 1 }, { node: 'output', port: '1', size: 1 }]);
+  });
+});
+
+describe('workspace files', () => {
+  it('opens a model inside the workspace by its relative path', async () => {
+    const r = await service.handle({ method: 'file.open', path: 'models/chain.cogmodel.json' }, noEvents);
+    expect(r).toMatchObject({ ok: true, result: { opened: { source: { kind: 'file', path: join('models', 'chain.cogmodel.json') } } } });
+  });
+
+  it('refuses paths outside the workspace, through .. or a symlink', async () => {
+    for (const path of ['../x.cogmodel.json', join(outside, 'secret.cogmodel.json'), 'link.cogmodel.json']) {
+      const r = await service.handle({ method: 'file.open', path }, noEvents);
+      expect(r, path).toMatchObject({ ok: false, error: { kind: 'file' } });
+    }
+  });
+
+  it('refuses files that are not model files, and asks for a path when none is given', async () => {
+    expect(await service.handle({ method: 'file.open', path: 'notes.txt' }, noEvents)).toMatchObject({ ok: false, error: { kind: 'file' } });
+    expect(await service.handle({ method: 'file.open' }, noEvents)).toMatchObject({ ok: false, error: { kind: 'file', message: /no file dialog/ } });
+  });
+
+  it('saves a new model under a free name and lists it as recent', async () => {
+    const model = { ...linearChain(), name: 'my_model' };
+    const first = await service.handle({ method: 'file.save', model }, noEvents);
+    const second = await service.handle({ method: 'file.save', model }, noEvents);
+    expect(first).toMatchObject({ ok: true, result: { path: 'my_model.cogmodel.json' } });
+    expect(second).toMatchObject({ ok: true, result: { path: 'my_model-1.cogmodel.json' } });
+    expect(JSON.parse(readFileSync(join(workspace, 'my_model.cogmodel.json'), 'utf8')).name).toBe('my_model');
+    expect(await service.handle({ method: 'file.recent' }, noEvents)).toMatchObject({ ok: true, result: { paths: ['my_model-1.cogmodel.json', 'my_model.cogmodel.json', join('models', 'chain.cogmodel.json')] } });
+  });
+});
