@@ -9,7 +9,7 @@ import { generateModule } from '../src-main/compiler/codegen/composition.js';
 import { buildComposition, type ModelLike } from '../src-main/engine/composition.js';
 import { prepareInputs } from '../src-main/engine/inputs.js';
 import type { CompileDiagnostics } from '../src-main/runtime/compiled.js';
-import { ModelSession } from '../src-main/runtime/run-model.js';
+import { ModeUnavailableError, ModelSession } from '../src-main/runtime/run-model.js';
 import { CBaseline } from './baselines/c-baseline.js';
 import { NoBaseline, cProgram } from './baselines/c-source.js';
 import { SCALING, TRIALS_ALL_MODES_UP_TO, scalingModel } from './generate.js';
@@ -329,7 +329,15 @@ export function measureModel(name: string, model: ModelLike, st: Settings): Mode
     t0 = performance.now();
     const s = new ModelSession(unseen(model));
     try {
-      const first = s.run({ mode: 'LLVMRun', numTrials: 1 });
+      let first;
+      try {
+        first = s.run({ mode: 'LLVMRun', numTrials: 1 });
+      } catch (e) {
+        if (!(e instanceof ModeUnavailableError)) throw e;
+        report.skipped = `compiled modes unavailable: ${e.message}`;
+        report.peak_rss_mb = peakRssMb();
+        return report;
+      }
       report.first_result_ms = performance.now() - t0;
       if (first.compile?.cache !== 'miss') throw new Error('expected the first LLVMRun compile to miss the caches');
       report.compile_first = stages(first.compile);
