@@ -4,9 +4,9 @@
  * requests refused, the application menu, and IPC handlers that check the sender and validate
  * every payload. Models run in the engine's utility process; this process never blocks.
  */
-import { app, BrowserWindow, ipcMain, Menu, net, protocol, session, shell, type IpcMainInvokeEvent, type MenuItemConstructorOptions } from 'electron';
-import { join, normalize, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { app, BrowserWindow, ipcMain, Menu, net, protocol, session, type IpcMainInvokeEvent, type MenuItemConstructorOptions } from 'electron';
+import { dirname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { IPC_CHANNELS, type MenuCommand } from '../../shared/ipc/channels.js';
 import type { HostResponse, RunEvent } from '../../shared/ipc/protocol.js';
 import { StudioService } from '../web-host/studio-service.js';
@@ -28,10 +28,13 @@ const CSP = [
   "object-src 'none'",
 ].join('; ');
 
-/** Where the bundles are: out/main/{main,preload}.cjs, out/main/engine-child.mjs and out/renderer/. */
-const APP_ROOT = app.getAppPath();
+/**
+ * Where the bundles are: this file is out/main/main.cjs, next to preload.cjs and engine-child.mjs,
+ * with out/renderer/ beside it (found from this file, however Electron was started).
+ */
+const MAIN_DIR = dirname(fileURLToPath(import.meta.url));
+const APP_ROOT = resolve(MAIN_DIR, '..', '..');
 const RENDERER_DIR = join(APP_ROOT, 'out', 'renderer');
-const MAIN_DIR = join(APP_ROOT, 'out', 'main');
 const EXAMPLES_DIR = app.isPackaged ? join(process.resourcesPath, 'examples') : join(APP_ROOT, 'examples');
 
 protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
@@ -50,7 +53,8 @@ function serveRenderer(): void {
     const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname.slice(1));
     const file = normalize(join(RENDERER_DIR, rel));
     if (url.host !== 'studio' || !file.startsWith(RENDERER_DIR + sep)) return new Response('not found', { status: 404 });
-    const res = await net.fetch(pathToFileURL(file).toString());
+    const res = await net.fetch(pathToFileURL(file).toString()).catch(() => null);
+    if (!res || !res.ok) return new Response('not found', { status: 404 });
     const headers = new Headers(res.headers);
     headers.set('Content-Security-Policy', CSP);
     headers.set('X-Content-Type-Options', 'nosniff');
@@ -151,11 +155,8 @@ function createWindow(): void {
     },
   });
   win.once('ready-to-show', () => win.show());
-  win.webContents.setWindowOpenHandler(({ url }) => {
-    // links to documentation open in the user's browser; nothing opens inside the app
-    if (url.startsWith('https://')) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
+  // nothing opens a window, and the page cannot make the shell open URLs
+  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   win.webContents.on('will-navigate', (event, url) => {
     if (!url.startsWith(`${ORIGIN}/`)) event.preventDefault();
   });

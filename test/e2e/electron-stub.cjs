@@ -1,0 +1,95 @@
+/* eslint-disable @typescript-eslint/no-require-imports */
+// Loaded with `node --require` before the bundled Electron main process (out/main/main.cjs): stands
+// in for the `electron` module (no Electron binary can be installed here), records how the shell
+// uses it, drives its protocol and IPC handlers, and prints one JSON report.
+const Module = require('node:module');
+const { readFile } = require('node:fs/promises');
+
+const report = { sandboxEnabled: false, ipcChannels: [], menus: [], webPreferences: null, loadedURL: null, windowOpen: null, permissionRequest: null };
+const handlers = {};
+let protocolHandler = null;
+let permissionHandler = null;
+const windows = [];
+
+class WebContents {
+  constructor() {
+    this.mainFrame = { url: 'app://studio/index.html' };
+    this.sent = [];
+    this.listeners = {};
+  }
+  setWindowOpenHandler(h) {
+    report.windowOpen = h({ url: 'https://example.org/' });
+  }
+  on(event, fn) {
+    this.listeners[event] = fn;
+  }
+  send(channel, ...args) {
+    this.sent.push([channel, ...args]);
+  }
+  isDestroyed() {
+    return false;
+  }
+}
+
+class BrowserWindow {
+  constructor(options) {
+    report.webPreferences = options.webPreferences;
+    this.webContents = new WebContents();
+    windows.push(this);
+  }
+  once() {}
+  on() {}
+  loadURL(url) {
+    report.loadedURL = url;
+    return Promise.resolve();
+  }
+  static getAllWindows() {
+    return windows;
+  }
+}
+
+const electron = {
+  app: {
+    getPath: () => require('node:os').tmpdir(),
+    isPackaged: false,
+    enableSandbox: () => (report.sandboxEnabled = true),
+    whenReady: () => Promise.resolve(),
+    on() {},
+    addRecentDocument() {},
+    quit() {},
+  },
+  BrowserWindow,
+  ipcMain: { handle: (channel, fn) => ((handlers[channel] = fn), report.ipcChannels.push(channel)) },
+  Menu: { buildFromTemplate: (t) => t, setApplicationMenu: (m) => (report.menus = m.map((x) => x.label ?? x.role)) },
+  net: { fetch: (url) => readFile(new URL(url)).then((b) => new Response(b)) },
+  protocol: { registerSchemesAsPrivileged() {}, handle: (_scheme, fn) => (protocolHandler = fn) },
+  session: { defaultSession: { setPermissionRequestHandler: (fn) => (permissionHandler = fn), setPermissionCheckHandler() {} } },
+  dialog: {},
+  utilityProcess: {
+    fork() {
+      throw new Error('no utility process here');
+    },
+  },
+};
+
+const load = Module._load;
+Module._load = function (request, ...rest) {
+  return request === 'electron' ? electron : load.call(this, request, ...rest);
+};
+
+setTimeout(async () => {
+  const page = await protocolHandler(new Request('app://studio/index.html'));
+  report.page = { status: page.status, csp: page.headers.get('content-security-policy'), nosniff: page.headers.get('x-content-type-options') };
+  report.missing = (await protocolHandler(new Request('app://studio/../../etc/passwd'))).status;
+  const wc = windows[0].webContents;
+  const request = handlers['cogstudio:request'];
+  report.trusted = await request({ sender: wc, senderFrame: wc.mainFrame }, { method: 'examples.list' });
+  report.foreignFrame = await request({ sender: wc, senderFrame: { url: 'https://evil.example/' } }, { method: 'examples.list' });
+  report.malformed = await request({ sender: wc, senderFrame: wc.mainFrame }, { method: 'file.save', model: 'x' });
+  const navigate = { prevented: false, preventDefault() { this.prevented = true; } };
+  wc.listeners['will-navigate'](navigate, 'https://evil.example/');
+  report.navigationPrevented = navigate.prevented;
+  permissionHandler(wc, 'media', (granted) => (report.permissionRequest = granted));
+  console.log('REPORT ' + JSON.stringify(report));
+  process.exit(0);
+}, 300);
