@@ -36,7 +36,7 @@ export interface Settings {
 
 export function settings(quick: boolean): Settings {
   return quick
-    ? { quick, targetMs: 100, calibrateMs: 25, reps: 3, warmup: true, compileReps: 1, compileBudgetMs: 6000, scalingBudgetMs: 4000 }
+    ? { quick, targetMs: 80, calibrateMs: 20, reps: 3, warmup: true, compileReps: 1, compileBudgetMs: 6000, scalingBudgetMs: 4000 }
     : { quick, targetMs: 500, calibrateMs: 100, reps: 5, warmup: true, compileReps: 3, compileBudgetMs: null, scalingBudgetMs: 150_000 };
 }
 
