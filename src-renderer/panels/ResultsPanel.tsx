@@ -14,8 +14,9 @@ export function formatValue(v: number | null): string {
 }
 
 export function ResultsPanel() {
+  // results grow in place; the version says when to re-render
   const { columns, results, total, status, runId } = useRunState(
-    useShallow((s) => ({ columns: s.columns, results: s.results, total: s.total, status: s.status, runId: s.runId })),
+    useShallow((s) => ({ columns: s.columns, results: s.results, version: s.resultsVersion, total: s.total, status: s.status, runId: s.runId })),
   );
   const first = Math.max(0, results.length - TABLE_ROWS);
   const shown = results.slice(first);

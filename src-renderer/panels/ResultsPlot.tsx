@@ -50,7 +50,7 @@ export function ResultsPlot({ column, index }: { column: OutputColumn; index: nu
     };
     sync(studio.run.getState());
     const unsubscribe = studio.run.subscribe((s, prev) => {
-      if (s.results === prev.results || frame) return;
+      if (s.resultsVersion === prev.resultsVersion || frame) return;
       frame = requestAnimationFrame(() => {
         frame = 0;
         sync(studio.run.getState());

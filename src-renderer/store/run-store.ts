@@ -40,8 +40,13 @@ export interface RunState {
   status: RunStatus;
   runId: string | null;
   columns: OutputColumn[];
-  /** results[trial][column][element]; null is a non-finite value. */
+  /**
+   * results[trial][column][element]; null is a non-finite value. Appended in place as batches
+   * arrive (a run may have a million trials): subscribe to `resultsVersion`, not to this array.
+   */
   results: TrialResults;
+  /** Bumped whenever `results` changes. */
+  resultsVersion: number;
   total: number;
   diagnostics: RunDiagnostics | null;
   timings: RunTimings | null;
@@ -75,6 +80,7 @@ export function createRunStore() {
     runId: null,
     columns: [],
     results: [],
+    resultsVersion: 0,
     total: 0,
     diagnostics: null,
     timings: null,
@@ -87,7 +93,7 @@ export function createRunStore() {
     async start(host, model) {
       if (get().status === 'running' || get().status === 'starting') return;
       const runId = newRunId();
-      set({ status: 'starting', runId, columns: [], results: [], total: get().trials, diagnostics: null, timings: null, error: null });
+      set({ status: 'starting', runId, columns: [], results: [], resultsVersion: get().resultsVersion + 1, total: get().trials, diagnostics: null, timings: null, error: null });
       try {
         await host.call({ method: 'run.start', params: { runId, model, mode: get().mode, trials: get().trials } });
       } catch (e) {
@@ -113,8 +119,10 @@ export function createRunStore() {
           break;
         }
         case 'trials': {
-          const results = get().results.slice(0, event.first).concat(event.results);
-          set({ results });
+          const results = get().results;
+          if (event.first < results.length) results.length = event.first;
+          for (const trial of event.results) results.push(trial);
+          set({ resultsVersion: get().resultsVersion + 1 });
           break;
         }
         case 'progress':
@@ -139,7 +147,7 @@ export function createRunStore() {
     },
 
     clear() {
-      set({ status: 'idle', runId: null, columns: [], results: [], total: 0, diagnostics: null, timings: null, error: null, validation: null });
+      set({ status: 'idle', runId: null, columns: [], results: [], resultsVersion: get().resultsVersion + 1, total: 0, diagnostics: null, timings: null, error: null, validation: null });
     },
   }));
 }

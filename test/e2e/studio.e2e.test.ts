@@ -136,6 +136,24 @@ describe('the studio in the web host', () => {
     await page.screenshot({ path: '/tmp/studio-stroop.png' });
   });
 
+  it('streams a long run into the plot and table while it goes, and Stop cancels it', async () => {
+    await page.getByRole('combobox', { name: 'Mode' }).selectOption('Interpreted');
+    await page.getByRole('spinbutton', { name: 'Trials' }).fill('200000');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    const results = page.getByRole('region', { name: 'Results' });
+    const trialsShown = async () => Number(await results.getAttribute('data-trials'));
+    await poll(trialsShown).toBeGreaterThan(0);
+    const early = await trialsShown();
+    await poll(trialsShown).toBeGreaterThan(early);
+    expect(await results.getAttribute('data-status')).toBe('running');
+    await poll(async () => Number(await results.getByRole('img', { name: 'Plot of RESPONSE.RESULT over trials' }).getAttribute('data-points'))).toBeGreaterThan(early);
+    await page.screenshot({ path: '/tmp/studio-streaming.png' });
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await poll(() => results.getAttribute('data-status')).toBe('cancelled');
+    expect(await trialsShown()).toBeLessThan(200000);
+    expect(await page.getByRole('button', { name: 'Run', exact: true }).isEnabled()).toBe(true);
+  });
+
   it('logged no page errors', () => {
     expect(pageErrors).toEqual([]);
   });
