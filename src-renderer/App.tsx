@@ -12,12 +12,25 @@ import { autoLayout, openExample, openFile, runCurrentModel, saveModel, validate
 
 /** Validation waits this long after the last edit. */
 const VALIDATE_DELAY_MS = 250;
+/** How long a notice stays in the status bar. */
+const NOTICE_MS = 8000;
 
 export function App({ studio, initialExample }: { studio: Studio; initialExample: string | null }) {
   const [galleryOpen, setGalleryOpen] = useState(initialExample === null);
   const [notice, setNotice] = useState<string | null>(null);
 
   useEffect(() => installShortcuts(studio), [studio]);
+
+  // a notice (saved, could not open…) stays a while, and goes when another model is shown
+  useEffect(() => {
+    if (!notice) return;
+    const timer = setTimeout(() => setNotice(null), NOTICE_MS);
+    const unsubscribe = studio.model.subscribe((s, prev) => s.source !== prev.source && setNotice(null));
+    return () => {
+      clearTimeout(timer);
+      unsubscribe();
+    };
+  }, [studio, notice]);
 
   useEffect(() => {
     if (initialExample) openExample(studio, initialExample).catch((e: Error) => setNotice(e.message));

@@ -17,6 +17,26 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 const EXAMPLE = 'linear_chain';
 const model = JSON.parse(readFileSync(join(ROOT, 'examples', `${EXAMPLE}.cogmodel.json`), 'utf8'));
 
+/** B runs by a TimeInterval condition, which only the interpreted scheduler evaluates: Auto falls back to LLVM. */
+const TIME_INTERVAL_MODEL = {
+  format: 'cogstudio-model',
+  version: 1,
+  name: 'time_interval',
+  seed: 3,
+  nodes: {
+    A: { type: 'TransferMechanism', size: 2, function: { type: 'Logistic', gain: 2.0 }, noise: { type: 'NormalDist', standard_deviation: 0.2, seed: 11 } },
+    B: { type: 'IntegratorMechanism', size: 2, function: { type: 'AdaptiveIntegrator', rate: 0.3 } },
+    C: { type: 'TransferMechanism', size: 2, function: { type: 'Tanh' } },
+  },
+  projections: [
+    { sender: 'A', receiver: 'B', matrix: [[1.0, -0.5], [0.25, 0.75]] },
+    { sender: 'B', receiver: 'C', matrix: [[0.9, 0.1], [-0.3, 1.2]] },
+  ],
+  conditions: { B: { type: 'TimeInterval', start: 1, repeat: 3 }, C: { type: 'EveryNCalls', dependency: 'B', n: 1 } },
+  termination: { trial: { type: 'Any', conditions: [{ type: 'AfterNCalls', dependency: 'C', n: 2 }, { type: 'AfterNPasses', n: 9 }] } },
+  run: { inputs: { A: [[0.5, -0.25], [1.0, 0.0], [-0.75, 0.5]] }, num_trials: 5 },
+};
+
 let host: RunningHost;
 let browser: Browser;
 let page: Page;
@@ -169,6 +189,7 @@ describe('model files in the workspace folder', () => {
     const broken = structuredClone(model);
     broken.nodes.HIDDEN.function.gain = 'abc';
     writeFileSync(join(workspace, 'broken.cogmodel.json'), JSON.stringify(broken, null, 2));
+    writeFileSync(join(workspace, 'time_interval.cogmodel.json'), JSON.stringify(TIME_INTERVAL_MODEL, null, 2));
     wsHost = await startWebHostProcess(['--workspace', workspace]);
     p = await browser.newPage({ viewport: { width: 1400, height: 860 } });
     await p.goto(wsHost.url);
@@ -208,11 +229,27 @@ describe('model files in the workspace folder', () => {
     await poll(() => Object.keys(JSON.parse(readFileSync(join(workspace, 'broken.cogmodel.json'), 'utf8')).nodes)).toEqual(['INPUT', 'HIDDEN']);
   });
 
+  it('shows each Auto fallback with its reason, and the numbers of the mode that ran', async () => {
+    p.once('dialog', (d) => void d.accept('time_interval.cogmodel.json'));
+    await p.getByRole('button', { name: 'Open…' }).click();
+    await poll(() => nodeCount(p)).toBe(3);
+    await p.getByRole('button', { name: 'Run', exact: true }).click();
+    await runAndWait(p, 5);
+    const expected = runModel({ model: TIME_INTERVAL_MODEL, mode: 'Auto' });
+    expect(expected.warnings.length).toBeGreaterThan(0);
+    const diagnostics = p.getByRole('region', { name: 'Diagnostics' });
+    expect(await diagnostics.getByTestId('mode-executed').textContent()).toBe(expected.executed_mode);
+    expect(await diagnostics.getByRole('list', { name: 'Warnings' }).getByRole('listitem').allTextContents()).toEqual(expected.warnings);
+    expect(await tableValues(p)).toEqual(expected.results.map((trial) => trial.flat()));
+    await p.screenshot({ path: '/tmp/studio-fallback.png' });
+  });
+
   it('refuses a path outside the workspace folder', async () => {
     p.once('dialog', (d) => void d.accept('../../etc/passwd.json'));
     await p.getByRole('button', { name: 'Open…' }).click();
     await poll(() => p.locator('.statusbar').textContent()).toMatch(/no such file in the workspace|only files inside the workspace/);
-    expect(await nodeCount(p)).toBe(2);
+    // the model on screen stays
+    expect(await p.locator('.statusbar').textContent()).toContain('time_interval.cogmodel.json');
   });
 });
 
