@@ -19,8 +19,6 @@ export function App({ studio, initialExample }: { studio: Studio; initialExample
   const [galleryOpen, setGalleryOpen] = useState(initialExample === null);
   const [notice, setNotice] = useState<string | null>(null);
 
-  useEffect(() => installShortcuts(studio), [studio]);
-
   // a notice (saved, could not open…) stays a while, and goes when another model is shown
   useEffect(() => {
     if (!notice) return;
@@ -93,6 +91,8 @@ export function App({ studio, initialExample }: { studio: Studio; initialExample
       }),
     [studio, onOpen, onSave],
   );
+
+  useEffect(() => installShortcuts(studio, () => onSave()), [studio, onSave]);
 
   const closeGallery = useCallback(() => setGalleryOpen(false), []);
 

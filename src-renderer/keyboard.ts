@@ -1,4 +1,7 @@
-/** Studio-wide shortcuts: Ctrl+Enter runs, Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) undo and redo, Delete deletes the selection. */
+/**
+ * Studio-wide shortcuts: Ctrl+Enter runs, Ctrl+S saves, Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) undo and
+ * redo, Delete deletes the selection, Escape clears it.
+ */
 import { runCurrentModel, type Studio } from './studio.js';
 
 function isEditable(target: EventTarget | null): boolean {
@@ -6,12 +9,17 @@ function isEditable(target: EventTarget | null): boolean {
   return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
 }
 
-export function installShortcuts(studio: Studio): () => void {
+export function installShortcuts(studio: Studio, save: () => void): () => void {
   const onKey = (e: KeyboardEvent) => {
     const mod = e.ctrlKey || e.metaKey;
     if (mod && e.key === 'Enter') {
       e.preventDefault();
       void runCurrentModel(studio);
+      return;
+    }
+    if (mod && e.key.toLowerCase() === 's') {
+      e.preventDefault();
+      save();
       return;
     }
     // inside a text field, undo/redo and Delete belong to the field
@@ -27,6 +35,8 @@ export function installShortcuts(studio: Studio): () => void {
     } else if (e.key === 'Delete' || e.key === 'Backspace') {
       e.preventDefault();
       studio.model.getState().deleteSelection();
+    } else if (e.key === 'Escape') {
+      studio.model.getState().select({ nodes: [], edges: [] });
     }
   };
   window.addEventListener('keydown', onKey);

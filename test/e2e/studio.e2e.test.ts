@@ -221,12 +221,15 @@ describe('model files in the workspace folder', () => {
     expect(await p.getByRole('region', { name: 'Diagnostics' }).getByRole('alert').textContent()).toMatch(/problems/);
   });
 
-  it('saves an edit back to the file it came from', async () => {
+  it('saves an edit back to the file it came from (Save, Ctrl+S)', async () => {
     await p.locator('[data-node="OUTPUT"]').click();
     await p.keyboard.press('Delete');
     await poll(() => nodeCount(p)).toBe(2);
     await p.getByRole('button', { name: 'Save' }).click();
     await poll(() => Object.keys(JSON.parse(readFileSync(join(workspace, 'broken.cogmodel.json'), 'utf8')).nodes)).toEqual(['INPUT', 'HIDDEN']);
+    await p.keyboard.press('Control+z');
+    await p.keyboard.press('Control+s');
+    await poll(() => Object.keys(JSON.parse(readFileSync(join(workspace, 'broken.cogmodel.json'), 'utf8')).nodes)).toEqual(['INPUT', 'HIDDEN', 'OUTPUT']);
   });
 
   it('shows each Auto fallback with its reason, and the numbers of the mode that ran', async () => {
