@@ -26,25 +26,16 @@ export interface GeneratorOptions {
   /** Generate NWhen conditions (default true). */
   nwhen?: boolean;
   /**
-   * Allow an NWhen anywhere under an All (default true). KNOWN BUG: the compiled scheduler
-   * evaluates every child of All (emitCondition, src-main/scheduler/conditions.ts), the
-   * interpreter stops at the first false one, so an NWhen after a false sibling spends its
-   * count in LLVMExec/LLVMRun only; modes-property.test.ts passes false.
+   * Allow an NWhen anywhere under an All (default true; this found a compiled-scheduler bug, now fixed).
    */
   nwhenInAll?: boolean;
   /**
-   * Let Threshold conditions use `indices` beyond the dependency's value (default true).
-   * KNOWN BUG: the interpreter reads `undefined` there (the condition is false), the compiled
-   * scheduler clamps to the last row/element (emitCondition's Threshold and the trial function's
-   * nodeValue in src-main/compiler/codegen/composition.ts); modes-property.test.ts passes false.
+   * Let Threshold conditions use `indices` beyond the dependency's value (default true; this found a
+   * compiled-scheduler bug, now fixed).
    */
   thresholdOutOfRange?: boolean;
   /**
-   * Put NWhen into trial terminations (default true). KNOWN BUG: the compiled trial function
-   * evaluates the termination condition more often than the interpreter (its max-passes check
-   * `CreateAnd(passes >= max, Not(done()))` and `CreateOr(trialTerm, runTerm)` do not short-circuit
-   * like Scheduler.runTrial's `&&`/`||`), so an NWhen there spends its count faster in
-   * LLVMExec/LLVMRun; modes-property.test.ts passes false.
+   * Put NWhen into trial terminations (default true; this found a compiled-scheduler bug, now fixed).
    */
   nwhenInTermination?: boolean;
 }
@@ -479,7 +470,7 @@ export function conditionArb(deps: readonly Dependency[], depth = 2, opts: Gener
   const leaf = fc.oneof(...leaves);
   if (depth <= 0) return leaf;
   const sub = conditionArb(deps, depth - 1, opts);
-  // KNOWN BUG (see GeneratorOptions.nwhenInAll): the children of All never contain an NWhen
+  // with nwhenInAll false, the children of All never contain an NWhen
   const allSub = opts.nwhenInAll === false ? conditionArb(deps, depth - 1, { ...opts, nwhen: false }) : sub;
   const composites: fc.WeightedArbitrary<Json>[] = [
     { weight: 5, arbitrary: leaf },

@@ -59,13 +59,9 @@ function differ(got: unknown, want: unknown, path: string): string | null {
   return got === want ? null : `${path}: got ${JSON.stringify(got)}, want ${JSON.stringify(want)}`;
 }
 
-// KNOWN BUG: within one time step, the compiled scheduler (LLVMExec, LLVMRun: the trial function
-// of generateModule, src-main/compiler/codegen/composition.ts, `logStep(set.map(...))`) logs the
-// nodes in consideration-set order, the interpreter (Scheduler.runTrial) in the order cascading
-// added them. E.g. A: AfterNCalls(B, 1), B: Always, no projections → Interpreted [["B","A"]],
-// LLVMExec/LLVMRun [["A","B"]]. The numbers agree (a time step reads values from before it), so
-// time steps are compared as sets here; the cases are counted and printed.
-const KNOWN_BUG_STEP_ORDER = true;
+// Every mode lists the nodes of a time step in node order (fixed: the interpreter used to list them
+// in the order cascading added them); execution order is compared strictly.
+const KNOWN_BUG_STEP_ORDER = false;
 
 function sortedSteps(order: string[][] | undefined): string[][] | undefined {
   return order?.map((step) => [...step].sort());
@@ -155,28 +151,15 @@ function checkModel(model: Json): string | null {
 }
 
 /**
- * The generated models, minus four KNOWN BUG features:
- * - `nwhenInAll: false` — no NWhen under an All: the compiled scheduler evaluates every child of
- *   All (emitCondition's `all`, src-main/scheduler/conditions.ts), the interpreter stops at the
- *   first false one (CONDITION_RULES.All), so an NWhen after a false sibling spends its count in
- *   LLVMExec/LLVMRun only. E.g. B: All(EveryNCalls(A, 2), NWhen(Always, 1)) with A → B and
- *   AfterNPasses(3): Interpreted runs B once (result [1]), LLVMExec/LLVMRun never ([0]).
- * - `thresholdOutOfRange: false` — Threshold `indices` stay inside the dependency's value: past
- *   it the interpreter reads undefined (false), the compiled scheduler clamps to the last row or
- *   element (emitCondition's Threshold; the trial function's nodeValue in
- *   src-main/compiler/codegen/composition.ts). E.g. B: Threshold(A, 0.5, ">=", indices [3]) with
- *   A of size 2 and input [1, 1]: Interpreted never runs B, LLVMExec/LLVMRun run it from pass 1.
- * - `nwhenInTermination: false` — no NWhen in the trial termination: the compiled trial function
- *   evaluates the termination more often per pass than Scheduler.runTrial (its max-passes check
- *   and trial-or-run termination do not short-circuit), so the NWhen count runs out sooner. E.g.
- *   one SimpleIntegrator A (input 1), trial termination Any(NWhen(AfterNPasses(2), 5),
- *   AfterNPasses(6)), 4 trials: Interpreted [2], [4], [6], [8]; LLVMExec/LLVMRun [2], [4], [10], [16].
- * - a DDM with DriftDiffusionAnalytical downstream of a Logistic/Exponential/Tanh/Gaussian or a UDF
- *   with exp/log/tanh/sin/cos: those interpreted kernels use V8's Math.*, the compiled ones glibc's
- *   libm (1-ulp differences for 3–9 % of inputs), and the DDM's RT variance/skew amplify that ulp
- *   to ~1e-9 relative (see transcendentalReachesAnalyticalDDM in model-generators.ts).
+ * The generated models, minus one KNOWN BUG feature: a DDM with DriftDiffusionAnalytical
+ * downstream of a Logistic/Exponential/Tanh/Gaussian or a UDF with exp/log/tanh/sin/cos: those
+ * interpreted kernels use V8's Math.*, the compiled ones glibc's libm (1-ulp differences for 3–9 %
+ * of inputs), and the DDM's RT variance/skew amplify that ulp to ~1e-9 relative (see
+ * transcendentalReachesAnalyticalDDM in model-generators.ts). (NWhen under All, NWhen in the trial
+ * termination and Threshold indices past the value were bugs of the compiled scheduler, now fixed
+ * and generated again; their reduced models below are regression tests.)
  */
-const models = modelArb({ uncompilable: true, nwhenInAll: false, thresholdOutOfRange: false, nwhenInTermination: false }).filter((model) => {
+const models = modelArb({ uncompilable: true }).filter((model) => {
   if (!transcendentalReachesAnalyticalDDM(model)) return true;
   stats.excludedTranscendentalDDM++;
   return false;
@@ -216,7 +199,7 @@ describe('every execution mode gives the interpreter’s numbers on random model
 const model = (name: string, rest: Json): Json => ({ format: 'cogstudio-model', version: 1, name, ...rest });
 const P1 = { type: 'ProcessingMechanism', size: 1 };
 
-/** The smallest models showing each KNOWN BUG above: LLVMRun disagrees with Interpreted. */
+/** The smallest models of each bug the property found (LLVMRun disagreed with Interpreted). */
 const KNOWN_BUGS: Record<string, Json> = {
   'order within a time step (cascade)': model('cascade_order', {
     nodes: { A: P1, B: P1 },
@@ -255,9 +238,11 @@ const KNOWN_BUGS: Record<string, Json> = {
   }),
 };
 
-describe('known bugs, reduced (it.fails: once one passes, its bug is fixed — drop its exclusion above)', () => {
+const FIXED = new Set(['order within a time step (cascade)', 'NWhen under All after a false sibling', 'Threshold indices beyond the value', 'NWhen in the trial termination']);
+
+describe('bugs found by the property, reduced (fixed ones are regression tests; it.fails: still open)', () => {
   for (const [name, m] of Object.entries(KNOWN_BUGS)) {
-    it.fails(`KNOWN BUG: ${name}: LLVMRun = Interpreted`, () => {
+    (FIXED.has(name) ? it : it.fails)(`${FIXED.has(name) ? 'fixed' : 'KNOWN BUG'}: ${name}: LLVMRun = Interpreted`, () => {
       const want = attempt(m, 'Interpreted');
       const got = attempt(m, 'LLVMRun');
       expect(want.error ?? got.error).toBeUndefined();

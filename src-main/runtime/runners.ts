@@ -109,7 +109,7 @@ export class InterpretedRunner extends TrialByTrial {
       ctx.conditionContext,
       (nodes) => {
         ctx.executeStep(nodes);
-        order?.push(nodes.map((k) => names[k]!));
+        order?.push([...nodes].sort((a, b) => a - b).map((k) => names[k]!));
       },
       limits,
       () => {
@@ -142,7 +142,7 @@ export class NodeCompiledRunner extends TrialByTrial {
       (nodes) => {
         for (const k of nodes) ctx.gather(k);
         for (const k of nodes) fns[k]!();
-        order?.push(nodes.map((k) => names[k]!));
+        order?.push([...nodes].sort((a, b) => a - b).map((k) => names[k]!));
       },
       this.opts.limits ?? DEFAULT_LIMITS,
       () => ctx.beginTrial(),
@@ -197,7 +197,8 @@ export class RunCompiledRunner implements Runner {
     this.outputSizes = comp.outputNodes.flatMap((k) => comp.nodes[k]!.outputPorts.map((p) => p.shape.reduce((a, b) => a + b, 0)));
     this.log = new Int32Array(opts.recordExecutionOrder ? LOG_CAP_PER_TRIAL * 4 : 1);
     comp.scheduler.beginRun(ctx.counters);
-    if (opts.numTrials <= 0 || comp.scheduler.runTerminated(ctx.conditionContext)) this.close();
+    // the run's termination is checked by the native loop before every trial
+    if (opts.numTrials <= 0) this.close();
   }
 
   /** Requests a stop from inside the native loop (polled before every trial). */

@@ -36,8 +36,8 @@ export interface EmitConditionContext {
   finished(node: number): V;
   /** double* to the NWhen counter `slot`. */
   nwhen(slot: number): V;
-  /** First element of a node's value row `row` at element `index` (for Threshold). */
-  nodeValue(node: number, row: number, index: number): V;
+  /** Element `index` of row `row` of a node's value (for Threshold); null when there is no such element. */
+  nodeValue(node: number, row: number, index: number): V | null;
 }
 
 /** The compiled twin of a Condition: emits an i1 that is true when the condition holds. */
@@ -170,15 +170,14 @@ export const CONDITION_RULES: Readonly<Record<string, Rule>> = {
       };
     },
   },
-  /** Satisfied when at least one listed condition is (all are evaluated, as graph-scheduler does). */
+  /** Satisfied when at least one listed condition is (evaluated in order, stopping at the first true, as Python's any). */
   Any: {
     args: ['conditions'],
     build(spec, path, c) {
       const parts = list(spec, path, c);
       return (cx, o) => {
-        let any = false;
-        for (const p of parts) if (p(cx, o)) any = true;
-        return any;
+        for (const p of parts) if (p(cx, o)) return true;
+        return false;
       };
     },
   },
@@ -434,6 +433,18 @@ export function emitCondition(spec: unknown, c: ConditionCompiler): EmitConditio
   const depList = (): number[] => (Array.isArray(s.dependencies) ? s.dependencies.map((d) => c.node(d, '')) : [...c.allNodes]);
   const all = (e: EmitConditionContext, parts: V[]): V => parts.reduce((a, b) => e.ir.b.CreateAnd(a, b), e.ir.bool(true));
   const any = (e: EmitConditionContext, parts: V[]): V => parts.reduce((a, b) => e.ir.b.CreateOr(a, b), e.ir.bool(false));
+  /** Evaluates parts in order and stops at the first that decides (false for All, true for Any), like the interpreter. */
+  const shortCircuit = (e: EmitConditionContext, o: number, parts: EmitCondition[], stopOn: boolean): V => {
+    const ir = e.ir;
+    const result = ir.intVariable(ir.int(stopOn ? 0 : 1), stopOn ? 'any' : 'all');
+    const emitFrom = (i: number): void => {
+      if (i >= parts.length) return;
+      const v = parts[i]!(e, o);
+      ir.ifThen(stopOn ? v : ir.b.CreateNot(v), () => result.set(ir.int(stopOn ? 1 : 0)), () => emitFrom(i + 1));
+    };
+    emitFrom(0);
+    return ir.b.CreateICmpNE(result.get(), ir.int(0));
+  };
   switch (s.type) {
     case 'Always':
       return (e) => e.ir.bool(true);
@@ -443,7 +454,7 @@ export function emitCondition(spec: unknown, c: ConditionCompiler): EmitConditio
     case 'Any': {
       const parts = (s.conditions as unknown[]).map((x) => emitCondition(x, c));
       if (parts.some((p) => p === null)) return null;
-      return (e, o) => (s.type === 'All' ? all : any)(e, parts.map((p) => p!(e, o)));
+      return (e, o) => shortCircuit(e, o, parts as EmitCondition[], s.type === 'Any');
     }
     case 'Not': {
       const inner = emitCondition(s.condition, c);
@@ -537,7 +548,9 @@ export function emitCondition(spec: unknown, c: ConditionCompiler): EmitConditio
       const rtol = typeof s.rtol === 'number' ? s.rtol : 0;
       return (e) => {
         const ir = e.ir;
-        const v = e.nodeValue(dep, indices[0] ?? 0, indices[1] ?? 0);
+        const found = e.nodeValue(dep, indices[0] ?? 0, indices[1] ?? 0);
+        if (found === null) return ir.bool(false); // the interpreter reads undefined there: not satisfied
+        const v = found;
         const tv = ir.num(t);
         const close = () => ir.le(ir.fabs(ir.sub(v, tv)), ir.num(atol + rtol * Math.abs(t)));
         switch (op) {

@@ -110,21 +110,15 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
         : null,
     );
 
-    trialName = 'trial';
-    const trialFn = ir.define(trialName, ir.i32, [['state', ir.i8p], ['max_passes', ir.i32], ['log', ir.i32p], ['log_cap', ir.i32], ['log_len', ir.i32p]], ([state, maxPasses, log, logCap, logLen]) => {
-      cg.state = state!;
+    /** What conditions read, over the state of the function being generated (cg.state). */
+    const conditionContext = (): EmitConditionContext => {
       const total = cg.slot(cs.countsTotal);
       const useable = cg.slot(cs.countsUseable);
       const time = cg.slot(cs.time);
       const justRan = cg.slot(cs.justRan);
       const finished = cg.slot(cs.finished);
       const nwhenPtr = cg.slot(cs.nwhen);
-      const nodeValue = (node: number, row: number, index: number): V => {
-        const slots = comp.nodes[node]!.valueSlots;
-        const slot = slots[Math.min(row, slots.length - 1)]!;
-        return ir.load(cg.slot(slot), Math.min(index, slot.length - 1), 'value');
-      };
-      const e: EmitConditionContext = {
+      return {
         ir,
         count: (scale, node) => ir.load(total, scale * n + node, 'count'),
         useable: (dep, owner) => ir.load(useable, dep * n + owner, 'useable'),
@@ -132,11 +126,31 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
         justRan: (node) => ir.load(justRan, node, 'just_ran'),
         finished: (node) => ir.load(finished, node, 'finished'),
         nwhen: (slot) => ir.at(nwhenPtr, slot),
-        nodeValue,
+        nodeValue: (node, row, index) => {
+          const slot = comp.nodes[node]!.valueSlots[row];
+          return slot && index < slot.length ? ir.load(cg.slot(slot), index, 'value') : null;
+        },
       };
+    };
+
+    trialName = 'trial';
+    const trialFn = ir.define(trialName, ir.i32, [['state', ir.i8p], ['max_passes', ir.i32], ['log', ir.i32p], ['log_cap', ir.i32], ['log_len', ir.i32p]], ([state, maxPasses, log, logCap, logLen]) => {
+      cg.state = state!;
+      const e = conditionContext();
+      const total = cg.slot(cs.countsTotal);
+      const useable = cg.slot(cs.countsUseable);
+      const time = cg.slot(cs.time);
+      const justRan = cg.slot(cs.justRan);
+      const finished = cg.slot(cs.finished);
       const fill = (ptr: V, from: number, count: number, v: number) => ir.loop(count, (i) => ir.store(ir.num(v), ptr, b.CreateAdd(i, ir.int(from))), 'fill');
       const inc = (ptr: V, i: number) => ir.store(ir.add(ir.load(ptr, i), ir.num(1)), ptr, i);
-      const done = () => (runTerm ? b.CreateOr(trialTerm(e, -1), runTerm(e, -1)) : trialTerm(e, -1));
+      // trial termination, then (only when it does not hold) run termination, as the interpreter's ||
+      const done = (): V => {
+        if (!runTerm) return trialTerm(e, -1);
+        const r = ir.intVariable(ir.int(1), 'done');
+        ir.ifThen(b.CreateNot(trialTerm(e, -1)), () => r.set(b.CreateZExt(runTerm(e, -1), ir.i32)));
+        return b.CreateICmpNE(r.get(), ir.int(0));
+      };
       const logStep = (members: { node: number; flag: V | null }[]) => {
         // log: count, then the nodes of the step — only while it fits
         const len = ir.loadI32(logLen!);
@@ -228,10 +242,12 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
         inc(time, TS.PASS);
         ir.store(ir.num(0), time, TS.TIME_STEP);
         passes.set(b.CreateAdd(passes.get(), ir.int(1)));
-        ir.ifThen(b.CreateAnd(b.CreateICmpSGE(passes.get(), maxPasses!), b.CreateNot(done())), () => {
-          status.set(ir.int(STATUS.MAX_PASSES));
-          b.CreateBr(exit);
-          b.SetInsertPoint(ir.block('dead'));
+        ir.ifThen(b.CreateICmpSGE(passes.get(), maxPasses!), () => {
+          ir.ifThen(b.CreateNot(done()), () => {
+            status.set(ir.int(STATUS.MAX_PASSES));
+            b.CreateBr(exit);
+            b.SetInsertPoint(ir.block('dead'));
+          });
         });
       }, 'pass');
       inc(time, TS.TRIAL);
@@ -250,7 +266,15 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
       const t = ir.intVariable(firstTrial!, 't');
       const end = b.CreateAdd(firstTrial!, ntrials!);
       const status = ir.intVariable(ir.int(0), 'status');
+      const runContext = runTerm ? conditionContext() : null;
       ir.whileLoop(() => b.CreateICmpSLT(t.get(), end), (brk) => {
+        // the run's termination is checked before every trial, as the interpreter does
+        if (runTerm && runContext) {
+          ir.ifThen(runTerm(runContext, -1), () => {
+            ir.storeI32(ir.int(1), control!, 2);
+            brk();
+          });
+        }
         // cancel flag
         ir.ifThen(b.CreateICmpNE(ir.loadI32(control!, 0), ir.int(0)), () => {
           status.set(ir.int(STATUS.CANCELLED));
