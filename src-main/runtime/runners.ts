@@ -21,10 +21,10 @@ export interface Runner {
 
 const LOG_CAP_PER_TRIAL = 1 << 16;
 
-function statusError(status: number, trial: number, ctx: ExecutionContext): Error {
+function statusError(status: number, trial: number, ctx: ExecutionContext, maxPasses: number): Error {
   const term = ctx.comp.scheduler.describeTermination;
   if (status === STATUS.DEADLOCK) return new SchedulerLimitError(`trial ${trial} cannot end: no node can run and the trial's termination condition (${term}) is not satisfied; check the nodes' conditions`);
-  if (status === STATUS.MAX_PASSES) return new SchedulerLimitError(`trial ${trial} did not end within the limit of passes: its termination condition (${term}) was never satisfied`);
+  if (status === STATUS.MAX_PASSES) return new SchedulerLimitError(`trial ${trial} did not end after ${maxPasses} passes (the limit): its termination condition (${term}) was never satisfied`);
   return new Error(`compiled run stopped with status ${status}`);
 }
 
@@ -166,7 +166,7 @@ export class TrialCompiledRunner extends TrialByTrial {
     this.logLen[0] = 0;
     const limits = this.opts.limits ?? DEFAULT_LIMITS;
     const status = this.compiled.trialFn!(this.ctx.store.buffer, limits.maxPassesPerTrial, this.log, cap, this.logLen);
-    if (status < 0) throw statusError(status, t, this.ctx);
+    if (status < 0) throw statusError(status, t, this.ctx, limits.maxPassesPerTrial);
     const order = this.opts.recordExecutionOrder ? decodeSteps(this.log, this.logLen[0]!, this.ctx.comp.nodeNames)[0] : undefined;
     return { record: this.record(order), stop: status === STATUS.RUN_TERMINATED };
   }
@@ -223,7 +223,7 @@ export class RunCompiledRunner implements Runner {
       const began = performance.now();
       const cap = this.opts.recordExecutionOrder ? this.log.length : 0;
       const status = this.compiled.runFn!(this.ctx.store.buffer, this.data, this.lens, t, n, this.results, this.nodeValues, this.control, limits.maxPassesPerTrial, this.log, cap, this.logLen);
-      if (status < 0 && status !== STATUS.CANCELLED) throw statusError(status, this.control[1]!, this.ctx);
+      if (status < 0 && status !== STATUS.CANCELLED) throw statusError(status, this.control[1]!, this.ctx, limits.maxPassesPerTrial);
       const done = status < 0 ? this.control[1]! - t : status;
       const order = this.opts.recordExecutionOrder ? decodeSteps(this.log, this.logLen[0]!, this.ctx.comp.nodeNames) : undefined;
       for (let i = 0; i < done; i++) {
