@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelDocument, RunEvent } from '../shared/ipc/protocol.js';
 import { InProcessEngine } from '../src-main/web-host/engine.js';
-import { columnsOf } from '../src-main/web-host/engine-client-engine.js';
+import { EngineClient } from '../src-main/engine-process/client.js';
+import { EngineClientEngine, columnsOf } from '../src-main/web-host/engine-client-engine.js';
 import { StudioService } from '../src-main/web-host/studio-service.js';
 import { WorkspaceFiles } from '../src-main/web-host/workspace-files.js';
 import { runModel } from '../src-main/runtime/run-model.js';
@@ -120,4 +121,39 @@ describe('workspace files', () => {
     expect(JSON.parse(readFileSync(join(workspace, 'my_model.cogmodel.json'), 'utf8')).name).toBe('my_model');
     expect(await service.handle({ method: 'file.recent' }, noEvents)).toMatchObject({ ok: true, result: { paths: ['my_model-1.cogmodel.json', 'my_model.cogmodel.json', join('models', 'chain.cogmodel.json')] } });
   });
+});
+
+describe('through the engine process (EngineClient)', () => {
+  const processEngine = new EngineClientEngine(new EngineClient());
+  afterAll(() => processEngine.dispose());
+
+  const collect = (runId: string, model: ModelDocument, mode: 'Auto' | 'Interpreted', trials: number, cancelAtOnce = false) =>
+    new Promise<RunEvent[]>((resolve) => {
+      const events: RunEvent[] = [];
+      processEngine.run({ runId, model, mode, trials }, (e) => {
+        events.push(e);
+        if (e.type === 'done' || e.type === 'error') resolve(events);
+      });
+      if (cancelAtOnce) processEngine.cancel(runId);
+    });
+
+  it('gives the same events and numbers as the in-process engine', async () => {
+    const events = await collect('p1', linearChain(), 'Auto', 5);
+    expect(events.map((e) => e.type).filter((t) => t !== 'progress')).toEqual(['diagnostics', 'accepted', 'trials', 'done']);
+    expect(events.find((e) => e.type === 'accepted')).toMatchObject({ outputs: [{ node: 'OUTPUT', port: 'RESULT', size: 2 }], trials: 5 });
+    expect(events.flatMap((e) => (e.type === 'trials' ? e.results : []))).toEqual(runModel({ model: linearChain(), mode: 'Auto' }).results);
+  }, 60_000);
+
+  it('validates with located issues', async () => {
+    const broken = linearChain();
+    (broken.nodes.HIDDEN as { function: { gain: unknown } }).function.gain = 'abc';
+    expect(await processEngine.validate(broken)).toMatchObject({ valid: false, issues: [{ path: 'nodes.HIDDEN.function.gain' }] });
+    expect(await processEngine.validate(linearChain())).toMatchObject({ valid: true, summary: /3 nodes/ });
+  }, 60_000);
+
+  it('a run cancelled before it starts ends cancelled, with no trials', async () => {
+    const events = await collect('p2', linearChain(), 'Interpreted', 100_000, true);
+    expect(events.at(-1)).toMatchObject({ type: 'done', cancelled: true });
+    expect(events.some((e) => e.type === 'trials')).toBe(false);
+  }, 60_000);
 });

@@ -41,6 +41,8 @@ const nullIfNonFinite = (v: number) => (Number.isFinite(v) ? v : null);
 
 export class EngineClientEngine implements StudioEngine {
   private requestCounter = 0;
+  /** Runs still validating (their run request not sent yet), and whether they were cancelled meanwhile. */
+  private readonly validating = new Map<string, { cancelled: boolean }>();
 
   constructor(private readonly client: EngineClient) {}
 
@@ -54,8 +56,15 @@ export class EngineClientEngine implements StudioEngine {
     const { runId, model, mode } = params;
     const total = params.trials ?? defaultTrials(model);
     void (async () => {
+      const state = { cancelled: false };
+      this.validating.set(runId, state);
       const check = await this.request({ type: 'validate', id: this.nextId(`${runId}-validate`), model });
+      this.validating.delete(runId);
       if (check.final.type === 'error') return emit({ type: 'error', runId, error: hostErrorOf(check.final) });
+      if (state.cancelled) {
+        emit({ type: 'accepted', runId, mode, trials: total, outputs: [] });
+        return emit({ type: 'done', runId, trials: 0, cancelled: true, timings: { build_ms: 0, compile_ms: 0, run_ms: 0, total_ms: 0, trials_per_s: 0 } });
+      }
       const validated = check.events.find((e) => e.type === 'validated');
       const outputNodes = validated?.type === 'validated' ? validated.outputNodes : [];
       let columns: OutputColumn[] | null = null;
@@ -96,7 +105,9 @@ export class EngineClientEngine implements StudioEngine {
   }
 
   cancel(runId: string): boolean {
-    this.client.cancel(runId);
+    const validating = this.validating.get(runId);
+    if (validating) validating.cancelled = true;
+    else this.client.cancel(runId);
     return true;
   }
 
