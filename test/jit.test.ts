@@ -272,7 +272,9 @@ describe('JIT: LLVM IR text → native functions', () => {
     const run = m.fn<Run>('run', RUN_SIG);
     const { state, weights } = runBuffers();
     const expected = runBuffers();
-    run(expected.state, expected.weights, 2000);
+    // enough native work (tens of ms) that the event loop turns while it runs, even on a loaded machine
+    const TRIALS = 100_000;
+    run(expected.state, expected.weights, TRIALS);
     let ticks = 0;
     const tick = (): void => {
       ticks++;
@@ -280,9 +282,9 @@ describe('JIT: LLVM IR text → native functions', () => {
     };
     let finished = false;
     setImmediate(tick);
-    const trials = await run.callAsync(state, weights, 2000);
+    const trials = await run.callAsync(state, weights, TRIALS);
     finished = true;
-    expect(trials).toBe(2000);
+    expect(trials).toBe(TRIALS);
     expect(ticks).toBeGreaterThan(0);
     expect(Array.from(state)).toEqual(Array.from(expected.state));
   });
