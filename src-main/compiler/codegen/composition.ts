@@ -133,6 +133,22 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
       };
     };
 
+    // counts_useable pairs some EveryNCalls reads: only those are kept up to date (the others are never read)
+    const pairs = useablePairs(specs.nodes, comp.nodeNames);
+
+    // the trial's termination (and the run's), one function called wherever the scheduler checks it
+    const terminated = ir.define('trial.terminated', ir.i32, [['state', ir.i8p]], ([state]) => {
+      cg.state = state!;
+      const e = conditionContext();
+      if (!runTerm) {
+        ir.ret(b.CreateZExt(trialTerm(e, -1), ir.i32));
+        return;
+      }
+      const r = ir.intVariable(ir.int(1), 'done');
+      ir.ifThen(b.CreateNot(trialTerm(e, -1)), () => r.set(b.CreateZExt(runTerm(e, -1), ir.i32)));
+      ir.ret(r.get());
+    }, true);
+
     trialName = 'trial';
     const trialFn = ir.define(trialName, ir.i32, [['state', ir.i8p], ['max_passes', ir.i32], ['log', ir.i32p], ['log_cap', ir.i32], ['log_len', ir.i32p]], ([state, maxPasses, log, logCap, logLen]) => {
       cg.state = state!;
@@ -145,12 +161,7 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
       const fill = (ptr: V, from: number, count: number, v: number) => ir.loop(count, (i) => ir.store(ir.num(v), ptr, b.CreateAdd(i, ir.int(from))), 'fill');
       const inc = (ptr: V, i: number) => ir.store(ir.add(ir.load(ptr, i), ir.num(1)), ptr, i);
       // trial termination, then (only when it does not hold) run termination, as the interpreter's ||
-      const done = (): V => {
-        if (!runTerm) return trialTerm(e, -1);
-        const r = ir.intVariable(ir.int(1), 'done');
-        ir.ifThen(b.CreateNot(trialTerm(e, -1)), () => r.set(b.CreateZExt(runTerm(e, -1), ir.i32)));
-        return b.CreateICmpNE(r.get(), ir.int(0));
-      };
+      const done = (): V => b.CreateICmpNE(ir.call(terminated, [state!], ir.name('terminated')), ir.int(0));
       const logStep = (members: { node: number; flag: V | null }[]) => {
         // log: count, then the nodes of the step — only while it fits
         const len = ir.loadI32(logLen!);
@@ -170,7 +181,7 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
 
       // trial start
       fill(total, TS.TRIAL * n, n, 0);
-      fill(useable, 0, n * n, 0);
+      for (const [d, o] of pairs) ir.store(ir.num(0), useable, d * n + o);
       ir.store(ir.num(0), time, TS.PASS);
       ir.store(ir.num(0), time, TS.TIME_STEP);
       fill(finished, 0, n, 0);
@@ -201,11 +212,9 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
                 ir.ifThen(nodeConds[k]!(e, k), () => {
                   ir.storeI32(ir.int(1), flags[k]!);
                   for (let s = 0; s < 5; s++) inc(total, s * n + k);
-                  ir.loop(n, (j) => ir.store(ir.num(0), useable, b.CreateAdd(b.CreateMul(j, ir.int(n)), ir.int(k))), 'useable0');
-                  ir.loop(n, (j) => {
-                    const idx = b.CreateAdd(ir.int(k * n), j);
-                    ir.store(ir.add(ir.load(useable, idx), ir.num(1)), useable, idx);
-                  }, 'useable1');
+                  // as SchedulerCounters.recordExecution: first zero what k had used, then count k for the others
+                  for (const [d, o] of pairs) if (o === k) ir.store(ir.num(0), useable, d * n + o);
+                  for (const [d, o] of pairs) if (d === k) inc(useable, d * n + o);
                   changed.set(ir.int(1));
                 });
               });
@@ -365,6 +374,23 @@ function emitAddProduct(cg: Codegen, value: CgValue, matrix: Float64Array[], row
     }, 'a');
     base += v.len;
   }
+}
+
+/** The (dependency, owner) pairs whose counts_useable an EveryNCalls in a node's condition reads. */
+function useablePairs(nodeSpecs: readonly unknown[], names: readonly string[]): [number, number][] {
+  const pairs = new Map<string, [number, number]>();
+  const walk = (v: unknown, owner: number, depth: number): void => {
+    if (depth > 64 || typeof v !== 'object' || v === null) return;
+    if (Array.isArray(v)) return v.forEach((x) => walk(x, owner, depth + 1));
+    const o = v as Record<string, unknown>;
+    if (o.type === 'EveryNCalls') {
+      const d = names.indexOf(String(o.dependency));
+      if (d >= 0) pairs.set(`${d}:${owner}`, [d, owner]);
+    }
+    for (const x of Object.values(o)) walk(x, owner, depth + 1);
+  };
+  nodeSpecs.forEach((spec, k) => walk(spec, k, 0));
+  return [...pairs.values()];
 }
 
 function describe(spec: unknown): string {
