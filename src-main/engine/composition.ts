@@ -7,7 +7,7 @@ import { mechanismDeclaration, MECHANISMS } from '../components/mechanisms/index
 import type { MechanismInstance } from '../components/mechanisms/types.js';
 import { flattenNumbers, isMatrix } from '../components/params.js';
 import { ModelError, describeValue, jsonPath, type ModelIssue } from '../model/errors.js';
-import { SchedulerCounters, TIME_SCALES } from '../scheduler/clock.js';
+import { SchedulerCounters, TIME_SCALES, useablePairs } from '../scheduler/clock.js';
 import { compileCondition, type Condition, type ConditionCompiler } from '../scheduler/conditions.js';
 import { buildSchedulingGraph } from '../scheduler/graph.js';
 import { Scheduler } from '../scheduler/scheduler.js';
@@ -453,7 +453,7 @@ export function countersFor(comp: Composition, store: ContextStore): SchedulerCo
     justRan: store.f64(s.justRan),
     finished: store.f64(s.finished),
     nwhen: store.f64(s.nwhen),
-  });
+  }, useablePairs(comp.conditionSpecs.nodes, comp.nodeNames));
 }
 
 /** Numbers of a trial input, for error messages. */

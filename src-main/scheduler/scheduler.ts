@@ -59,7 +59,7 @@ export class Scheduler {
   ): boolean {
     const k = cx.counters;
     k.resetCounts(TS.TRIAL);
-    k.countsUseable.fill(0);
+    k.resetUseable();
     k.time[TS.PASS] = 0;
     k.time[TS.TIME_STEP] = 0;
     onTrialStart?.();

@@ -9,7 +9,7 @@
  * The scheduler follows Scheduler.runTrial step for step; counters live in the state buffer.
  */
 import type { Composition } from '../../engine/composition.js';
-import { TS } from '../../scheduler/clock.js';
+import { TS, useablePairs } from '../../scheduler/clock.js';
 import { emitCondition, type ConditionCompiler, type EmitCondition, type EmitConditionContext } from '../../scheduler/conditions.js';
 import { Codegen, CodegenUnsupported, type CgValue } from './codegen.js';
 import { IR, sanitize, type V } from './ir.js';
@@ -374,23 +374,6 @@ function emitAddProduct(cg: Codegen, value: CgValue, matrix: Float64Array[], row
     }, 'a');
     base += v.len;
   }
-}
-
-/** The (dependency, owner) pairs whose counts_useable an EveryNCalls in a node's condition reads. */
-function useablePairs(nodeSpecs: readonly unknown[], names: readonly string[]): [number, number][] {
-  const pairs = new Map<string, [number, number]>();
-  const walk = (v: unknown, owner: number, depth: number): void => {
-    if (depth > 64 || typeof v !== 'object' || v === null) return;
-    if (Array.isArray(v)) return v.forEach((x) => walk(x, owner, depth + 1));
-    const o = v as Record<string, unknown>;
-    if (o.type === 'EveryNCalls') {
-      const d = names.indexOf(String(o.dependency));
-      if (d >= 0) pairs.set(`${d}:${owner}`, [d, owner]);
-    }
-    for (const x of Object.values(o)) walk(x, owner, depth + 1);
-  };
-  nodeSpecs.forEach((spec, k) => walk(spec, k, 0));
-  return [...pairs.values()];
 }
 
 function describe(spec: unknown): string {
