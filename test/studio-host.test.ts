@@ -3,7 +3,7 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ModelDocument, RunEvent } from '../shared/ipc/protocol.js';
+import { HostResultSchemas, type ModelDocument, type RunEvent } from '../shared/ipc/protocol.js';
 import { InProcessEngine } from '../src-main/web-host/engine.js';
 import { EngineClient } from '../src-main/engine-process/client.js';
 import { EngineClientEngine, columnsOf } from '../src-main/web-host/engine-client-engine.js';
@@ -68,6 +68,25 @@ describe('requests', () => {
     (broken.nodes.HIDDEN as { function: { gain: unknown } }).function.gain = 'abc';
     const r = await service.handle({ method: 'model.validate', model: broken }, noEvents);
     expect(r).toMatchObject({ ok: true, result: { valid: false, issues: [{ path: 'nodes.HIDDEN.function.gain' }] } });
+  });
+});
+
+describe('the component catalog', () => {
+  it('lists mechanisms, functions by category and conditions from the declarations, in the protocol’s shape', async () => {
+    const r = await service.handle({ method: 'catalog.get' }, noEvents);
+    expect(r.ok).toBe(true);
+    const catalog = HostResultSchemas['catalog.get'].parse((r as { result: unknown }).result);
+    const transfer = catalog.mechanisms.find((m) => m.type === 'TransferMechanism')!;
+    expect(transfer.defaultFunction).toBe('Linear');
+    expect(transfer.defaultOutputPorts).toEqual(['RESULT']);
+    expect(transfer.params.find((p) => p.name === 'integrator_mode')).toMatchObject({ kind: 'boolean', default: false, help: expect.stringMatching(/\w/) });
+    expect(catalog.mechanisms.find((m) => m.type === 'DDM')!.defaultOutputPorts).toEqual(['DECISION_VARIABLE', 'RESPONSE_TIME']);
+    const logistic = catalog.functions.find((f) => f.type === 'Logistic')!;
+    expect(logistic.category).toBe('transfer');
+    expect(logistic.params.find((p) => p.name === 'gain')).toMatchObject({ kind: expect.stringMatching(/number|numeric/), default: 1 });
+    expect(catalog.functions.find((f) => f.type === 'NormalDist')).toMatchObject({ category: 'distribution', stochastic: true });
+    expect(catalog.conditions.find((c) => c.type === 'EveryNCalls')!.args).toEqual(['dependency', 'n']);
+    expect(catalog.conditions.find((c) => c.type === 'Always')!.args).toEqual([]);
   });
 });
 

@@ -93,6 +93,8 @@ export const HostRequestSchema = z.discriminatedUnion('method', [
   }),
   z.strictObject({ method: z.literal('run.start'), params: RunParamsSchema }),
   z.strictObject({ method: z.literal('run.cancel'), runId: RunIdSchema }),
+  /** The components the engine knows (mechanisms, functions, conditions) with their parameters. */
+  z.strictObject({ method: z.literal('catalog.get') }),
 ]);
 export type HostRequest = z.infer<typeof HostRequestSchema>;
 export type HostMethod = HostRequest['method'];
@@ -123,6 +125,46 @@ export type ValidateResult = z.infer<typeof ValidateResultSchema>;
 export const CompileResultSchema = z.object({ mode: CompiledModeSchema, ir: z.string(), diagnostics: CompileStagesSchema });
 export type CompileResult = z.infer<typeof CompileResultSchema>;
 
+/** One parameter of a component as the inspector shows it (PsyNeuLink's name, default and help). */
+export const ParamInfoSchema = z.object({
+  name: z.string(),
+  kind: z.enum(['number', 'numeric', 'matrix', 'enum', 'boolean', 'integer', 'function', 'noise', 'condition', 'string', 'range']),
+  /** PsyNeuLink's default; absent when it has none. */
+  default: z.unknown().optional(),
+  help: z.string(),
+  values: z.array(z.string()).optional(),
+  unit: z.string().optional(),
+});
+export type ParamInfo = z.infer<typeof ParamInfoSchema>;
+
+export const MechanismInfoSchema = z.object({
+  type: z.string(),
+  help: z.string(),
+  params: z.array(ParamInfoSchema),
+  defaultFunction: z.string(),
+  defaultOutputPorts: z.array(z.string()),
+});
+export type MechanismInfo = z.infer<typeof MechanismInfoSchema>;
+
+export const FunctionInfoSchema = z.object({
+  type: z.string(),
+  category: z.string(),
+  help: z.string(),
+  params: z.array(ParamInfoSchema),
+  stochastic: z.boolean(),
+});
+export type FunctionInfo = z.infer<typeof FunctionInfoSchema>;
+
+export const ConditionInfoSchema = z.object({ type: z.string(), args: z.array(z.string()) });
+export type ConditionInfo = z.infer<typeof ConditionInfoSchema>;
+
+export const CatalogSchema = z.object({
+  mechanisms: z.array(MechanismInfoSchema),
+  functions: z.array(FunctionInfoSchema),
+  conditions: z.array(ConditionInfoSchema),
+});
+export type Catalog = z.infer<typeof CatalogSchema>;
+
 /** What each method answers. */
 export const HostResultSchemas = {
   'examples.list': z.object({ examples: z.array(ExampleInfoSchema) }),
@@ -134,6 +176,7 @@ export const HostResultSchemas = {
   'model.compile': CompileResultSchema,
   'run.start': z.object({ runId: RunIdSchema }),
   'run.cancel': z.object({ cancelled: z.boolean() }),
+  'catalog.get': CatalogSchema,
 } as const satisfies Record<HostMethod, z.ZodType>;
 export type ResultOf<M extends HostMethod> = z.infer<(typeof HostResultSchemas)[M]>;
 

@@ -15,6 +15,7 @@ import {
   type OpenedModel,
   type RunEvent,
 } from '../../shared/ipc/protocol.js';
+import { componentCatalog } from './catalog.js';
 import type { StudioEngine } from './engine.js';
 import { HostRequestError, describeFailure } from './host-error.js';
 
@@ -86,6 +87,8 @@ export class StudioService {
           return ok({ runId: req.params.runId });
         case 'run.cancel':
           return ok({ cancelled: this.engine.cancel(req.runId) });
+        case 'catalog.get':
+          return ok(componentCatalog());
       }
     } catch (e) {
       return { ok: false, error: describeFailure(e) };
