@@ -21,7 +21,8 @@ export interface CompileDiagnostics {
   total_ms: number;
   ir_bytes: number;
   functions: number;
-  cache: 'hit' | 'miss';
+  /** `hit`: machine code reused in this process; `disk`: object code from the on-disk cache; `miss`: compiled. */
+  cache: 'hit' | 'disk' | 'miss';
   opt_level: OptLevel;
 }
 
@@ -156,7 +157,7 @@ export function compileComposition(comp: Composition, mode: CompiledMode, optLev
       total_ms: generated.codegenMs + irPrintMs + t.total_ms,
       ir_bytes: native.irBytes,
       functions: native.entryPoints.length,
-      cache: cacheHit ? 'hit' : 'miss',
+      cache: cacheHit ? 'hit' : native.objectCache === 'hit' ? 'disk' : 'miss',
       opt_level: optLevel,
     },
   };

@@ -6,6 +6,16 @@
 import { performance } from 'node:perf_hooks';
 import { JitError, type JitStage } from './jit-error.js';
 import {
+  OBJECT_CACHE_LIMITS,
+  objectCacheDir,
+  objectCacheKey,
+  readCacheEntry,
+  writeCacheEntry,
+  type IrSignature,
+  type ObjectCacheStatus,
+} from './object-cache.js';
+import {
+  CODEGEN_OBJECT_FILE,
   CODE_MODEL_JIT_DEFAULT,
   LINKAGE_EXTERNAL,
   RELOC_DEFAULT,
@@ -22,6 +32,7 @@ import {
   type JITDylibRef,
   type LLJITRef,
   type LlvmC,
+  type MemoryBufferRef,
   type ModuleRef,
   type Out,
   type PassBuilderOptionsRef,
@@ -31,6 +42,7 @@ import {
 } from './llvm-c.js';
 
 export type OptLevel = 0 | 1 | 2 | 3;
+export type { ObjectCacheStatus } from './object-cache.js';
 
 export interface CompileOptions {
   /** `default<On>` pass pipeline and the matching codegen level (O0 → codegen None). Default 2. */
@@ -39,13 +51,27 @@ export interface CompileOptions {
   emitOptimizedIR?: boolean;
   /** Buffer name that LLVM's parse messages start with. Default `module.ll`. */
   name?: string;
+  /**
+   * Directory of the on-disk object cache, or `'off'`. Default: `COGSTUDIO_OBJECT_CACHE` (which may
+   * also be `off`), else `$XDG_CACHE_HOME/cogstudio/objects` or `~/.cache/cogstudio/objects`.
+   */
+  objectCache?: string;
 }
 
 export interface CompileTimings {
   ir_parse_ms: number;
   verify_ms: number;
   optimize_ms: number;
-  /** LLJIT creation, adding the module, and codegen + linking (forced by looking up every entry point). */
+  /** Code generation to an object file in memory (object cache on, miss); 0 otherwise. */
+  object_emit_ms: number;
+  /** Reading and validating a cache entry (0 with the cache off or when the optimised IR is wanted). */
+  cache_read_ms: number;
+  /** Writing the entry and pruning the cache (miss only). */
+  cache_write_ms: number;
+  /**
+   * LLJIT creation, adding the module or object, and linking (forced by looking up every entry
+   * point); with the cache off this includes code generation.
+   */
   machine_code_ms: number;
   total_ms: number;
 }
@@ -87,6 +113,8 @@ export interface NativeModule {
   /** Size of the IR text in UTF-8 bytes. */
   readonly irBytes: number;
   readonly optLevel: OptLevel;
+  /** `hit`: the object came from the disk cache (no parse, optimisation or codegen); `miss`: compiled and stored. */
+  readonly objectCache: ObjectCacheStatus;
   /** Functions defined with external linkage, in module order: the names `fn` accepts. */
   readonly entryPoints: readonly string[];
   readonly disposed: boolean;
@@ -102,7 +130,7 @@ export interface NativeModule {
 
 export interface OptimizedIR {
   readonly ir: string;
-  readonly timings: Omit<CompileTimings, 'machine_code_ms'>;
+  readonly timings: Pick<CompileTimings, 'ir_parse_ms' | 'verify_ms' | 'optimize_ms' | 'total_ms'>;
 }
 
 type Koffi = LlvmC['koffi'];
@@ -261,12 +289,6 @@ function printModule(c: LlvmC, module: ModuleRef): string {
   return takeMessage(c, c.LLVMPrintModuleToString(module));
 }
 
-/** A C-level view of an IR function's type: `f64`, `f32`, `iN`, `ptr`, `void`, `agg` (or `other`). */
-interface IrSignature {
-  readonly result: string;
-  readonly params: readonly string[];
-}
-
 function irTypeClass(c: LlvmC, t: TypeRef): string {
   switch (c.LLVMGetTypeKind(t)) {
     case TYPE_KIND.Void:
@@ -416,6 +438,7 @@ class CompiledModule implements NativeModule {
     readonly irBytes: number,
     level: OptLevel,
     readonly optimizedIR: string | undefined,
+    readonly objectCache: ObjectCacheStatus,
   ) {
     this.optLevel = level;
     this.entryPoints = [...addresses.keys()];
@@ -574,47 +597,183 @@ class CompiledModule implements NativeModule {
   }
 }
 
+/** Adds code to a fresh LLJIT and looks up every entry point (which links, and compiles IR). */
+function link(
+  h: Host,
+  level: OptLevel,
+  names: Iterable<string>,
+  add: (jit: LLJITRef, jd: JITDylibRef) => void,
+): { jit: LLJITRef; addresses: Map<string, CodePointer> } {
+  const { c } = h;
+  const jit = createJit(h, level);
+  try {
+    add(jit, c.LLVMOrcLLJITGetMainJITDylib(jit));
+    // The first lookup materialises the whole module; unresolved externals surface here.
+    const addresses = new Map<string, CodePointer>();
+    for (const name of names) {
+      const out: Out<CodePointer> = [null];
+      check(h, c.LLVMOrcLLJITLookup(jit, out, name), 'jit');
+      addresses.set(name, out[0]!);
+    }
+    return { jit, addresses };
+  } catch (e) {
+    disposeJit(h, jit);
+    throw e;
+  }
+}
+
+/** Hands a copy of `object` to the LLJIT (which takes ownership of the LLVM buffer). */
+function addObject(h: Host, jit: LLJITRef, jd: JITDylibRef, object: Buffer): void {
+  const buf = h.c.LLVMCreateMemoryBufferWithMemoryRangeCopy(object, object.length, 'cogstudio-object.o');
+  if (!buf) throw new JitError('jit', 'LLVM could not allocate the object buffer');
+  check(h, h.c.LLVMOrcLLJITAddObjectFile(jit, jd, buf), 'jit');
+}
+
+/** Code generation of an optimised module to an object file, copied into a Buffer. */
+function emitObject(h: Host, module: ModuleRef, level: OptLevel): Buffer {
+  const { c } = h;
+  // A fresh target machine: emission adds codegen passes and must not disturb the optimiser's.
+  const tm = hostTargetMachine(h, level);
+  try {
+    const outMsg: Out<CStringRef> = [null];
+    const outBuf: Out<MemoryBufferRef> = [null];
+    const failed = c.LLVMTargetMachineEmitToMemoryBuffer(tm, module, CODEGEN_OBJECT_FILE, outMsg, outBuf);
+    const message = takeMessage(c, outMsg[0]);
+    const buf = outBuf[0];
+    if (failed || !buf) {
+      if (buf) c.LLVMDisposeMemoryBuffer(buf);
+      throw new JitError('jit', message || 'LLVM could not emit an object file');
+    }
+    try {
+      const size = Number(c.LLVMGetBufferSize(buf));
+      return Buffer.from(new Uint8Array(c.koffi.view(c.LLVMGetBufferStart(buf), size)));
+    } finally {
+      c.LLVMDisposeMemoryBuffer(buf);
+    }
+  } finally {
+    c.LLVMDisposeTargetMachine(tm);
+  }
+}
+
+const warned = new Set<string>();
+
 /**
  * Compiles LLVM IR text to native code for the host CPU. Throws a JitError naming the stage
  * (parse, verify, optimize, jit) with LLVM's message.
+ *
+ * With the object cache on (the default; see `CompileOptions.objectCache`), the object code is
+ * looked up on disk by a hash of the IR text, host CPU and features, LLVM version and opt level:
+ * a hit skips parse, optimisation and codegen. A miss compiles, emits an object, links that same
+ * object, and stores it. An unusable entry is recompiled and overwritten.
  */
 export function compileIR(irText: string, opts: CompileOptions = {}): NativeModule {
   const start = performance.now();
   const level = checkOptLevel(opts.optLevel ?? 2);
   const h = getHost();
-  const { c } = h;
   h.sessionErrors.length = 0;
+  const dir = objectCacheDir(opts.objectCache);
+  if (!dir) return compileFromIR(h, irText, level, opts, start, null);
+  const key = objectCacheKey({
+    irText,
+    triple: h.triple,
+    cpu: h.cpu,
+    features: h.features,
+    llvm: llvmVersion(),
+    optLevel: level,
+  });
+  let cache_read_ms = 0;
+  if (!opts.emitOptimizedIR) {
+    const t = performance.now();
+    const read = readCacheEntry(dir, key);
+    cache_read_ms = performance.now() - t;
+    if ('entry' in read) {
+      const { object, signatures } = read.entry;
+      try {
+        const t1 = performance.now();
+        const { jit, addresses } = link(h, level, signatures.keys(), (j, jd) => addObject(h, j, jd, object));
+        const timings: CompileTimings = {
+          ir_parse_ms: 0,
+          verify_ms: 0,
+          optimize_ms: 0,
+          object_emit_ms: 0,
+          cache_read_ms,
+          cache_write_ms: 0,
+          machine_code_ms: performance.now() - t1,
+          total_ms: performance.now() - start,
+        };
+        const irBytes = Buffer.byteLength(irText, 'utf8');
+        return new CompiledModule(h, { jit }, addresses, signatures, timings, irBytes, level, undefined, 'hit');
+      } catch {
+        // an entry LLVM refuses: compile and overwrite it
+        h.sessionErrors.length = 0;
+      }
+    }
+  }
+  return compileFromIR(h, irText, level, opts, start, { dir, key, cache_read_ms });
+}
+
+/** Parse → verify → optimise → machine code; through an object file stored in the cache when one is given. */
+function compileFromIR(
+  h: Host,
+  irText: string,
+  level: OptLevel,
+  opts: CompileOptions,
+  start: number,
+  cache: { dir: string; key: string; cache_read_ms: number } | null,
+): NativeModule {
+  const { c } = h;
   const fe = frontEnd(h, irText, level, opts.name ?? 'module.ll');
   let module: ModuleRef | null = fe.module;
   let jit: LLJITRef | null = null;
   try {
     const optimizedIR = opts.emitOptimizedIR ? printModule(c, module) : undefined;
     const signatures = definedFunctions(c, module);
-
-    const t = performance.now();
-    jit = createJit(h, level);
-    const jd: JITDylibRef = c.LLVMOrcLLJITGetMainJITDylib(jit);
-    const tsm = c.LLVMOrcCreateNewThreadSafeModule(module, fe.tsc);
-    module = null;
-    check(h, c.LLVMOrcLLJITAddLLVMIRModule(jit, jd, tsm), 'jit'); // consumes the module
-    // The first lookup compiles the whole module; unresolved externals surface here.
-    const addresses = new Map<string, CodePointer>();
-    for (const name of signatures.keys()) {
-      const out: Out<CodePointer> = [null];
-      check(h, c.LLVMOrcLLJITLookup(jit, out, name), 'jit');
-      addresses.set(name, out[0]!);
+    let object_emit_ms = 0;
+    let t = performance.now();
+    let object: Buffer | null = null;
+    if (cache) {
+      object = emitObject(h, module, level);
+      c.LLVMDisposeModule(module);
+      module = null;
+      object_emit_ms = performance.now() - t;
     }
+    t = performance.now();
+    const linked = link(h, level, signatures.keys(), (j, jd) => {
+      if (object) {
+        addObject(h, j, jd, object);
+      } else {
+        const tsm = c.LLVMOrcCreateNewThreadSafeModule(module!, fe.tsc);
+        module = null;
+        check(h, c.LLVMOrcLLJITAddLLVMIRModule(j, jd, tsm), 'jit'); // consumes the module
+      }
+    });
+    jit = linked.jit;
     const machine_code_ms = performance.now() - t;
+    let cache_write_ms = 0;
+    if (cache && object) {
+      // Stored only once it linked: an entry never holds code that fails to load.
+      t = performance.now();
+      const problem = writeCacheEntry(cache.dir, cache.key, object, signatures, OBJECT_CACHE_LIMITS);
+      cache_write_ms = performance.now() - t;
+      if (problem && !warned.has(cache.dir)) {
+        warned.add(cache.dir);
+        process.emitWarning(`object cache ${cache.dir} is not writable: ${problem}`, 'JitWarning');
+      }
+    }
     const timings: CompileTimings = {
       ir_parse_ms: fe.ir_parse_ms,
       verify_ms: fe.verify_ms,
       optimize_ms: fe.optimize_ms,
+      object_emit_ms,
+      cache_read_ms: cache?.cache_read_ms ?? 0,
+      cache_write_ms,
       machine_code_ms,
       total_ms: performance.now() - start,
     };
     const owned: Owned = { jit };
     jit = null;
-    return new CompiledModule(h, owned, addresses, signatures, timings, Buffer.byteLength(irText, 'utf8'), level, optimizedIR);
+    const irBytes = Buffer.byteLength(irText, 'utf8');
+    return new CompiledModule(h, owned, linked.addresses, signatures, timings, irBytes, level, optimizedIR, cache ? 'miss' : 'off');
   } finally {
     if (module) c.LLVMDisposeModule(module);
     if (jit) disposeJit(h, jit);
@@ -638,9 +797,11 @@ export function optimizeIR(irText: string, opts: Omit<CompileOptions, 'emitOptim
   }
 }
 
+let version: string | null = null;
+
 /** The LLVM the JIT runs on, e.g. `14.0.6`. */
 export function llvmVersion(): string {
-  return libraryVersion(llvmC().path);
+  return (version ??= libraryVersion(llvmC().path));
 }
 
 /** The host CPU LLVM compiles for, and its feature string (`+avx2,+fma,…`). */

@@ -10,6 +10,7 @@ export {
   type CompileTimings,
   type NativeFunction,
   type NativeModule,
+  type ObjectCacheStatus,
   type OptimizedIR,
   type OptLevel,
 } from './compile-ir.js';

@@ -43,6 +43,8 @@ export const VERIFIER_RETURN_STATUS = 2;
 /** LLVMRelocDefault and LLVMCodeModelJITDefault (resolves to the large code model on x86-64). */
 export const RELOC_DEFAULT = 0;
 export const CODE_MODEL_JIT_DEFAULT = 1;
+/** LLVMCodeGenFileType: LLVMObjectFile. */
+export const CODEGEN_OBJECT_FILE = 1;
 /** LLVMExternalLinkage. */
 export const LINKAGE_EXTERNAL = 0;
 /** LLVMTypeKind values that a C signature can name. */
@@ -54,6 +56,9 @@ export interface LlvmC {
   // Support / Core
   LLVMDisposeMessage(msg: CStringRef): void;
   LLVMCreateMemoryBufferWithMemoryRangeCopy(data: Buffer, length: number, name: string): MemoryBufferRef | null;
+  LLVMGetBufferStart(buf: MemoryBufferRef): unknown;
+  LLVMGetBufferSize(buf: MemoryBufferRef): number;
+  LLVMDisposeMemoryBuffer(buf: MemoryBufferRef): void;
   LLVMDisposeModule(m: ModuleRef): void;
   LLVMPrintModuleToString(m: ModuleRef): CStringRef;
   LLVMGetDataLayoutStr(m: ModuleRef): string;
@@ -86,6 +91,9 @@ export interface LlvmC {
   LLVMDisposeTargetMachine(tm: TargetMachineRef): void;
   LLVMCreateTargetDataLayout(tm: TargetMachineRef): TargetDataRef;
   LLVMDisposeTargetData(td: TargetDataRef): void;
+  LLVMTargetMachineEmitToMemoryBuffer(
+    tm: TargetMachineRef, m: ModuleRef, fileType: number, outMessage: Out<CStringRef>, outBuf: Out<MemoryBufferRef>,
+  ): number;
   // Error
   LLVMGetErrorMessage(err: ErrorRef): CStringRef;
   LLVMDisposeErrorMessage(msg: CStringRef): void;
@@ -116,6 +124,8 @@ export interface LlvmC {
   LLVMOrcLLJITGetMainJITDylib(j: LLJITRef): JITDylibRef;
   LLVMOrcLLJITGetGlobalPrefix(j: LLJITRef): number;
   LLVMOrcLLJITAddLLVMIRModule(j: LLJITRef, jd: JITDylibRef, tsm: ThreadSafeModuleRef): ErrorRef | null;
+  /** Takes ownership of the buffer, whatever the outcome. */
+  LLVMOrcLLJITAddObjectFile(j: LLJITRef, jd: JITDylibRef, obj: MemoryBufferRef): ErrorRef | null;
   LLVMOrcLLJITLookup(j: LLJITRef, out: Out<CodePointer>, name: string): ErrorRef | null;
   /** libc's memmove, used as `memmove(p, p, 0)` to learn the address koffi passes for a buffer. */
   memmove(dst: ArrayBuffer | ArrayBufferView, src: ArrayBuffer | ArrayBufferView, n: number): unknown;
@@ -125,6 +135,9 @@ export interface LlvmC {
 const PROTOTYPES = [
   'void LLVMDisposeMessage(void *msg)',
   'void *LLVMCreateMemoryBufferWithMemoryRangeCopy(const uint8 *data, size_t length, const char *name)',
+  'void *LLVMGetBufferStart(void *buf)',
+  'size_t LLVMGetBufferSize(void *buf)',
+  'void LLVMDisposeMemoryBuffer(void *buf)',
   'void LLVMDisposeModule(void *m)',
   'void *LLVMPrintModuleToString(void *m)',
   'const char *LLVMGetDataLayoutStr(void *m)',
@@ -153,6 +166,7 @@ const PROTOTYPES = [
   'void LLVMDisposeTargetMachine(void *tm)',
   'void *LLVMCreateTargetDataLayout(void *tm)',
   'void LLVMDisposeTargetData(void *td)',
+  'int LLVMTargetMachineEmitToMemoryBuffer(void *tm, void *m, int fileType, _Out_ void **outMessage, _Out_ void **outBuf)',
   'void *LLVMGetErrorMessage(void *err)',
   'void LLVMDisposeErrorMessage(void *msg)',
   'void *LLVMRunPasses(void *m, const char *passes, void *tm, void *opts)',
@@ -177,6 +191,7 @@ const PROTOTYPES = [
   'void *LLVMOrcLLJITGetMainJITDylib(void *j)',
   'char LLVMOrcLLJITGetGlobalPrefix(void *j)',
   'void *LLVMOrcLLJITAddLLVMIRModule(void *j, void *jd, void *tsm)',
+  'void *LLVMOrcLLJITAddObjectFile(void *j, void *jd, void *obj)',
   'void *LLVMOrcLLJITLookup(void *j, _Out_ void **out, const char *name)',
 ] as const;
 
