@@ -153,7 +153,7 @@ export const CompileDiagnosticsSchema = z.object({
   total_ms: Ms,
   ir_bytes: Count,
   functions: Count,
-  cache: z.enum(['hit', 'miss']),
+  cache: z.enum(['hit', 'miss', 'disk']),
   opt_level: z.int(),
 });
 
