@@ -206,7 +206,9 @@ function createPort(
       },
     };
   }
-  const std = standard[name] ?? standard[ALIASES[name] ?? ''];
+  // own keys only: a port named "toString" or "__proto__" is not a standard port
+  const own = <T>(o: Readonly<Record<string, T>>, k: string): T | undefined => (Object.hasOwn(o, k) ? o[k] : undefined);
+  const std = own(standard, name) ?? own(standard, own(ALIASES, name) ?? '');
   if (!std && spec.variable === undefined) {
     throw new ModelError([{ path: `${path}.name`, node: env.node, message: `${JSON.stringify(name)} is not a standard output port of ${env.node}; give it a "variable" or a "function"`, expected: `one of ${Object.keys(standard).join(', ')}`, found: JSON.stringify(name) }]);
   }
