@@ -7,8 +7,11 @@ import { installShortcuts } from './keyboard.js';
 import { DiagnosticsPanel } from './panels/DiagnosticsPanel.js';
 import { ExamplesGallery } from './panels/ExamplesGallery.js';
 import { ResultsPanel } from './panels/ResultsPanel.js';
+import { Inspector } from './panels/Inspector.js';
+import { Palette } from './panels/Palette.js';
 import { Toolbar } from './panels/Toolbar.js';
-import { autoLayout, openExample, openFile, runCurrentModel, saveModel, validateModel, type Studio } from './studio.js';
+import type { Position } from './model/document.js';
+import { autoLayout, newModel, openExample, openFile, runCurrentModel, saveModel, validateModel, type Studio } from './studio.js';
 
 /** Validation waits this long after the last edit. */
 const VALIDATE_DELAY_MS = 250;
@@ -18,6 +21,12 @@ const NOTICE_MS = 8000;
 export function App({ studio, initialExample }: { studio: Studio; initialExample: string | null }) {
   const [galleryOpen, setGalleryOpen] = useState(initialExample === null);
   const [notice, setNotice] = useState<string | null>(null);
+  /** Open palette: where its node goes (null = the centre of the view). */
+  const [palette, setPalette] = useState<{ at: Position | null } | null>(null);
+  const openPalette = useCallback((at: Position | null = null) => setPalette({ at }), []);
+  const closePalette = useCallback(() => setPalette(null), []);
+
+  useEffect(() => void studio.catalog.getState().load(studio.host), [studio]);
 
   // a notice (saved, could not open…) stays a while, and goes when another model is shown
   useEffect(() => {
@@ -92,7 +101,7 @@ export function App({ studio, initialExample }: { studio: Studio; initialExample
     [studio, onOpen, onSave],
   );
 
-  useEffect(() => installShortcuts(studio, () => onSave()), [studio, onSave]);
+  useEffect(() => installShortcuts(studio, () => onSave(), () => openPalette()), [studio, onSave, openPalette]);
 
   const closeGallery = useCallback(() => setGalleryOpen(false), []);
 
@@ -100,9 +109,10 @@ export function App({ studio, initialExample }: { studio: Studio; initialExample
     <StudioContext.Provider value={studio}>
       <ReactFlowProvider>
         <div className="app">
-          <Toolbar onExamples={() => setGalleryOpen(true)} onOpen={onOpen} onSave={() => onSave()} />
+          <Toolbar onNew={() => newModel(studio)} onPalette={() => openPalette()} onExamples={() => setGalleryOpen(true)} onOpen={onOpen} onSave={() => onSave()} />
           <main className="workspace">
-            <Canvas />
+            <Canvas onOpenPalette={openPalette} />
+            <Inspector />
             <aside className="side">
               <ResultsPanel />
               <DiagnosticsPanel />
@@ -111,6 +121,7 @@ export function App({ studio, initialExample }: { studio: Studio; initialExample
           <StatusBar notice={notice} onDismiss={() => setNotice(null)} />
         </div>
         {galleryOpen && <ExamplesGallery onClose={closeGallery} />}
+        {palette && <Palette at={palette.at} onClose={closePalette} />}
       </ReactFlowProvider>
     </StudioContext.Provider>
   );

@@ -1,6 +1,6 @@
 /**
  * Studio-wide shortcuts: Ctrl+Enter runs, Ctrl+S saves, Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) undo and
- * redo, Delete deletes the selection, Escape clears it.
+ * redo, Delete deletes the selection, Escape clears it, A opens the palette.
  */
 import { runCurrentModel, type Studio } from './studio.js';
 
@@ -9,7 +9,7 @@ function isEditable(target: EventTarget | null): boolean {
   return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
 }
 
-export function installShortcuts(studio: Studio, save: () => void): () => void {
+export function installShortcuts(studio: Studio, save: () => void, openPalette: () => void): () => void {
   const onKey = (e: KeyboardEvent) => {
     const mod = e.ctrlKey || e.metaKey;
     if (mod && e.key === 'Enter') {
@@ -35,6 +35,9 @@ export function installShortcuts(studio: Studio, save: () => void): () => void {
     } else if (e.key === 'Delete' || e.key === 'Backspace') {
       e.preventDefault();
       studio.model.getState().deleteSelection();
+    } else if (!mod && !e.altKey && key === 'a' && !document.querySelector('[role="dialog"]')) {
+      e.preventDefault();
+      openPalette();
     } else if (e.key === 'Escape') {
       studio.model.getState().select({ nodes: [], edges: [] });
     }

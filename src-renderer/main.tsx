@@ -23,6 +23,8 @@ const banner = (text: string) => {
 connectHost(banner).then(
   (host) => {
     const studio = createStudio(host);
+    // for tests and the console: the model document on screen
+    (window as unknown as { cogstudioModel: () => unknown }).cogstudioModel = () => studio.model.getState().model;
     const example = new URLSearchParams(window.location.search).get('example');
     root.render(<App studio={studio} initialExample={example} />);
   },

@@ -3,21 +3,24 @@
  * actions that span them (open, lay out, validate, run, save).
  */
 import type { ModelDocument, OpenedModel } from '../shared/ipc/protocol.js';
-import { defaultTrials } from './model/document.js';
-import { applyLayout, moveNodes } from './store/commands.js';
+import { defaultTrials, emptyModel, type Position } from './model/document.js';
+import { addNode, applyLayout, moveNodes, uniqueNodeName } from './store/commands.js';
+import { mechanismInfo } from './store/catalog-store.js';
 import { layoutModel, needsLayout } from './store/layout.js';
 import { createModelStore, type ModelStore } from './store/model-store.js';
 import { createRunStore, type RunStore } from './store/run-store.js';
+import { createCatalogStore, type CatalogStore } from './store/catalog-store.js';
 import type { StudioHost } from './host/host.js';
 
 export interface Studio {
   host: StudioHost;
   model: ModelStore;
   run: RunStore;
+  catalog: CatalogStore;
 }
 
 export function createStudio(host: StudioHost): Studio {
-  const studio: Studio = { host, model: createModelStore(), run: createRunStore() };
+  const studio: Studio = { host, model: createModelStore(), run: createRunStore(), catalog: createCatalogStore() };
   host.onRunEvent((e) => studio.run.getState().receive(e));
   return studio;
 }
@@ -64,4 +67,24 @@ export async function openFile(studio: Studio, path?: string): Promise<boolean> 
   const { opened } = await studio.host.call({ method: 'file.open', ...(path ? { path } : {}) });
   if (opened) await showModel(studio, opened);
   return opened !== null;
+}
+
+/** A new, empty model (a fresh history: New is not undoable, like Open). */
+export function newModel(studio: Studio): void {
+  const run = studio.run.getState();
+  run.clear();
+  run.setTrials(1);
+  studio.model.getState().load(emptyModel(), { kind: 'new' });
+}
+
+/** Adds a node of a mechanism type at `position` under a new name, selects it, and returns the name. */
+export function addNodeOfType(studio: Studio, type: string, position: Position): string | null {
+  const store = studio.model.getState();
+  const base = type.replace(/Mechanism$/, '') || type;
+  const name = uniqueNodeName(store.model, base);
+  if (studio.catalog.getState().catalog && !mechanismInfo(studio.catalog.getState().catalog, type)) return null;
+  const spec = { type, size: 1 };
+  if (!store.execute(addNode(name, spec, { x: Math.round(position.x), y: Math.round(position.y) }))) return null;
+  studio.model.getState().select({ nodes: [name], edges: [] });
+  return name;
 }

@@ -3,11 +3,23 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ModelDocument } from '../shared/ipc/protocol.js';
-import { addNode, connect, deleteElements, moveNodes, setNodeParameter } from '../src-renderer/store/commands.js';
+import {
+  addNode,
+  connect,
+  deleteElements,
+  moveNodes,
+  renameNode,
+  setFunctionParameter,
+  setFunctionType,
+  setNodeParameter,
+  setProjectionMatrix,
+  uniqueNodeName,
+} from '../src-renderer/store/commands.js';
+import { matrixPreset, matrixShapeProblem } from '../src-renderer/panels/Inspector.js';
 import { createFlowDeriver } from '../src-renderer/store/derive.js';
 import { layoutModel, needsLayout } from '../src-renderer/store/layout.js';
 import { createModelStore, isDirty, redoLabel, undoLabel } from '../src-renderer/store/model-store.js';
-import { createRunStore } from '../src-renderer/store/run-store.js';
+import { createRunStore, issueNode } from '../src-renderer/store/run-store.js';
 import { defaultTrials, outputPortNames, projectionId } from '../src-renderer/model/document.js';
 
 const example = (name: string): ModelDocument => JSON.parse(readFileSync(join(import.meta.dirname, '..', 'examples', `${name}.cogmodel.json`), 'utf8'));
@@ -44,6 +56,62 @@ describe('commands', () => {
   it('moving stores the position under the node’s studio key, rounded', () => {
     const next = moveNodes({ HIDDEN: { x: 10.4, y: -3.6 } }).apply(example('linear_chain'));
     expect((next.nodes.HIDDEN as { studio: { position: unknown } }).studio.position).toEqual({ x: 10, y: -4 });
+  });
+});
+
+describe('editing commands (palette, inspector, connections)', () => {
+  it('renaming a node renames its projections, conditions and their dependencies, run inputs and output_nodes', () => {
+    const model: ModelDocument = {
+      ...example('linear_chain'),
+      conditions: { HIDDEN: { type: 'EveryNCalls', dependency: 'INPUT', n: 2 }, OUTPUT: { type: 'All', conditions: [{ type: 'AfterNCalls', dependency: 'HIDDEN', n: 1 }] } },
+      termination: { trial: { type: 'AfterNCalls', dependency: 'HIDDEN', n: 3 } },
+      output_nodes: ['HIDDEN', 'OUTPUT'],
+    };
+    const frozen = JSON.stringify(model);
+    const next = renameNode('HIDDEN', 'H2').apply(model);
+    expect(JSON.stringify(model)).toBe(frozen);
+    expect(Object.keys(next.nodes)).toEqual(['INPUT', 'H2', 'OUTPUT']);
+    expect((next.projections as { sender: string; receiver: string }[]).map((p) => `${p.sender}>${p.receiver}`)).toEqual(['INPUT>H2', 'H2>OUTPUT']);
+    expect(next.conditions).toEqual({ H2: { type: 'EveryNCalls', dependency: 'INPUT', n: 2 }, OUTPUT: { type: 'All', conditions: [{ type: 'AfterNCalls', dependency: 'H2', n: 1 }] } });
+    expect(next.termination).toEqual({ trial: { type: 'AfterNCalls', dependency: 'H2', n: 3 } });
+    expect(next.output_nodes).toEqual(['H2', 'OUTPUT']);
+    expect(() => renameNode('HIDDEN', 'INPUT').apply(model)).toThrow(/already exists/);
+    expect(() => renameNode('HIDDEN', ' ').apply(model)).toThrow(/empty/);
+    const r = renameNode('INPUT', 'IN').apply(model);
+    expect(Object.keys((r.run as { inputs: object }).inputs)).toEqual(['IN']);
+  });
+
+  it('an issue’s node is read from dotted and bracketed paths', () => {
+    expect(issueNode({ path: 'nodes.HIDDEN.function.gain', message: '' })).toBe('HIDDEN');
+    expect(issueNode({ path: 'nodes["Transfer-0"].integration_rate', message: '' })).toBe('Transfer-0');
+  });
+
+  it('function type and function parameters are set on the node’s function object', () => {
+    const model = example('linear_chain');
+    const a = setFunctionType('HIDDEN', 'Tanh').apply(model);
+    expect((a.nodes.HIDDEN as { function: unknown }).function).toEqual({ type: 'Tanh' });
+    const b = setFunctionParameter('HIDDEN', 'Tanh', 'gain', 3).apply(a);
+    expect((b.nodes.HIDDEN as { function: unknown }).function).toEqual({ type: 'Tanh', gain: 3 });
+    expect((setFunctionParameter('HIDDEN', 'Tanh', 'gain', undefined).apply(b).nodes.HIDDEN as { function: unknown }).function).toEqual({ type: 'Tanh' });
+    const bare = addNode('P', { type: 'ProcessingMechanism', size: 2 }, { x: 0, y: 0 }).apply(model);
+    expect((setFunctionParameter('P', 'Linear', 'slope', 2).apply(bare).nodes.P as { function: unknown }).function).toEqual({ type: 'Linear', slope: 2 });
+  });
+
+  it('new node names are unique; projection matrices are set and removed; presets and shape checks', () => {
+    const model = addNode('Transfer-0', { type: 'TransferMechanism' }, { x: 0, y: 0 }).apply(example('linear_chain'));
+    expect(uniqueNodeName(model, 'Transfer')).toBe('Transfer-1');
+    expect(uniqueNodeName(model, 'DDM')).toBe('DDM-0');
+    const m = setProjectionMatrix(1, [[2]]).apply(model);
+    expect((m.projections as { matrix?: unknown }[])[1]!.matrix).toEqual([[2]]);
+    expect('matrix' in (setProjectionMatrix(1, undefined).apply(m).projections as object[])[1]!).toBe(false);
+    expect(matrixPreset('identity', 2, 3)).toEqual([[1, 0, 0], [0, 1, 0]]);
+    expect(matrixPreset('full', 1, 2)).toEqual([[1, 1]]);
+    expect(matrixPreset('random', 3, 2).flat().every((x) => x >= -1 && x <= 1)).toBe(true);
+    expect(matrixShapeProblem([[1, 0], [0, 1]], 2, 2)).toBeNull();
+    expect(matrixShapeProblem([[1, 0]], 2, 2)).toMatch(/2 row/);
+    expect(matrixShapeProblem([[1], [0]], 2, 3)).toMatch(/3 column/);
+    expect(matrixShapeProblem([[1, 0], [0]], 2, 2)).toMatch(/different lengths/);
+    expect(matrixShapeProblem('IDENTITY_MATRIX', 2, 3)).toMatch(/equal sizes/);
   });
 });
 

@@ -110,7 +110,8 @@ export const CompileStagesSchema = z.object({
   total_ms: z.number(),
   ir_bytes: z.number(),
   functions: z.number(),
-  cache: z.enum(['hit', 'miss']),
+  /** hit: this process's cache; disk: the object cache on disk; miss: compiled now. */
+  cache: z.enum(['hit', 'disk', 'miss']),
   opt_level: z.number(),
 });
 export type CompileStages = z.infer<typeof CompileStagesSchema>;

@@ -2,12 +2,13 @@
  * The graph editor: React Flow showing nodes and edges derived from the model store. Drags,
  * selections and connections become store updates and commands; React Flow keeps no model state.
  */
-import { useCallback, useMemo } from 'react';
+import { useCallback, useMemo, useRef, type MouseEvent as ReactMouseEvent } from 'react';
 import {
   Background,
   Controls,
   MiniMap,
   ReactFlow,
+  useReactFlow,
   type Connection,
   type EdgeChange,
   type NodeChange,
@@ -25,8 +26,9 @@ const nodeTypes: NodeTypes = { mechanism: MechanismNode };
 const fitViewOptions = { padding: 0.2, maxZoom: 1.25 };
 const proOptions = { hideAttribution: true };
 
-export function Canvas() {
+export function Canvas({ onOpenPalette }: { onOpenPalette: (at: { x: number; y: number }) => void }) {
   const studio = useStudio();
+  const flow = useReactFlow();
   const derive = useMemo(createFlowDeriver, []);
   const { model, selection, dragging, measured } = useModelState(
     useShallow((s) => ({ model: s.model, selection: s.selection, dragging: s.dragging, measured: s.measured })),
@@ -35,6 +37,11 @@ export function Canvas() {
   const flagged = useMemo(() => new Set(flaggedKey ? flaggedKey.split('\n') : []), [flaggedKey]);
   const { nodes, edges } = derive({ model, selection, dragging, measured, flagged });
   const modelKey = useModelState((s) => (s.source.kind === 'file' ? s.source.path : s.source.kind === 'example' ? s.source.name : 'new'));
+  // fit the view to a model that opens with nodes; an empty canvas keeps its viewport, so the first
+  // node added stays where it was put instead of the view jumping to it
+  const fitFor = useRef<{ key: string; fit: boolean } | null>(null);
+  if (fitFor.current?.key !== modelKey) fitFor.current = { key: modelKey, fit: nodes.length > 0 };
+  const fitView = fitFor.current.fit;
 
   const onNodesChange = useCallback(
     (changes: NodeChange<MechanismFlowNode>[]) => {
@@ -90,8 +97,17 @@ export function Canvas() {
     [studio],
   );
 
+  /** A double-click on the empty canvas opens the palette; the new node goes where it was clicked. */
+  const onDoubleClick = useCallback(
+    (e: ReactMouseEvent) => {
+      if (!(e.target instanceof Element) || !e.target.classList.contains('react-flow__pane')) return;
+      onOpenPalette(flow.screenToFlowPosition({ x: e.clientX, y: e.clientY }));
+    },
+    [flow, onOpenPalette],
+  );
+
   return (
-    <div className="canvas" aria-label="Model graph" role="region">
+    <div className="canvas" aria-label="Model graph" role="region" onDoubleClick={onDoubleClick}>
       <ReactFlow
         key={modelKey}
         nodes={nodes}
@@ -101,7 +117,8 @@ export function Canvas() {
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
         deleteKeyCode={null}
-        fitView
+        zoomOnDoubleClick={false}
+        fitView={fitView}
         fitViewOptions={fitViewOptions}
         proOptions={proOptions}
         minZoom={0.1}

@@ -1,12 +1,14 @@
 /**
  * The Diagnostics region: the mode asked for and the mode that ran, each Auto fallback,
  * compile time per stage, IR size and cache, run timings, run errors, and the model's
- * validation issues — each issue selects its node when clicked.
+ * validation issues — each issue selects its node when clicked — and the model's LLVM IR (IR).
  */
+import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { ModelIssue } from '../../shared/ipc/protocol.js';
 import { useRunState, useStudio } from '../context.js';
 import { issueNode } from '../store/run-store.js';
+import { IrViewer } from './IrViewer.js';
 
 const STAGES = [
   ['codegen_ms', 'codegen'],
@@ -30,10 +32,17 @@ export function DiagnosticsPanel() {
     if (node && node in studio.model.getState().model.nodes) studio.model.getState().select({ nodes: [node], edges: [] });
   };
   const issues = [...(validation?.issues ?? []), ...(error?.issues ?? [])];
+  const [irOpen, setIrOpen] = useState(false);
 
   return (
     <section className="panel diagnostics" role="region" aria-label="Diagnostics">
-      <h2>Diagnostics</h2>
+      <h2>
+        Diagnostics
+        <button type="button" className="small" onClick={() => setIrOpen(true)} title="Show the LLVM IR generated for this model">
+          IR
+        </button>
+      </h2>
+      {irOpen && <IrViewer onClose={() => setIrOpen(false)} />}
       {diagnostics && (
         <dl className="facts">
           <dt>Mode requested</dt>
@@ -75,7 +84,7 @@ export function DiagnosticsPanel() {
             </tr>
             <tr>
               <th scope="row">cache</th>
-              <td>{diagnostics.compile.cache === 'hit' ? 'hit' : 'miss'}</td>
+              <td>{diagnostics.compile.cache}</td>
             </tr>
           </tbody>
         </table>

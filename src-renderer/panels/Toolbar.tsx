@@ -1,10 +1,10 @@
-/** The run and edit controls: Examples, Open/Save, Undo/Redo, Auto-layout, Mode, Trials, Run/Stop. */
+/** The run and edit controls: New, Examples, Open/Save, Undo/Redo, Auto-layout, Palette, Mode, Trials, Run/Stop. */
 import { EXECUTION_MODES, MAX_TRIALS, type ExecutionMode } from '../../shared/ipc/protocol.js';
 import { useModelState, useRunState, useStudio } from '../context.js';
 import { isDirty, redoLabel, undoLabel } from '../store/model-store.js';
 import { autoLayout, runCurrentModel } from '../studio.js';
 
-export function Toolbar({ onExamples, onOpen, onSave }: { onExamples: () => void; onOpen: () => void; onSave: () => void }) {
+export function Toolbar({ onNew, onPalette, onExamples, onOpen, onSave }: { onNew: () => void; onPalette: () => void; onExamples: () => void; onOpen: () => void; onSave: () => void }) {
   const studio = useStudio();
   const undo = useModelState(undoLabel);
   const redo = useModelState(redoLabel);
@@ -22,6 +22,9 @@ export function Toolbar({ onExamples, onOpen, onSave }: { onExamples: () => void
         {title}
         {dirty ? ' •' : ''}
       </span>
+      <button type="button" onClick={onNew} title="A new, empty model">
+        New
+      </button>
       <button type="button" onClick={onExamples}>
         Examples
       </button>
@@ -40,6 +43,9 @@ export function Toolbar({ onExamples, onOpen, onSave }: { onExamples: () => void
       </button>
       <button type="button" onClick={() => void autoLayout(studio)}>
         Auto-layout
+      </button>
+      <button type="button" onClick={onPalette} title="Add a mechanism (A, or double-click the canvas)">
+        Palette
       </button>
       <span className="separator" />
       <label className="field">

@@ -103,3 +103,98 @@ export function setNodeParameter(node: string, key: string, value: unknown): Com
     },
   };
 }
+
+/** The first free name `${base}-N` (N from 0, as PsyNeuLink numbers unnamed mechanisms). */
+export function uniqueNodeName(model: ModelDocument, base: string): string {
+  for (let i = 0; ; i++) if (!(`${base}-${i}` in model.nodes)) return `${base}-${i}`;
+}
+
+/** Replaces node name `from` by `to` in a condition object (its `dependency` arguments), recursively. */
+function renameInCondition(cond: unknown, from: string, to: string): unknown {
+  if (Array.isArray(cond)) return cond.map((c) => renameInCondition(c, from, to));
+  if (!isObject(cond)) return cond;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(cond)) out[k] = k === 'dependency' && v === from ? to : renameInCondition(v, from, to);
+  return out;
+}
+
+/**
+ * Renames a node, and every reference to it: projections, conditions (keys and dependencies),
+ * termination, run inputs, output_nodes, the controller, and an OCM's objective_mechanism and
+ * state_features. The node keeps its place in the file's node order.
+ */
+export function renameNode(from: string, to: string): Command {
+  return {
+    label: `Rename ${from} to ${to}`,
+    apply(model) {
+      if (from === to) return model;
+      if (!to.trim()) throw new Error('a node name cannot be empty');
+      if (to.length > 200) throw new Error('a node name has at most 200 characters');
+      if (!(from in model.nodes)) throw new Error(`there is no node named ${from}`);
+      if (to in model.nodes) throw new Error(`a node named ${to} already exists`);
+      const ref = (n: unknown) => (n === from ? to : n);
+      const nodes = Object.fromEntries(
+        Object.entries(model.nodes).map(([n, spec]) => {
+          let s: unknown = spec;
+          if (isObject(spec) && (spec.objective_mechanism === from || Array.isArray(spec.state_features))) {
+            const o: Record<string, unknown> = { ...spec };
+            if (o.objective_mechanism === from) o.objective_mechanism = to;
+            if (Array.isArray(spec.state_features)) o.state_features = spec.state_features.map((f: unknown) => (isObject(f) && f.node === from ? { ...f, node: to } : ref(f)));
+            s = o;
+          }
+          return [n === from ? to : n, s];
+        }),
+      );
+      const next: ModelDocument = {
+        ...model,
+        nodes,
+        projections: projections(model).map((p) => (p.sender === from || p.receiver === from ? { ...p, sender: ref(p.sender) as string, receiver: ref(p.receiver) as string } : p)),
+      };
+      const m = model as Record<string, unknown>;
+      if (isObject(m.conditions)) next.conditions = Object.fromEntries(Object.entries(m.conditions).map(([n, c]) => [n === from ? to : n, renameInCondition(c, from, to)]));
+      if (m.termination !== undefined) next.termination = renameInCondition(m.termination, from, to);
+      if (Array.isArray(m.output_nodes)) next.output_nodes = m.output_nodes.map(ref);
+      if (m.controller === from) next.controller = to;
+      if (isObject(m.run) && isObject(m.run.inputs)) {
+        next.run = { ...m.run, inputs: Object.fromEntries(Object.entries(m.run.inputs).map(([n, v]) => [n === from ? to : n, v])) };
+      }
+      return next;
+    },
+  };
+}
+
+/** Gives a node a function of another type (its old function's parameters go; undefined = the mechanism's default). */
+export function setFunctionType(node: string, type: string | undefined): Command {
+  return { ...setNodeParameter(node, 'function', type === undefined ? undefined : { type }), label: `Set ${node}.function to ${type ?? 'default'}` };
+}
+
+/** Sets one parameter of a node's function (undefined removes it); a node without a function object gets one of `defaultType`. */
+export function setFunctionParameter(node: string, defaultType: string, key: string, value: unknown): Command {
+  return {
+    label: `Set ${node}.function.${key}`,
+    apply(model) {
+      const spec = model.nodes[node];
+      if (!isObject(spec)) return model;
+      const fn: Record<string, unknown> = isObject(spec.function) ? { ...spec.function } : { type: defaultType };
+      if (value === undefined) delete fn[key];
+      else fn[key] = value;
+      return withNodes(model, { ...model.nodes, [node]: { ...spec, function: fn } });
+    },
+  };
+}
+
+/** Sets (or, with undefined, removes) the matrix of projection `index`. */
+export function setProjectionMatrix(index: number, matrix: unknown): Command {
+  return {
+    label: 'Set projection matrix',
+    apply(model) {
+      const list = projections(model);
+      const p = list[index];
+      if (!p) return model;
+      const next: ProjectionSpec = { ...p };
+      if (matrix === undefined) delete next.matrix;
+      else next.matrix = matrix;
+      return withProjections(model, list.map((q, i) => (i === index ? next : q)));
+    },
+  };
+}

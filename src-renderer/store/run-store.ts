@@ -164,7 +164,10 @@ export function issuesOf(s: RunState): ModelIssue[] {
 
 /** The node an issue is about: its `node`, else the node in its JSON path (`nodes.HIDDEN.function.gain`). */
 export function issueNode(issue: ModelIssue): string | undefined {
-  return issue.node ?? /^nodes\.([^.[\]]+)/.exec(issue.path)?.[1];
+  if (issue.node) return issue.node;
+  const bracketed = /^nodes\[("(?:[^"\\]|\\.)*")\]/.exec(issue.path)?.[1];
+  if (bracketed) return JSON.parse(bracketed) as string;
+  return /^nodes\.([^.[\]]+)/.exec(issue.path)?.[1];
 }
 
 /** Names of the nodes that some issue is about, as a string key (stable for selectors). */

@@ -122,7 +122,8 @@ describe('the studio in the web host', () => {
     await page.screenshot({ path: '/tmp/studio-deleted.png' });
     await page.keyboard.press('Control+z');
     await poll(() => nodeCount(page)).toBe(3);
-    expect(await edgeCount(page)).toBe(2);
+    // React Flow draws an edge once both its nodes' handles are measured
+    await poll(() => edgeCount(page)).toBe(2);
     await page.keyboard.press('Control+Shift+z');
     await poll(() => nodeCount(page)).toBe(2);
     await page.keyboard.press('Control+z');
@@ -176,6 +177,155 @@ describe('the studio in the web host', () => {
 
   it('logged no page errors', () => {
     expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('building a model from an empty canvas', () => {
+  let p: Page;
+  const shot = (name: string) => p.screenshot({ path: `/tmp/studio2-${name}.png` });
+  const inspector = () => p.getByRole('region', { name: 'Inspector' });
+  const exported = () => p.evaluate(() => (window as unknown as { cogstudioModel: () => Record<string, unknown> }).cogstudioModel());
+  const handle = (node: string, kind: 'source' | 'target') => p.locator(`.react-flow__node[data-id="${node}"] .react-flow__handle.${kind}`);
+
+  beforeAll(async () => {
+    p = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+    p.on('pageerror', (e) => pageErrors.push(e.message));
+    await p.goto(host.url);
+    await p.getByRole('dialog', { name: 'Examples' }).getByRole('button', { name: 'Close' }).click();
+  });
+
+  afterAll(() => p?.close());
+
+  it('New, then a node from the palette by double-click (where clicked) and one by the A key', async () => {
+    await p.getByRole('button', { name: 'Examples' }).click();
+    await p.getByRole('dialog', { name: 'Examples' }).getByRole('button', { name: 'Open linear_chain' }).click();
+    await poll(() => nodeCount(p)).toBe(3);
+    await p.getByRole('button', { name: 'New', exact: true }).click();
+    await poll(() => nodeCount(p)).toBe(0);
+    const pane = p.locator('.react-flow__pane');
+    const box = (await pane.boundingBox())!;
+    await pane.dblclick({ position: { x: 60, y: box.height / 2 - 40 } });
+    const palette = p.getByRole('dialog', { name: 'Palette' });
+    await poll(() => palette.getByRole('option').count()).toBeGreaterThanOrEqual(7);
+    await palette.getByRole('searchbox', { name: 'Search components' }).fill('process');
+    expect(await palette.getByRole('option').allTextContents()).toEqual([expect.stringMatching(/^ProcessingMechanism/)]);
+    await shot('palette');
+    await p.keyboard.press('Enter');
+    await poll(() => nodeCount(p)).toBe(1);
+    const first = (await p.locator('.react-flow__node[data-id="Processing-0"]').boundingBox())!;
+    expect(Math.abs(first.x - (box.x + 60))).toBeLessThan(4);
+    await pane.click({ position: { x: box.width - 60, y: 40 } });
+    await p.keyboard.press('a');
+    await palette.getByRole('searchbox').fill('transfer');
+    await poll(() => palette.getByRole('option').count()).toBeGreaterThanOrEqual(2);
+    await palette.getByRole('option', { name: /^TransferMechanism/ }).click();
+    await poll(() => nodeCount(p)).toBe(2);
+    expect(Object.keys((await exported()).nodes as object)).toEqual(['Processing-0', 'Transfer-0']);
+    await p.keyboard.press('Control+z');
+    await poll(() => nodeCount(p)).toBe(1);
+    await p.keyboard.press('Control+Shift+z');
+    await poll(() => nodeCount(p)).toBe(2);
+  });
+
+  it('sets size, function and parameters in the inspector, with PsyNeuLink defaults as placeholders and inline validation', async () => {
+    await p.locator('[data-node="Processing-0"]').click();
+    await poll(() => inspector().locator('[data-inspecting]').getAttribute('data-inspecting')).toBe('Processing-0');
+    await inspector().getByLabel('size', { exact: true }).fill('2');
+    await inspector().getByLabel('size', { exact: true }).press('Enter');
+    const intercept = inspector().getByLabel('intercept', { exact: true });
+    expect(await intercept.getAttribute('placeholder')).toBe('0');
+    expect(await intercept.getAttribute('aria-describedby')).toBeTruthy();
+    await intercept.fill('0.5');
+    await intercept.press('Enter');
+    await p.locator('[data-node="Transfer-0"]').click();
+    await poll(() => inspector().locator('[data-inspecting]').getAttribute('data-inspecting')).toBe('Transfer-0');
+    await inspector().getByLabel('size', { exact: true }).fill('2');
+    await inspector().getByLabel('size', { exact: true }).press('Enter');
+    await inspector().getByRole('combobox', { name: 'function' }).selectOption('Logistic');
+    const gain = inspector().getByLabel('gain', { exact: true });
+    expect(await gain.getAttribute('placeholder')).toBe('1');
+    await gain.fill('2');
+    await gain.press('Enter');
+    // a wrong value: the host's validation message appears beside the field
+    const rate = inspector().getByLabel('integration_rate', { exact: true });
+    await rate.fill('"fast"');
+    await rate.press('Enter');
+    const message = inspector().getByRole('alert');
+    await poll(() => message.count()).toBe(1);
+    expect(await message.textContent()).toMatch(/integration_rate.*(number)/);
+    expect(await message.getAttribute('id')).toBe((await rate.getAttribute('aria-describedby'))!.split(' ')[1]);
+    await message.scrollIntoViewIfNeeded();
+    await shot('inspector-invalid');
+    await inspector().getByRole('button', { name: 'Reset integration_rate' }).click();
+    await poll(() => inspector().getByRole('alert').count()).toBe(0);
+    const nodes = (await exported()).nodes as Record<string, unknown>;
+    expect(nodes['Processing-0']).toMatchObject({ type: 'ProcessingMechanism', size: 2, function: { type: 'Linear', intercept: 0.5 } });
+    expect(nodes['Transfer-0']).toMatchObject({ type: 'TransferMechanism', size: 2, function: { type: 'Logistic', gain: 2 } });
+    expect(nodes['Transfer-0']).not.toHaveProperty('integration_rate');
+    await shot('inspector');
+  });
+
+  it('connects the two nodes by dragging between handles and edits the matrix (presets, shape check)', async () => {
+    const from = (await handle('Processing-0', 'source').boundingBox())!;
+    const to = (await handle('Transfer-0', 'target').boundingBox())!;
+    await p.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await p.mouse.down();
+    await p.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 12 });
+    await p.mouse.up();
+    await poll(() => edgeCount(p)).toBe(1);
+    await p.locator('.react-flow__edge').click();
+    await poll(() => inspector().locator('[data-inspecting]').getAttribute('data-inspecting')).toBe('projection-0');
+    const matrix = inspector().getByLabel('matrix', { exact: true });
+    await matrix.fill('[[1, 2, 3]]');
+    await matrix.blur();
+    await poll(() => inspector().getByTestId('shape-check').textContent()).toMatch(/needs 2 row/);
+    await shot('shape-check');
+    await inspector().getByRole('button', { name: 'random' }).click();
+    await poll(() => inspector().getByTestId('shape-check').textContent()).toMatch(/fits/);
+    const projections = (await exported()).projections as { sender: string; receiver: string; matrix: number[][] }[];
+    expect(projections).toHaveLength(1);
+    expect(projections[0]).toMatchObject({ sender: 'Processing-0', receiver: 'Transfer-0' });
+    expect(projections[0]!.matrix.map((r) => r.length)).toEqual([2, 2]);
+    await shot('connected');
+  });
+
+  it('renames a node (the projection follows) and undoes it', async () => {
+    await p.locator('[data-node="Transfer-0"]').click();
+    const name = inspector().getByLabel('Name', { exact: true });
+    await name.fill('RESPONSE');
+    await name.press('Enter');
+    await poll(() => p.locator('[data-node="RESPONSE"]').count()).toBe(1);
+    expect(await edgeCount(p)).toBe(1);
+    expect(((await exported()).projections as { receiver: string }[])[0]!.receiver).toBe('RESPONSE');
+    await p.locator('.react-flow__pane').click({ position: { x: 20, y: 20 } });
+    await p.keyboard.press('Control+z');
+    await poll(() => p.locator('[data-node="Transfer-0"]').count()).toBe(1);
+    await p.keyboard.press('Control+Shift+z');
+    await poll(() => p.locator('[data-node="RESPONSE"]').count()).toBe(1);
+  });
+
+  it('runs in Auto (no inputs: the input node gets zeros) with the engine’s numbers for the same model', async () => {
+    await p.getByRole('spinbutton', { name: 'Trials' }).fill('3');
+    await p.getByRole('button', { name: 'Run', exact: true }).click();
+    await runAndWait(p, 3);
+    const built = await exported();
+    const expected = runModel({ model: built as never, mode: 'Auto', numTrials: 3 });
+    expect(expected.warnings.join(' ')).toMatch(/zeros/);
+    const values = await tableValues(p);
+    expect(values).toEqual(expected.results.map((trial) => trial.flat()));
+    expect(values[0]!.some((v) => v !== 0 && v !== 0.5)).toBe(true);
+    expect(await p.getByRole('region', { name: 'Diagnostics' }).getByTestId('mode-executed').textContent()).toBe(expected.executed_mode);
+    await shot('run');
+  });
+
+  it('shows the model’s LLVM IR (IR in Diagnostics)', async () => {
+    await p.getByRole('region', { name: 'Diagnostics' }).getByRole('button', { name: 'IR', exact: true }).click();
+    const dialog = p.getByRole('dialog', { name: 'LLVM IR' });
+    await poll(() => dialog.getByTestId('ir-text').count(), ).toBe(1);
+    expect(await dialog.getByTestId('ir-text').textContent()).toMatch(/define /);
+    await shot('ir');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await poll(() => dialog.count()).toBe(0);
   });
 });
 
