@@ -12,7 +12,9 @@ import {
   setFunctionParameter,
   setFunctionType,
   setNodeParameter,
+  setCondition,
   setProjectionMatrix,
+  setRunInputs,
   uniqueNodeName,
 } from '../src-renderer/store/commands.js';
 import { matrixPreset, matrixShapeProblem } from '../src-renderer/panels/Inspector.js';
@@ -79,6 +81,17 @@ describe('editing commands (palette, inspector, connections)', () => {
     expect(() => renameNode('HIDDEN', ' ').apply(model)).toThrow(/empty/);
     const r = renameNode('INPUT', 'IN').apply(model);
     expect(Object.keys((r.run as { inputs: object }).inputs)).toEqual(['IN']);
+  });
+
+  it('run inputs and conditions are set per node and removed with undefined', () => {
+    const model = example('linear_chain');
+    const a = setRunInputs('INPUT', [[1, 2]]).apply(model);
+    expect((a.run as { inputs: object }).inputs).toEqual({ INPUT: [[1, 2]] });
+    expect((a.run as { num_trials?: unknown }).num_trials).toBe((model.run as { num_trials?: unknown }).num_trials);
+    expect((setRunInputs('INPUT', undefined).apply(a).run as { inputs: object }).inputs).toEqual({});
+    const c = setCondition('OUTPUT', { type: 'EveryNCalls', dependency: 'HIDDEN', n: 2 }).apply(model);
+    expect(c.conditions).toEqual({ OUTPUT: { type: 'EveryNCalls', dependency: 'HIDDEN', n: 2 } });
+    expect(setCondition('OUTPUT', undefined).apply(c).conditions).toEqual({});
   });
 
   it('an issue’s node is read from dotted and bracketed paths', () => {

@@ -12,7 +12,16 @@ import type { Catalog, ModelIssue, ParamInfo } from '../../shared/ipc/protocol.j
 import { useModelState, useRunState, useStudio } from '../context.js';
 import { inputSize, isObject, projectionIndex, projections, type NodeSpec, type ProjectionSpec } from '../model/document.js';
 import { functionInfo, mechanismInfo } from '../store/catalog-store.js';
-import { renameNode, setFunctionParameter, setFunctionType, setNodeParameter, setProjectionMatrix, type Command } from '../store/commands.js';
+import {
+  renameNode,
+  setCondition,
+  setFunctionParameter,
+  setFunctionType,
+  setNodeParameter,
+  setProjectionMatrix,
+  setRunInputs,
+  type Command,
+} from '../store/commands.js';
 import { issueNode } from '../store/run-store.js';
 
 export function Inspector() {
@@ -122,8 +131,128 @@ function NodeInspector({ name, catalog }: { name: string; catalog: Catalog | nul
           ))}
         </fieldset>
       )}
+      <InputsField name={name} />
+      <ConditionField name={name} catalog={catalog} />
       {!catalog && <p className="hint">Loading the component catalog…</p>}
     </div>
+  );
+}
+
+/** The run inputs of an input node (no projection arrives at it): one entry per trial. */
+function InputsField({ name }: { name: string }) {
+  const studio = useStudio();
+  const isInput = useModelState((s) => !projections(s.model).some((p) => p.receiver === name && typeof p.receiver_parameter !== 'string'));
+  const inputs = useModelState((s) => {
+    const run = (s.model as { run?: unknown }).run;
+    return isObject(run) && isObject(run.inputs) ? run.inputs[name] : undefined;
+  });
+  const issue = useRunState((s) => (s.validation?.issues ?? []).filter((i) => i.path.startsWith('run.inputs') && (i.path.includes(`.${name}`) || i.path.includes(JSON.stringify(name)))).map((i) => i.message).join('; '));
+  const [local, setLocal] = useState<string | null>(null);
+  if (!isInput) return null;
+  const trials = Array.isArray(inputs) ? inputs.length : 0;
+  return (
+    <fieldset className="params" aria-label="Run inputs">
+      <legend>Run inputs</legend>
+      <Row label="inputs" help={`One entry per trial, e.g. [[1, 0], [0, 1]] for two trials of a size-2 node${trials ? ` — ${trials} trial(s) given` : '; empty: zeros'}.`} error={local ?? (issue || undefined)}>
+        {(id, d) => (
+          <textarea
+            key={JSON.stringify(inputs) ?? ''}
+            id={id}
+            aria-describedby={d}
+            rows={3}
+            defaultValue={inputs === undefined ? '' : JSON.stringify(inputs)}
+            placeholder="zeros"
+            onBlur={(e) => {
+              const t = e.target.value.trim();
+              if (t === (inputs === undefined ? '' : JSON.stringify(inputs))) return;
+              if (t === '') return (setLocal(null), studio.model.getState().execute(setRunInputs(name, undefined)));
+              let v: unknown;
+              try {
+                v = JSON.parse(t);
+              } catch {
+                return setLocal('a list with one entry per trial, e.g. [[1, 0], [0, 1]]');
+              }
+              if (!Array.isArray(v)) return setLocal('a list with one entry per trial, e.g. [[1, 0], [0, 1]]');
+              setLocal(null);
+              studio.model.getState().execute(setRunInputs(name, v));
+            }}
+          />
+        )}
+      </Row>
+    </fieldset>
+  );
+}
+
+/** Default arguments of a new condition of `type` (a dependency on another node, n = 1, …). */
+function conditionDefaults(args: readonly string[], others: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const a of args) {
+    if (a === 'dependency') out[a] = others[0] ?? '';
+    else if (a === 'n') out[a] = 1;
+    else if (a === 'conditions') out[a] = [];
+    else if (a === 'condition') out[a] = { type: 'Always' };
+  }
+  return out;
+}
+
+/** The node's scheduling condition: a type from the catalog and its arguments. */
+function ConditionField({ name, catalog }: { name: string; catalog: Catalog | null }) {
+  const studio = useStudio();
+  const cond = useModelState((s) => {
+    const c = (s.model as { conditions?: unknown }).conditions;
+    return isObject(c) && isObject(c[name]) ? c[name] : undefined;
+  });
+  const othersKey = useModelState((s) => Object.keys(s.model.nodes).filter((n) => n !== name).join('\n'));
+  const others = othersKey ? othersKey.split('\n') : [];
+  const issue = useRunState((s) => (s.validation?.issues ?? []).filter((i) => i.path.startsWith(`conditions.${name}`) || i.path.startsWith(`conditions[${JSON.stringify(name)}]`)).map((i) => i.message).join('; '));
+  const type = typeof cond?.type === 'string' ? cond.type : '';
+  const info = catalog?.conditions.find((c) => c.type === type);
+  const set = (c: Record<string, unknown> | undefined) => studio.model.getState().execute(setCondition(name, c));
+  return (
+    <fieldset className="params" aria-label="Scheduling condition">
+      <legend>Scheduling condition</legend>
+      <Row label="condition" help="When the scheduler runs this node (default: every pass)." error={issue || undefined}>
+        {(id, d) => (
+          <select id={id} aria-describedby={d} value={type} onChange={(e) => set(e.target.value ? { type: e.target.value, ...conditionDefaults(catalog?.conditions.find((c) => c.type === e.target.value)?.args ?? [], others) } : undefined)}>
+            <option value="">default (Always)</option>
+            {type && !info && <option value={type}>{type}</option>}
+            {catalog?.conditions.map((c) => (
+              <option key={c.type} value={c.type}>
+                {c.type}
+              </option>
+            ))}
+          </select>
+        )}
+      </Row>
+      {cond &&
+        info?.args.map((arg) =>
+          arg === 'dependency' ? (
+            <Row key={arg} label={arg} help="The node whose executions this condition counts.">
+              {(id, d) => (
+                <select id={id} aria-describedby={d} value={typeof cond[arg] === 'string' ? cond[arg] : ''} onChange={(e) => set({ ...cond, [arg]: e.target.value })}>
+                  {others.map((n) => (
+                    <option key={n} value={n}>
+                      {n}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Row>
+          ) : (
+            <ParamField
+              key={arg}
+              param={{ name: arg, kind: arg === 'n' ? 'integer' : 'numeric', help: arg === 'conditions' ? 'A list of condition objects.' : arg === 'condition' ? 'A condition object.' : `The ${arg} argument of ${type}.` }}
+              value={cond[arg]}
+              onCommit={(v) => {
+                const next: Record<string, unknown> = { ...cond };
+                if (v === undefined) delete next[arg];
+                else next[arg] = v;
+                set(next);
+              }}
+            />
+          ),
+        )}
+    </fieldset>
   );
 }
 

@@ -198,3 +198,33 @@ export function setProjectionMatrix(index: number, matrix: unknown): Command {
     },
   };
 }
+
+/** Sets (or, with undefined, removes) the run inputs of a node: one entry per trial. */
+export function setRunInputs(node: string, inputs: unknown[] | undefined): Command {
+  return {
+    label: `Set inputs of ${node}`,
+    apply(model) {
+      const m = model as Record<string, unknown>;
+      const run = isObject(m.run) ? m.run : {};
+      const current = isObject(run.inputs) ? run.inputs : {};
+      const next: Record<string, unknown> = { ...current };
+      if (inputs === undefined) delete next[node];
+      else next[node] = inputs;
+      return { ...model, run: { ...run, inputs: next } };
+    },
+  };
+}
+
+/** Sets (or, with undefined, removes) the scheduling condition of a node. */
+export function setCondition(node: string, condition: Record<string, unknown> | undefined): Command {
+  return {
+    label: `Set condition of ${node}`,
+    apply(model) {
+      const m = model as Record<string, unknown>;
+      const next: Record<string, unknown> = { ...(isObject(m.conditions) ? m.conditions : {}) };
+      if (condition === undefined) delete next[node];
+      else next[node] = condition;
+      return { ...model, conditions: next };
+    },
+  };
+}

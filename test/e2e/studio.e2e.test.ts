@@ -273,6 +273,7 @@ describe('building a model from an empty canvas', () => {
     await p.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 12 });
     await p.mouse.up();
     await poll(() => edgeCount(p)).toBe(1);
+    await poll(() => p.getByRole('region', { name: 'Diagnostics' }).textContent()).toContain('2 nodes, 1 projections');
     await p.locator('.react-flow__edge').click();
     await poll(() => inspector().locator('[data-inspecting]').getAttribute('data-inspecting')).toBe('projection-0');
     const matrix = inspector().getByLabel('matrix', { exact: true });
@@ -304,16 +305,32 @@ describe('building a model from an empty canvas', () => {
     await poll(() => p.locator('[data-node="RESPONSE"]').count()).toBe(1);
   });
 
-  it('runs in Auto (no inputs: the input node gets zeros) with the engine’s numbers for the same model', async () => {
+  it('gives the input node inputs and the output node a condition, runs in Auto, and shows the engine’s numbers for the same model', async () => {
+    await p.locator('[data-node="Processing-0"]').click();
+    const inputs = inspector().getByLabel('inputs', { exact: true });
+    await inputs.fill('[[1, -1], [0.5, 2], [0, 0]');
+    await inputs.blur();
+    await poll(() => inspector().getByRole('alert').count()).toBe(1);
+    await inputs.fill('[[1, -1], [0.5, 2], [0, 0]]');
+    await inputs.blur();
+    await poll(() => inspector().getByRole('alert').count()).toBe(0);
+    await p.locator('[data-node="RESPONSE"]').click();
+    expect(await inspector().getByLabel('inputs', { exact: true }).count()).toBe(0);
+    await inspector().getByRole('combobox', { name: 'condition', exact: true }).selectOption('EveryNCalls');
+    expect(await inspector().getByRole('combobox', { name: 'dependency' }).inputValue()).toBe('Processing-0');
+    await inspector().getByRole('combobox', { name: 'condition', exact: true }).scrollIntoViewIfNeeded();
+    await poll(() => p.getByRole('region', { name: 'Diagnostics' }).textContent()).toContain('inputs: Processing-0; outputs: RESPONSE');
+    await shot('inputs-condition');
+    const built = await exported();
+    expect(built.run).toEqual({ inputs: { 'Processing-0': [[1, -1], [0.5, 2], [0, 0]] } });
+    expect(built.conditions).toEqual({ RESPONSE: { type: 'EveryNCalls', dependency: 'Processing-0', n: 1 } });
     await p.getByRole('spinbutton', { name: 'Trials' }).fill('3');
     await p.getByRole('button', { name: 'Run', exact: true }).click();
     await runAndWait(p, 3);
-    const built = await exported();
     const expected = runModel({ model: built as never, mode: 'Auto', numTrials: 3 });
-    expect(expected.warnings.join(' ')).toMatch(/zeros/);
     const values = await tableValues(p);
     expect(values).toEqual(expected.results.map((trial) => trial.flat()));
-    expect(values[0]!.some((v) => v !== 0 && v !== 0.5)).toBe(true);
+    expect(new Set(values.map((r) => r.join())).size).toBe(3);
     expect(await p.getByRole('region', { name: 'Diagnostics' }).getByTestId('mode-executed').textContent()).toBe(expected.executed_mode);
     await shot('run');
   });
