@@ -117,7 +117,3 @@ export interface BoundFunction {
 export function allocValue(shape: Shape): Value {
   return shape.map((n) => new Float64Array(n));
 }
-
-export function shapeOf(v: Value): Shape {
-  return v.map((r) => r.length);
-}

@@ -5,7 +5,7 @@
  */
 import { mechanismDeclaration, MECHANISMS } from '../components/mechanisms/index.js';
 import type { MechanismInstance } from '../components/mechanisms/types.js';
-import { flattenNumbers, isMatrix } from '../components/params.js';
+import { isMatrix } from '../components/params.js';
 import { ModelError, describeValue, jsonPath, type ModelIssue } from '../model/errors.js';
 import { SchedulerCounters, TIME_SCALES, useablePairs } from '../scheduler/clock.js';
 import { compileCondition, type Condition, type ConditionCompiler } from '../scheduler/conditions.js';
@@ -454,9 +454,4 @@ export function countersFor(comp: Composition, store: ContextStore): SchedulerCo
     finished: store.f64(s.finished),
     nwhen: store.f64(s.nwhen),
   }, useablePairs(comp.conditionSpecs.nodes, comp.nodeNames));
-}
-
-/** Numbers of a trial input, for error messages. */
-export function inputSize(v: unknown): number {
-  return flattenNumbers(v).length;
 }

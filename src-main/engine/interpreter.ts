@@ -5,7 +5,7 @@
  */
 import type { BoundMechanism, MechanismInstance } from '../components/mechanisms/types.js';
 import type { Value } from '../components/types.js';
-import { TS, type SchedulerCounters } from '../scheduler/clock.js';
+import type { SchedulerCounters } from '../scheduler/clock.js';
 import type { ConditionContext } from '../scheduler/conditions.js';
 import type { SchedulerLimits } from '../scheduler/scheduler.js';
 import { InterpretedRunner, drain } from '../runtime/runners.js';
@@ -148,10 +148,6 @@ export class ExecutionContext {
       for (const port of this.mechanisms[k]!.portValues) out.push(port.flatMap((r) => Array.from(r)));
     }
     return out;
-  }
-
-  get trialInRun(): number {
-    return this.counters.time[TS.TRIAL]!;
   }
 }
 

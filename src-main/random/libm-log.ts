@@ -22,4 +22,3 @@ function loadLibmLog(): LogFn | null {
 }
 
 export const libmLog: LogFn = loadLibmLog() ?? exactLog;
-export const libmLogIsNative = libmLog !== exactLog;

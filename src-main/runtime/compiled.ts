@@ -165,9 +165,4 @@ export function compileComposition(comp: Composition, mode: CompiledMode, optLev
   return compiled;
 }
 
-/** Drops (and disposes) the machine code of a composition. */
-export function disposeCompiled(comp: Composition): void {
-  for (const m of cache.get(comp)?.values() ?? []) releaseMachineCode(m.native);
-  cache.delete(comp);
-}
 

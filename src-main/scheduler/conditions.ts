@@ -6,7 +6,7 @@
 import type { V } from '../compiler/codegen/ir.js';
 import type { IR } from '../compiler/codegen/ir.js';
 import type { Value } from '../components/types.js';
-import { ModelError, describeValue, type ModelIssue } from '../model/errors.js';
+import { describeValue, type ModelIssue } from '../model/errors.js';
 import { TS, type SchedulerCounters, type TimeScale } from './clock.js';
 
 export interface ConditionSpec {
@@ -397,10 +397,6 @@ export function compileCondition(spec: unknown, path: string, c: ConditionCompil
   return rule.build(s, path, { ...c, depth: depth + 1 });
 }
 
-/** Throws a ModelError when compiling left issues. */
-export function throwIfIssues(c: ConditionCompiler): void {
-  if (c.issues.length) throw new ModelError(c.issues);
-}
 
 // ---- compiled twins ---------------------------------------------------------------------------
 

@@ -7,7 +7,6 @@ import { isSpecObject } from '../params.js';
 import { CodegenUnsupported } from '../../compiler/codegen/codegen.js';
 import type { IR, V } from '../../compiler/codegen/ir.js';
 import type { FunctionSpec, Shape, Value } from '../types.js';
-import { allocValue } from '../types.js';
 import type { MechanismEnv, OutputPortInstance } from './types.js';
 
 /** A standard port: reads row `row` of the owner's value and maps it (identity by default). */
@@ -238,9 +237,4 @@ function createPort(
       else cg.copy({ rows: [x] }, out);
     },
   };
-}
-
-/** Allocates a scratch value for a port shape. */
-export function portScratch(shape: Shape): Value {
-  return allocValue(shape);
 }
