@@ -2,20 +2,8 @@
  * AccumulatorIntegrator: `previous_value·rate + noise + increment`. The input is ignored (it only
  * sets the shape, and how many noise values are drawn).
  */
-import type { FunctionDeclaration, Value } from '../../types.js';
-import {
-  INITIALIZER_PARAM,
-  NOISE_PARAM,
-  StateVar,
-  elementParams,
-  emitElements,
-  emitNoise,
-  emitParams,
-  emitResetSlots,
-  integratorNoise,
-  resetViews,
-  resolveIntegratorParams,
-} from './common.js';
+import type { FunctionDeclaration } from '../../types.js';
+import { INITIALIZER_PARAM, NOISE_PARAM, elementParams, previousValueIntegrator, resolveIntegratorParams } from './common.js';
 
 export const AccumulatorIntegrator: FunctionDeclaration = {
   type: 'AccumulatorIntegrator',
@@ -33,47 +21,11 @@ export const AccumulatorIntegrator: FunctionDeclaration = {
     const p = elementParams(this, params, shape, env);
     const rate = p.rate!;
     const increment = p.increment!;
-    const noise = integratorNoise(this, params.noise, shape, env);
-    const previous = new StateVar(env, 'previous_value', p.initializer!);
-    const path = env.path;
-    return {
-      type: this.type,
-      outputShape: [...shape],
-      params,
-      bind(ctx) {
-        const prev = previous.view(ctx);
-        const n = noise.bind(ctx);
-        return {
-          execute(variable: Value, out: Value) {
-            let k = 0;
-            for (let r = 0; r < variable.length; r++) {
-              const o = out[r]!;
-              for (let i = 0; i < o.length; i++, k++) {
-                const v = prev[k]! * rate[k]! + n.sample(k) + increment[k]!;
-                prev[k] = v;
-                o[i] = v;
-              }
-            }
-          },
-          reset() {
-            resetViews([[prev, previous]]);
-          },
-        };
-      },
-      emit(cg, _variable, out) {
-        const ir = cg.ir;
-        const prev = cg.slot(previous.slot);
-        const sample = emitNoise(cg, noise, path);
-        const e = emitParams(ir, 'AccumulatorIntegrator', { rate, increment });
-        emitElements(ir, out.rows, (r, i, k) => {
-          const v = ir.add(ir.add(ir.mul(ir.load(prev, k), e.rate(k)), sample(k)), e.increment(k));
-          ir.store(v, prev, k);
-          ir.store(v, out.rows[r]!.ptr, i);
-        });
-      },
-      emitReset(cg) {
-        emitResetSlots(cg, [previous]);
-      },
-    };
+    // the input is ignored, as in PsyNeuLink
+    return previousValueIntegrator(
+      this, params, shape, env, p.initializer!, { rate, increment },
+      (pv, _x, noise, k) => pv * rate[k]! + noise + increment[k]!,
+      (ir, pv, _x, noise, e, k) => ir.add(ir.add(ir.mul(pv, e.rate(k)), noise), e.increment(k)),
+    );
   },
 };

@@ -4,21 +4,8 @@
  * `leak` is PsyNeuLink's other name for `rate`; noise (a number or each distribution draw) is
  * scaled by √time_step_size.
  */
-import type { FunctionDeclaration, Value } from '../../types.js';
-import {
-  INITIALIZER_PARAM,
-  NOISE_PARAM,
-  StateVar,
-  elementParams,
-  emitElements,
-  emitNoise,
-  emitParams,
-  emitResetSlots,
-  integratorNoise,
-  resetViews,
-  resolveAlias,
-  resolveIntegratorParams,
-} from './common.js';
+import type { FunctionDeclaration } from '../../types.js';
+import { INITIALIZER_PARAM, NOISE_PARAM, elementParams, previousValueIntegrator, resolveAlias, resolveIntegratorParams } from './common.js';
 
 export const LeakyCompetingIntegrator: FunctionDeclaration = {
   type: 'LeakyCompetingIntegrator',
@@ -40,52 +27,13 @@ export const LeakyCompetingIntegrator: FunctionDeclaration = {
     const offset = p.offset!;
     const dt = p.time_step_size!;
     const sqrtDt = dt.map(Math.sqrt);
-    const noise = integratorNoise(this, params.noise, shape, env);
-    const previous = new StateVar(env, 'previous_value', p.initializer!);
-    const path = env.path;
-    return {
-      type: this.type,
-      outputShape: [...shape],
-      params,
-      bind(ctx) {
-        const prev = previous.view(ctx);
-        const n = noise.bind(ctx);
-        return {
-          execute(variable: Value, out: Value) {
-            let k = 0;
-            for (let r = 0; r < variable.length; r++) {
-              const x = variable[r]!;
-              const o = out[r]!;
-              for (let i = 0; i < x.length; i++, k++) {
-                const pv = prev[k]!;
-                const v = pv + (-rate[k]! * pv + x[i]!) * dt[k]! + n.sample(k) * sqrtDt[k]! + offset[k]!;
-                prev[k] = v;
-                o[i] = v;
-              }
-            }
-          },
-          reset() {
-            resetViews([[prev, previous]]);
-          },
-        };
+    return previousValueIntegrator(
+      this, params, shape, env, p.initializer!, { rate, dt, sqrtDt, offset },
+      (pv, x, noise, k) => pv + (-rate[k]! * pv + x) * dt[k]! + noise * sqrtDt[k]! + offset[k]!,
+      (ir, pv, x, noise, e, k) => {
+        const drift = ir.mul(ir.add(ir.mul(ir.neg(e.rate(k)), pv), x), e.dt(k));
+        return ir.add(ir.add(ir.add(pv, drift), ir.mul(noise, e.sqrtDt(k))), e.offset(k));
       },
-      emit(cg, variable, out) {
-        const ir = cg.ir;
-        const prev = cg.slot(previous.slot);
-        const sample = emitNoise(cg, noise, path);
-        const e = emitParams(ir, 'LeakyCompetingIntegrator', { rate, dt, sqrtDt, offset });
-        emitElements(ir, variable.rows, (r, i, k) => {
-          const pv = ir.load(prev, k);
-          const x = ir.load(variable.rows[r]!.ptr, i);
-          const drift = ir.mul(ir.add(ir.mul(ir.neg(e.rate(k)), pv), x), e.dt(k));
-          const v = ir.add(ir.add(ir.add(pv, drift), ir.mul(sample(k), e.sqrtDt(k))), e.offset(k));
-          ir.store(v, prev, k);
-          ir.store(v, out.rows[r]!.ptr, i);
-        });
-      },
-      emitReset(cg) {
-        emitResetSlots(cg, [previous]);
-      },
-    };
+    );
   },
 };

@@ -15,7 +15,7 @@ import type { IR, V } from '../../../compiler/codegen/ir.js';
 import type { ContextStore, F64Slot } from '../../../engine/state.js';
 import { describeValue } from '../../../model/errors.js';
 import { flattenNumbers, paramError, resolveParams, type ResolvedParams } from '../../params.js';
-import type { BuildEnv, FunctionDeclaration, FunctionSpec, ParamDecl, Shape } from '../../types.js';
+import type { BuildEnv, FunctionDeclaration, FunctionInstance, FunctionSpec, ParamDecl, Shape, Value } from '../../types.js';
 import { createNoise, type NoiseInstance } from '../noise.js';
 
 /** Number of elements of a variable of `shape` (all rows together). */
@@ -259,4 +259,67 @@ export function emitJsMin(ir: IR, a: V, b: V): V {
   // equal operands differ at most in the sign of a zero: OR of the bits keeps −0
   const same = ir.b.CreateBitCast(ir.b.CreateOr(bits(ir, a), bits(ir, b)), ir.f64, ir.name('same'));
   return propagateNaN(ir, a, b, ir.select(ir.lt(a, b), a, ir.select(ir.gt(a, b), b, same)));
+}
+
+// ---- integrators whose only state is previous_value ------------------------------------------
+
+/**
+ * Simple, Adaptive, Accumulator and LeakyCompeting integrators: each element's new value is
+ * `update(previous, x, noise, k)` (k the flat element index, noise drawn once per element in
+ * element order), stored as previous_value and returned. `emitUpdate` is the same formula in IR
+ * over the per-element `tables` (the same arrays `update` reads).
+ */
+export function previousValueIntegrator<K extends string>(
+  decl: FunctionDeclaration,
+  params: ResolvedParams,
+  shape: Shape,
+  env: BuildEnv,
+  initializer: Float64Array,
+  tables: Record<K, Float64Array>,
+  update: (previous: number, x: number, noise: number, k: number) => number,
+  emitUpdate: (ir: IR, previous: V, x: V, noise: V, p: Record<K, EmitParam>, k: V) => V,
+): FunctionInstance {
+  const noise = integratorNoise(decl, params.noise, shape, env);
+  const previous = new StateVar(env, 'previous_value', initializer);
+  const path = env.path;
+  return {
+    type: decl.type,
+    outputShape: [...shape],
+    params,
+    bind(ctx) {
+      const prev = previous.view(ctx);
+      const n = noise.bind(ctx);
+      return {
+        execute(variable: Value, out: Value) {
+          let k = 0;
+          for (let r = 0; r < variable.length; r++) {
+            const x = variable[r]!;
+            const o = out[r]!;
+            for (let i = 0; i < o.length; i++, k++) {
+              const v = update(prev[k]!, x[i]!, n.sample(k), k);
+              prev[k] = v;
+              o[i] = v;
+            }
+          }
+        },
+        reset() {
+          resetViews([[prev, previous]]);
+        },
+      };
+    },
+    emit(cg, variable, out) {
+      const ir = cg.ir;
+      const prev = cg.slot(previous.slot);
+      const sample = emitNoise(cg, noise, path);
+      const e = emitParams(ir, decl.type, tables);
+      emitElements(ir, out.rows, (r, i, k) => {
+        const v = emitUpdate(ir, ir.load(prev, k), ir.load(variable.rows[r]!.ptr, i), sample(k), e, k);
+        ir.store(v, prev, k);
+        ir.store(v, out.rows[r]!.ptr, i);
+      });
+    },
+    emitReset(cg) {
+      emitResetSlots(cg, [previous]);
+    },
+  };
 }
