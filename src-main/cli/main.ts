@@ -1,5 +1,7 @@
 /**
- * The headless CLI: `cogstudio run|validate|compile|help`. Exit codes: 0 success, 1 invalid
+ * The headless CLI: `cogstudio run|validate|compile|help`. ${SWEEP_USAGE}
+
+Exit codes: 0 success, 1 invalid
  * model or input (a message on stderr naming the file, no stack trace), 2 usage error.
  */
 import { writeFileSync } from 'node:fs';
@@ -11,8 +13,12 @@ import { EXECUTION_MODES, ModeUnavailableError, compileFor, runModel, type Execu
 import { releaseMachineCode } from '../runtime/compiled.js';
 import { optimizeIR, type OptLevel } from '../compiler/jit/index.js';
 import { JitError } from '../compiler/jit/index.js';
-import { loadModel, loadJson } from './read-model.js';
+import { loadInputs, loadModel } from './read-model.js';
 import { formatSummary } from './summary.js';
+import { UsageError, positional, wholeNumber } from './args.js';
+import { SWEEP_USAGE, sweepCommand } from './sweep-command.js';
+import { SweepSpecError } from '../sweep/spec.js';
+import { SweepPointError } from '../sweep/run-sweep.js';
 
 export const USAGE = `CogStudio — PsyNeuLink-style cognitive models, interpreted or compiled.
 
@@ -22,6 +28,8 @@ Usage:
   cogstudio validate MODEL.json
   cogstudio compile MODEL.json [--mode LLVMRun|LLVMExec|LLVM] [--opt 0|1|2|3] [--emit-ir FILE]
                                [--emit-optimized-ir FILE]
+  cogstudio sweep MODEL.json --param NODE.PARAM=START:STOP:N [--param ...] --out FILE.csv|FILE.json
+                             [--stat NODE[.PORT]:STAT ...] [--trials N] [--mode MODE] [--jobs N]
   cogstudio help
 
 Options for run:
@@ -39,9 +47,10 @@ Options for compile (prints the time of each stage, the IR size and the function
   --emit-ir FILE             write the generated (unoptimised) LLVM IR
   --emit-optimized-ir FILE   write the IR after the optimisation pipeline
 
+${SWEEP_USAGE}
+
 Exit codes: 0 success, 1 invalid model or input, 2 usage error.`;
 
-class UsageError extends Error {}
 
 export interface CliIO {
   stdout: (s: string) => void;
@@ -65,6 +74,8 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         return await validateCommand(rest, io);
       case 'compile':
         return await compileCommand(rest, io);
+      case 'sweep':
+        return await sweepCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -75,11 +86,15 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
         throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     }
   } catch (e) {
+    if (e instanceof SweepSpecError) {
+      io.stderr(`cogstudio: ${e.message}\n(see cogstudio help)\n`);
+      return 2;
+    }
     if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
       io.stderr(`cogstudio: ${e.message}\n\n${USAGE}\n`);
       return 2;
     }
-    if (e instanceof ModelError || e instanceof ModeUnavailableError || e instanceof SchedulerLimitError || e instanceof JitError) {
+    if (e instanceof ModelError || e instanceof SweepPointError || e instanceof ModeUnavailableError || e instanceof SchedulerLimitError || e instanceof JitError) {
       io.stderr(`cogstudio: ${e.message}\n`);
       return 1;
     }
@@ -89,11 +104,6 @@ export async function main(argv: string[], io: CliIO = defaultIO): Promise<numbe
     }
     throw e;
   }
-}
-
-function positional(args: string[], what: string): string {
-  if (args.length !== 1) throw new UsageError(args.length === 0 ? `missing ${what}` : `expected one ${what}, got ${args.length}`);
-  return args[0]!;
 }
 
 async function runCommand(args: string[], io: CliIO): Promise<number> {
@@ -113,19 +123,10 @@ async function runCommand(args: string[], io: CliIO): Promise<number> {
   const file = positional(positionals, 'MODEL.json');
   const mode = (values.mode ?? 'Auto') as ExecutionMode;
   if (!EXECUTION_MODES.includes(mode)) throw new UsageError(`--mode must be one of ${EXECUTION_MODES.join(', ')}, not ${JSON.stringify(values.mode)}`);
-  const wholeNumber = (v: string | undefined, name: string, max: number) => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${name} must be a whole number from 1 to ${max}, not ${JSON.stringify(v)}`);
-    return n;
-  };
   const numTrials = wholeNumber(values.trials, '--trials', 1e9);
   const maxPasses = wholeNumber(values['max-passes'], '--max-passes', 1e9);
   const model = await loadModel(file);
-  const inputs = values.inputs !== undefined ? (loadJson(values.inputs, 'inputs') as Record<string, unknown>) : undefined;
-  if (inputs !== undefined && (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs))) {
-    throw new ModelError([{ path: '', message: 'the inputs file must hold an object {"NODE": [trial inputs, ...]}' }], values.inputs);
-  }
+  const inputs = values.inputs !== undefined ? loadInputs(values.inputs) : undefined;
   let lastShown = 0;
   const progress = io.isTTY
     ? (done: number, total: number) => {

@@ -22,3 +22,12 @@ export function loadJson(file: string, what: string): unknown {
 export async function loadModel(file: string): Promise<ModelLike> {
   return (await readModelFile(file)).model as ModelLike;
 }
+
+/** Reads an inputs file: an object {"NODE": [trial inputs, ...]}. */
+export function loadInputs(file: string): Record<string, unknown> {
+  const inputs = loadJson(file, 'inputs');
+  if (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs)) {
+    throw new ModelError([{ path: '', message: 'the inputs file must hold an object {"NODE": [trial inputs, ...]}' }], file);
+  }
+  return inputs as Record<string, unknown>;
+}

@@ -66,15 +66,21 @@ interface Pending {
 
 const here = import.meta.url;
 
-/** The engine entry next to this file (`.ts` from sources through tsx; `.js` when built). */
-function childEntry(): { path: string; execArgv: string[] } {
-  if (here.endsWith('.ts')) {
+/**
+ * A process entry `base` next to the module `moduleUrl` (`.ts` from sources through tsx; `.js`
+ * when built), with the node options to fork it.
+ */
+export function entryNextTo(moduleUrl: string, base: string): { path: string; execArgv: string[] } {
+  if (moduleUrl.endsWith('.ts')) {
     // an absolute loader URL, so that the CLI works from any directory
-    const tsx = pathToFileURL(createRequire(here).resolve('tsx')).href;
-    return { path: fileURLToPath(new URL('./child.ts', here)), execArgv: ['--import', tsx] };
+    const tsx = pathToFileURL(createRequire(moduleUrl).resolve('tsx')).href;
+    return { path: fileURLToPath(new URL(`./${base}.ts`, moduleUrl)), execArgv: ['--import', tsx] };
   }
-  return { path: fileURLToPath(new URL('./child.js', here)), execArgv: [] };
+  return { path: fileURLToPath(new URL(`./${base}.js`, moduleUrl)), execArgv: [] };
 }
+
+/** The engine entry next to this file. */
+const childEntry = () => entryNextTo(here, 'child');
 
 /** Forks the engine process (Node IPC with structured-clone serialisation: NaN survives). */
 export function forkEngine(opts: ForkOptions = {}): EngineChild {
