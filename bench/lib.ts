@@ -55,41 +55,26 @@ export interface Comparison {
   first: Difference | null;
 }
 
-/** Flattened results of one trial (all output ports of all output nodes). */
-export function flatTrial(trial: readonly (readonly number[])[]): number[] {
-  const out: number[] = [];
-  for (const port of trial) for (const v of port) out.push(v);
-  return out;
+/** Results of a run as the runtime hands them over: trials × width doubles. */
+export interface FlatRun {
+  values: Float64Array;
+  width: number;
+  trials: number;
 }
 
-/** Compares the first `trials` trials of two runs (a shape difference counts as a disagreement). */
-export function compareRuns(got: readonly number[][][], want: readonly number[][][], trials = Math.min(got.length, want.length)): Comparison {
+/** Compares the first `trials` trials of two flat runs (a width difference counts as a disagreement). */
+export function compareRuns(got: FlatRun, want: FlatRun, trials = Math.min(got.trials, want.trials)): Comparison {
+  if (got.width !== want.width) return { trials, maxRel: Infinity, first: { trial: 0, index: -1, got: got.width, want: want.width, rel: Infinity } };
+  const width = want.width;
   let maxRel = 0;
   let first: Difference | null = null;
   for (let t = 0; t < trials; t++) {
-    const g = flatTrial(got[t]!);
-    const w = flatTrial(want[t]!);
-    if (g.length !== w.length) return { trials, maxRel: Infinity, first: first ?? { trial: t, index: -1, got: g.length, want: w.length, rel: Infinity } };
-    for (let i = 0; i < w.length; i++) {
-      const r = relDiff(g[i]!, w[i]!);
-      if (r > maxRel) maxRel = r;
-      if (r > RTOL && !first) first = { trial: t, index: i, got: g[i]!, want: w[i]!, rel: r };
-    }
-  }
-  return { trials, maxRel, first };
-}
-
-/** Compares C's flat results (trials × width) with ours. */
-export function compareFlat(got: Float64Array, width: number, want: readonly number[][][], trials: number): Comparison {
-  let maxRel = 0;
-  let first: Difference | null = null;
-  for (let t = 0; t < trials; t++) {
-    const w = flatTrial(want[t]!);
-    if (w.length !== width) return { trials, maxRel: Infinity, first: { trial: t, index: -1, got: width, want: w.length, rel: Infinity } };
     for (let i = 0; i < width; i++) {
-      const r = relDiff(got[t * width + i]!, w[i]!);
+      const g = got.values[t * width + i]!;
+      const w = want.values[t * width + i]!;
+      const r = relDiff(g, w);
       if (r > maxRel) maxRel = r;
-      if (r > RTOL && !first) first = { trial: t, index: i, got: got[t * width + i]!, want: w[i]!, rel: r };
+      if (r > RTOL && !first) first = { trial: t, index: i, got: g, want: w, rel: r };
     }
   }
   return { trials, maxRel, first };

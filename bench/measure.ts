@@ -13,7 +13,7 @@ import { ModeUnavailableError, ModelSession } from '../src-main/runtime/run-mode
 import { CBaseline } from './baselines/c-baseline.js';
 import { NoBaseline, cProgram } from './baselines/c-source.js';
 import { SCALING, TRIALS_ALL_MODES_UP_TO, scalingModel } from './generate.js';
-import { MODES, compareFlat, compareRuns, loglogSlope, median, type Comparison, type Mode } from './lib.js';
+import { MODES, compareRuns, loglogSlope, median, type Comparison, type FlatRun, type Mode } from './lib.js';
 
 export interface Settings {
   quick: boolean;
@@ -201,7 +201,7 @@ function maxTrialsFor(mode: Mode, width: number): number {
   return Math.max(1, Math.min(byMode, Math.floor(2e7 / Math.max(1, width))));
 }
 
-function timedRun(s: ModelSession, mode: Mode, n: number): { ms: number; cpuMs: number; results: number[][][] } {
+function timedRun(s: ModelSession, mode: Mode, n: number): { ms: number; cpuMs: number; results: FlatRun } {
   s.reset();
   gc();
   const c0 = process.cpuUsage();
@@ -210,7 +210,7 @@ function timedRun(s: ModelSession, mode: Mode, n: number): { ms: number; cpuMs: 
   const ms = performance.now() - t0;
   const c = process.cpuUsage(c0);
   if (r.executed_mode !== mode) throw new Error(`asked for ${mode}, ran ${r.executed_mode}`);
-  return { ms, cpuMs: (c.user + c.system) / 1000, results: r.results };
+  return { ms, cpuMs: (c.user + c.system) / 1000, results: { values: r.flat.results, width: r.flat.width, trials: r.trials } };
 }
 
 /**
@@ -218,7 +218,7 @@ function timedRun(s: ModelSession, mode: Mode, n: number): { ms: number; cpuMs: 
  * that one run takes about targetMs, and the median of `reps` runs (each from a reset context)
  * is taken. Returns the first repetition's results (checked equal to the last one's).
  */
-function measureMode(s: ModelSession, mode: Mode, width: number, st: Settings): ModeResult & { results: number[][][] } {
+function measureMode(s: ModelSession, mode: Mode, width: number, st: Settings): ModeResult & { results: FlatRun } {
   const cap = maxTrialsFor(mode, width);
   let n = 1;
   let ms = timedRun(s, mode, n).ms;
@@ -230,8 +230,8 @@ function measureMode(s: ModelSession, mode: Mode, width: number, st: Settings): 
   if (st.warmup) timedRun(s, mode, n);
   const times: number[] = [];
   const cpu: number[] = [];
-  let first: number[][][] = [];
-  let last: number[][][] = [];
+  let first: FlatRun = { values: new Float64Array(0), width, trials: 0 };
+  let last = first;
   for (let r = 0; r < st.reps; r++) {
     const run = timedRun(s, mode, n);
     times.push(run.ms);
@@ -258,7 +258,7 @@ function resultsWidth(model: ModelLike): number {
 }
 
 /** The C baseline: generated, compiled, calibrated to ~targetMs, checked against LLVMRun's results. */
-function measureC(name: string, model: ModelLike, ours: number[][][], st: Settings): CResult {
+function measureC(name: string, model: ModelLike, ours: FlatRun, st: Settings): CResult {
   let program;
   try {
     const comp = buildComposition(model);
@@ -271,12 +271,12 @@ function measureC(name: string, model: ModelLike, ours: number[][][], st: Settin
   try {
     baseline = new CBaseline(program, name);
     const width = program.resultsWidth;
-    const cap = Math.max(ours.length, Math.floor(2e7 / Math.max(1, width)));
-    const probe = baseline.run(ours.length, 1);
+    const cap = Math.max(ours.trials, Math.floor(2e7 / Math.max(1, width)));
+    const probe = baseline.run(ours.trials, 1);
     const ms = probe.seconds[0]! * 1000;
-    const n = Math.min(cap, Math.max(ours.length, Math.round((ours.length * st.targetMs) / Math.max(ms, 1e-3))));
+    const n = Math.min(cap, Math.max(ours.trials, Math.round((ours.trials * st.targetMs) / Math.max(ms, 1e-3))));
     const run = baseline.run(n, st.reps);
-    const cmp = compareFlat(run.results, width, ours, ours.length);
+    const cmp = compareRuns({ values: run.results, width, trials: n }, ours, ours.trials);
     const base = { trials: n, compile_ms: baseline.compileMs, max_rel: cmp.maxRel };
     if (cmp.first) {
       const f = cmp.first;
@@ -353,7 +353,7 @@ export function measureModel(name: string, model: ModelLike, st: Settings): Mode
       report.compile_llvm_nodes_ms = compileCold(s, 'LLVM').total;
 
       // every compiled mode on the same (reset) context
-      const results: Partial<Record<Mode, number[][][]>> = {};
+      const results: Partial<Record<Mode, FlatRun>> = {};
       for (const mode of MODES.slice(1)) {
         const { results: r, ...m } = measureMode(s, mode, width, st);
         report.modes[mode] = m;
@@ -426,7 +426,7 @@ export function measureTrials(model: ModelLike, st: Settings): TrialsReport {
     for (const mode of MODES) timedRun(s, mode, counts[0]!); // compile, warm up
     for (const n of counts) {
       const point: TrialsPoint = { trials: n, run_ms: {} };
-      const results: Partial<Record<Mode, number[][][]>> = {};
+      const results: Partial<Record<Mode, FlatRun>> = {};
       for (const mode of MODES) {
         if (mode !== 'LLVMRun' && n > TRIALS_ALL_MODES_UP_TO) continue;
         const first = timedRun(s, mode, n);

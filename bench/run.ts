@@ -68,7 +68,9 @@ class TimedOut extends Error {}
 /** Runs one task in a child process (same loader as this one, GC exposed). */
 function inChild<T>(task: Task, timeoutMs: number): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ['--worker'], { execArgv: [...process.execArgv, '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // no on-disk object cache: every compile measured is cold (and the user's cache is left alone)
+    const env = { ...process.env, COGSTUDIO_OBJECT_CACHE: 'off' };
+    const child = fork(fileURLToPath(import.meta.url), ['--worker'], { execArgv: [...process.execArgv, '--expose-gc'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let answer: { ok: true; report: T } | { ok: false; error: string } | null = null;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -30,7 +30,7 @@ export interface RunOptions {
   recordExecutionOrder?: boolean;
   limits?: SchedulerLimits;
   /** Called after every trial; return false to stop the run early (cancel). */
-  onTrial?: (trial: number, record: TrialRecord) => boolean | void;
+  onTrial?: (trial: number) => boolean | void;
 }
 
 export class ExecutionContext {

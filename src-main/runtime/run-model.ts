@@ -7,12 +7,12 @@ import { ModelError } from '../model/errors.js';
 import { validateStructure } from '../model/validate-structure.js';
 import { buildComposition, type Composition, type ModelLike } from '../engine/composition.js';
 import { prepareInputs } from '../engine/inputs.js';
-import { ExecutionContext, type RunOptions, type TrialRecord } from '../engine/interpreter.js';
+import { ExecutionContext, type RunOptions } from '../engine/interpreter.js';
 import type { SchedulerLimits } from '../scheduler/scheduler.js';
 import { CodegenUnsupported } from '../compiler/codegen/codegen.js';
 import type { OptLevel } from '../compiler/jit/index.js';
 import { compileComposition, releaseMachineCode, type CompileDiagnostics, type CompiledMode, type CompiledModel } from './compiled.js';
-import { createRunner, drain } from './runners.js';
+import { createRunner, drainBlocks } from './runners.js';
 
 export const EXECUTION_MODES = ['Interpreted', 'LLVM', 'LLVMExec', 'LLVMRun', 'Auto'] as const;
 export type ExecutionMode = (typeof EXECUTION_MODES)[number];
@@ -47,7 +47,10 @@ export interface RunRequest {
 }
 
 export interface RunOutput {
-  results: number[][][];
+  /** Per trial, per output port of the output nodes, the values (built from `flat` on first read). */
+  readonly results: number[][][];
+  /** The same results as flat doubles, trials × width in port order: what long runs should read. */
+  flat: { results: Float64Array; width: number; portSizes: readonly number[] };
   mode: ExecutionMode;
   executed_mode: ExecutionMode;
   warnings: string[];
@@ -163,10 +166,16 @@ export class ModelSession {
         return true;
       },
     };
-    const records: TrialRecord[] = drain(createRunner(this.ctx, runOpts, choice.compiled));
+    const runner = createRunner(this.ctx, runOpts, choice.compiled);
+    const run = drainBlocks(runner);
     const t2 = performance.now();
+    const layout = runner.layout;
+    let results: number[][][] | null = null;
     const out: RunOutput = {
-      results: records.map((r) => r.results),
+      get results() {
+        return (results ??= Array.from({ length: run.count }, (_, i) => layout.record({ first: 0, ...run, nodeValues: null, executionOrder: null }, i).results));
+      },
+      flat: { results: run.results, width: layout.resultsWidth, portSizes: layout.resultSizes },
       mode,
       executed_mode: choice.executed,
       warnings,
@@ -175,16 +184,17 @@ export class ModelSession {
         compile_ms: t1 - t0,
         run_ms: t2 - t1,
         total_ms: this.buildMs + (t2 - t0),
-        trials_per_s: records.length / Math.max((t2 - t1) / 1000, 1e-9),
+        trials_per_s: run.count / Math.max((t2 - t1) / 1000, 1e-9),
       },
-      trials: records.length,
+      trials: run.count,
       cancelled,
     };
     if (choice.compiled) out.compile = choice.compiled.diagnostics;
-    if (req.recordNodeValues) {
-      out.node_values = Object.fromEntries(comp.nodeNames.map((name, k) => [name, records.map((r) => r.nodeValues![k]!)]));
+    if (req.recordNodeValues && run.nodeValues) {
+      const records = Array.from({ length: run.count }, (_, i) => layout.record({ first: 0, ...run, executionOrder: null }, i).nodeValues!);
+      out.node_values = Object.fromEntries(comp.nodeNames.map((name, k) => [name, records.map((r) => r[k]!)]));
     }
-    if (req.recordExecutionOrder) out.execution_order = records.flatMap((r) => r.executionOrder!);
+    if (req.recordExecutionOrder) out.execution_order = (run.executionOrder ?? []).flat();
     return out;
   }
 

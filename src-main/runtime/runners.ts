@@ -4,13 +4,34 @@
  * One Runner per mode, all over the same ExecutionContext state buffer.
  */
 import { STATUS } from '../compiler/codegen/composition.js';
+import type { Composition } from '../engine/composition.js';
 import type { ExecutionContext, RunOptions, TrialRecord } from '../engine/interpreter.js';
 import { DEFAULT_LIMITS, SchedulerLimitError } from '../scheduler/scheduler.js';
 import type { CompiledModel } from './compiled.js';
 
+/**
+ * Trials in bulk, as flat doubles: what `nextBlock` returns. The arrays are the runner's own
+ * buffers (no per-trial objects), valid until its next `nextBlock` or `next` call.
+ */
+export interface TrialBlock {
+  /** Index in the run of the block's first trial. */
+  first: number;
+  count: number;
+  /** count × resultsWidth: per trial, the output nodes' output ports, in order. */
+  results: Float64Array;
+  /** count × nodeValuesWidth: per trial, every node's value rows in order (when recorded). */
+  nodeValues: Float64Array | null;
+  /** Node names per time step, per trial (when recorded). */
+  executionOrder: string[][][] | null;
+}
+
 export interface Runner {
   /** Runs up to `maxTrials` more trials, stopping early once `budgetMs` has elapsed. */
   next(maxTrials: number, budgetMs: number): TrialRecord[];
+  /** As `next`, without building a record per trial (how long runs should be consumed). */
+  nextBlock(maxTrials: number, budgetMs: number): TrialBlock;
+  /** How the doubles of a block are laid out. */
+  readonly layout: BlockLayout;
   /** True once the run has ended (all trials, run termination, or cancelled by onTrial). */
   readonly finished: boolean;
   /** Trials run so far. */
@@ -42,49 +63,124 @@ function decodeSteps(log: Int32Array, len: number, names: readonly string[]): st
   return trials;
 }
 
+
+/** Where a trial's doubles go in a block: the result columns and the node value rows. */
+export class BlockLayout {
+  /** Doubles per trial of results (all output ports of the output nodes). */
+  readonly resultsWidth: number;
+  /** Doubles per trial of node values (every node's value). */
+  readonly nodeValuesWidth: number;
+  /** Sizes of the output ports, in result order. */
+  readonly resultSizes: number[];
+
+  constructor(private readonly comp: Composition) {
+    this.resultSizes = comp.outputNodes.flatMap((k) => comp.nodes[k]!.outputPorts.map((p) => p.slot.reduce((a, s) => a + s.length, 0)));
+    this.resultsWidth = this.resultSizes.reduce((a, b) => a + b, 0);
+    this.nodeValuesWidth = comp.nodes.reduce((a, m) => a + m.valueSlots.reduce((b, s) => b + s.length, 0), 0);
+  }
+
+  /** Trial i of a block as a record (the slow, per-trial form older callers use). */
+  record(block: TrialBlock, i: number): TrialRecord {
+    let pos = i * this.resultsWidth;
+    const results = this.resultSizes.map((len) => Array.from(block.results.subarray(pos, (pos += len))));
+    const r: TrialRecord = { results };
+    const nv = block.nodeValues;
+    if (nv) {
+      let q = i * this.nodeValuesWidth;
+      r.nodeValues = this.comp.nodes.map((m) => m.valueSlots.map((s) => Array.from(nv.subarray(q, (q += s.length)))));
+    }
+    if (block.executionOrder) r.executionOrder = block.executionOrder[i] ?? [];
+    return r;
+  }
+}
+
+/** A Float64Array that keeps its contents while growing (doubling). */
+function grown(buf: Float64Array<ArrayBuffer>, need: number): Float64Array<ArrayBuffer> {
+  if (buf.length >= need) return buf;
+  const next = new Float64Array(Math.max(need, buf.length * 2, 64));
+  next.set(buf);
+  return next;
+}
+
+/** `next` in terms of `nextBlock`: decodes blocks into records until done, full or out of time. */
+function recordsOf(runner: Runner, layout: BlockLayout, maxTrials: number, budgetMs: number): TrialRecord[] {
+  const out: TrialRecord[] = [];
+  const start = performance.now();
+  while (!runner.finished && out.length < maxTrials) {
+    const block = runner.nextBlock(maxTrials - out.length, Math.max(0, budgetMs - (performance.now() - start)));
+    for (let i = 0; i < block.count; i++) out.push(layout.record(block, i));
+    if (performance.now() - start >= budgetMs) break;
+  }
+  return out;
+}
+
 /** Shared skeleton: begin the run, run trial by trial with `trial(t)`, end the run. */
 abstract class TrialByTrial implements Runner {
   finished = false;
   trialsDone = 0;
   private closed = false;
+  readonly layout: BlockLayout;
+  /** The result and node-value rows in the state buffer, copied out after each trial. */
+  private readonly resultViews: Float64Array[];
+  private readonly valueViews: Float64Array[];
+  private results = new Float64Array(0);
+  private nodeValues = new Float64Array(0);
 
   constructor(
     protected readonly ctx: ExecutionContext,
     protected readonly opts: RunOptions,
   ) {
+    const comp = ctx.comp;
+    this.layout = new BlockLayout(comp);
+    this.resultViews = comp.outputNodes.flatMap((k) => comp.nodes[k]!.outputPorts.flatMap((p) => p.slot.map((s) => ctx.store.f64(s))));
+    this.valueViews = comp.nodes.flatMap((m) => m.valueSlots.map((s) => ctx.store.f64(s)));
     ctx.comp.scheduler.beginRun(ctx.counters);
     if (opts.numTrials <= 0) this.finished = true;
   }
 
-  /** Runs trial t; returns its record and whether the run's termination condition ended it. */
-  protected abstract trial(t: number): { record: TrialRecord; stop: boolean };
-
-  protected record(order?: string[][]): TrialRecord {
-    const r: TrialRecord = { results: this.ctx.results() };
-    if (this.opts.recordNodeValues) r.nodeValues = this.ctx.mechanisms.map((m) => m.value.map((row) => Array.from(row)));
-    if (order) r.executionOrder = order;
-    return r;
-  }
+  /** Runs trial t; returns the steps it ran (when recorded) and whether the run's termination condition ended it. */
+  protected abstract trial(t: number): { order?: string[][]; stop: boolean };
 
   next(maxTrials: number, budgetMs: number): TrialRecord[] {
-    const out: TrialRecord[] = [];
+    return recordsOf(this, this.layout, maxTrials, budgetMs);
+  }
+
+  nextBlock(maxTrials: number, budgetMs: number): TrialBlock {
     const start = performance.now();
+    const first = this.trialsDone;
+    const rw = this.layout.resultsWidth;
+    const vw = this.layout.nodeValuesWidth;
+    const orders: string[][][] | null = this.opts.recordExecutionOrder ? [] : null;
+    let count = 0;
     const sched = this.ctx.comp.scheduler;
-    while (!this.finished && out.length < maxTrials) {
+    while (!this.finished && count < maxTrials) {
       if (sched.runTerminated(this.ctx.conditionContext)) {
         this.finished = true;
         break;
       }
       const t = this.trialsDone;
       this.ctx.setTrialInputs(this.opts.inputs, t);
-      const { record, stop } = this.trial(t);
-      out.push(record);
+      const { order, stop } = this.trial(t);
+      this.results = grown(this.results, (count + 1) * rw);
+      copyRows(this.resultViews, this.results, count * rw);
+      if (this.opts.recordNodeValues) {
+        this.nodeValues = grown(this.nodeValues, (count + 1) * vw);
+        copyRows(this.valueViews, this.nodeValues, count * vw);
+      }
+      orders?.push(order ?? []);
+      count++;
       this.trialsDone++;
-      if (this.opts.onTrial?.(t, record) === false || stop || this.trialsDone >= this.opts.numTrials) this.finished = true;
+      if (this.opts.onTrial?.(t) === false || stop || this.trialsDone >= this.opts.numTrials) this.finished = true;
       if (performance.now() - start >= budgetMs) break;
     }
     if (this.finished) this.close();
-    return out;
+    return {
+      first,
+      count,
+      results: this.results.subarray(0, count * rw),
+      nodeValues: this.opts.recordNodeValues ? this.nodeValues.subarray(0, count * vw) : null,
+      executionOrder: orders,
+    };
   }
 
   close(): void {
@@ -95,9 +191,16 @@ abstract class TrialByTrial implements Runner {
   }
 }
 
+function copyRows(rows: readonly Float64Array[], dst: Float64Array, pos: number): void {
+  for (const r of rows) {
+    dst.set(r, pos);
+    pos += r.length;
+  }
+}
+
 /** Interpreted: the reference semantics, controller included (before or after the trial). */
 export class InterpretedRunner extends TrialByTrial {
-  protected trial(): { record: TrialRecord; stop: boolean } {
+  protected trial(): { order?: string[][]; stop: boolean } {
     const ctx = this.ctx;
     const names = ctx.comp.nodeNames;
     const order: string[][] | undefined = this.opts.recordExecutionOrder ? [] : undefined;
@@ -118,7 +221,7 @@ export class InterpretedRunner extends TrialByTrial {
       },
     );
     controller?.afterTrial(limits);
-    return { record: this.record(order), stop };
+    return { order, stop };
   }
 }
 
@@ -132,7 +235,7 @@ export class NodeCompiledRunner extends TrialByTrial {
     this.fns = compiled.nodeFns.map((f) => f.bindBuffers(ctx.store.buffer));
   }
 
-  protected trial(): { record: TrialRecord; stop: boolean } {
+  protected trial(): { order?: string[][]; stop: boolean } {
     const ctx = this.ctx;
     const names = ctx.comp.nodeNames;
     const fns = this.fns;
@@ -147,7 +250,7 @@ export class NodeCompiledRunner extends TrialByTrial {
       this.opts.limits ?? DEFAULT_LIMITS,
       () => ctx.beginTrial(),
     );
-    return { record: this.record(order), stop };
+    return { order, stop };
   }
 }
 
@@ -161,18 +264,25 @@ export class TrialCompiledRunner extends TrialByTrial {
     this.log = new Int32Array(opts.recordExecutionOrder ? LOG_CAP_PER_TRIAL : 1);
   }
 
-  protected trial(t: number): { record: TrialRecord; stop: boolean } {
+  protected trial(t: number): { order?: string[][]; stop: boolean } {
     const cap = this.opts.recordExecutionOrder ? this.log.length : 0;
     this.logLen[0] = 0;
     const limits = this.opts.limits ?? DEFAULT_LIMITS;
     const status = this.compiled.trialFn!(this.ctx.store.buffer, limits.maxPassesPerTrial, this.log, cap, this.logLen);
     if (status < 0) throw statusError(status, t, this.ctx, limits.maxPassesPerTrial);
     const order = this.opts.recordExecutionOrder ? decodeSteps(this.log, this.logLen[0]!, this.ctx.comp.nodeNames)[0] : undefined;
-    return { record: this.record(order), stop: status === STATUS.RUN_TERMINATED };
+    return { order, stop: status === STATUS.RUN_TERMINATED };
   }
 }
 
-/** LLVMRun: trials in native batches (one call each), sized adaptively to the time budget. */
+/** Most doubles one LLVMRun block holds (16 MB): bounds memory whatever the run's length. */
+const MAX_BLOCK_DOUBLES = 1 << 21;
+
+/**
+ * LLVMRun: trials in native batches (one call each), sized adaptively to the time budget. The
+ * native loop writes each trial's results straight into the block's buffer; nothing per trial
+ * happens in JavaScript unless the caller asks for records.
+ */
 export class RunCompiledRunner implements Runner {
   finished = false;
   trialsDone = 0;
@@ -185,7 +295,8 @@ export class RunCompiledRunner implements Runner {
   private readonly logLen = new Int32Array(1);
   private readonly data: Float64Array;
   private readonly lens: Int32Array;
-  private readonly outputSizes: number[];
+  readonly layout: BlockLayout;
+  private readonly maxBatch: number;
 
   constructor(
     private readonly ctx: ExecutionContext,
@@ -194,7 +305,9 @@ export class RunCompiledRunner implements Runner {
   ) {
     const comp = ctx.comp;
     ({ data: this.data, lens: this.lens } = packInputs(opts));
-    this.outputSizes = comp.outputNodes.flatMap((k) => comp.nodes[k]!.outputPorts.map((p) => p.shape.reduce((a, b) => a + b, 0)));
+    this.layout = new BlockLayout(comp);
+    const perTrial = this.layout.resultsWidth + (opts.recordNodeValues ? this.layout.nodeValuesWidth : 0);
+    this.maxBatch = Math.max(1, Math.floor(MAX_BLOCK_DOUBLES / Math.max(1, perTrial)));
     this.log = new Int32Array(opts.recordExecutionOrder ? LOG_CAP_PER_TRIAL * 4 : 1);
     comp.scheduler.beginRun(ctx.counters);
     // the run's termination is checked by the native loop before every trial
@@ -207,62 +320,41 @@ export class RunCompiledRunner implements Runner {
   }
 
   next(maxTrials: number, budgetMs: number): TrialRecord[] {
-    const out: TrialRecord[] = [];
-    const start = performance.now();
-    const g = this.compiled.generated;
-    const width = g.resultsWidth;
-    const nvWidth = g.nodeValuesWidth;
-    const limits = this.opts.limits ?? DEFAULT_LIMITS;
-    while (!this.finished && out.length < maxTrials) {
-      const n = Math.min(this.batch, this.opts.numTrials - this.trialsDone, maxTrials - out.length);
-      if (this.results.length < n * width) this.results = new Float64Array(n * width);
-      if (this.opts.recordNodeValues && (this.nodeValues?.length ?? 0) < n * nvWidth) this.nodeValues = new Float64Array(n * nvWidth);
-      this.logLen[0] = 0;
-      this.control[2] = 0;
-      const t = this.trialsDone;
-      const began = performance.now();
-      const cap = this.opts.recordExecutionOrder ? this.log.length : 0;
-      const status = this.compiled.runFn!(this.ctx.store.buffer, this.data, this.lens, t, n, this.results, this.nodeValues, this.control, limits.maxPassesPerTrial, this.log, cap, this.logLen);
-      if (status < 0 && status !== STATUS.CANCELLED) throw statusError(status, this.control[1]!, this.ctx, limits.maxPassesPerTrial);
-      const done = status < 0 ? this.control[1]! - t : status;
-      const order = this.opts.recordExecutionOrder ? decodeSteps(this.log, this.logLen[0]!, this.ctx.comp.nodeNames) : undefined;
-      for (let i = 0; i < done; i++) {
-        const r = this.decode(i, width, nvWidth);
-        if (order) r.executionOrder = order[i] ?? [];
-        out.push(r);
-        if (this.opts.onTrial?.(t + i, r) === false) this.finished = true;
-      }
-      this.trialsDone += done;
-      if (this.control[2] === 1 || status === STATUS.CANCELLED || this.trialsDone >= this.opts.numTrials) this.finished = true;
-      const elapsed = performance.now() - began;
-      if (elapsed < budgetMs / 4 && this.batch < 1 << 20) this.batch *= 2;
-      else if (elapsed > budgetMs && this.batch > 1) this.batch = Math.max(1, this.batch >> 1);
-      if (performance.now() - start >= budgetMs) break;
-    }
-    if (this.finished) this.close();
-    return out;
+    return recordsOf(this, this.layout, maxTrials, budgetMs);
   }
 
-  private decode(i: number, width: number, nvWidth: number): TrialRecord {
-    let pos = i * width;
-    const results = this.outputSizes.map((len) => {
-      const v = Array.from(this.results.subarray(pos, pos + len));
-      pos += len;
-      return v;
-    });
-    const r: TrialRecord = { results };
-    const nv = this.nodeValues;
-    if (this.opts.recordNodeValues && nv) {
-      let q = i * nvWidth;
-      r.nodeValues = this.ctx.comp.nodes.map((m) =>
-        m.valueShape.map((len) => {
-          const v = Array.from(nv.subarray(q, q + len));
-          q += len;
-          return v;
-        }),
-      );
-    }
-    return r;
+  nextBlock(maxTrials: number, budgetMs: number): TrialBlock {
+    const t = this.trialsDone;
+    const empty: TrialBlock = { first: t, count: 0, results: this.results.subarray(0, 0), nodeValues: null, executionOrder: null };
+    if (this.finished) return empty;
+    const width = this.layout.resultsWidth;
+    const nvWidth = this.layout.nodeValuesWidth;
+    const limits = this.opts.limits ?? DEFAULT_LIMITS;
+    const n = Math.min(this.batch, this.maxBatch, this.opts.numTrials - t, maxTrials);
+    if (n <= 0) return empty;
+    if (this.results.length < n * width) this.results = new Float64Array(Math.min(this.maxBatch, Math.max(n, this.batch * 2)) * width);
+    if (this.opts.recordNodeValues && (this.nodeValues?.length ?? 0) < n * nvWidth) this.nodeValues = new Float64Array(n * nvWidth);
+    this.logLen[0] = 0;
+    this.control[2] = 0;
+    const began = performance.now();
+    const cap = this.opts.recordExecutionOrder ? this.log.length : 0;
+    const status = this.compiled.runFn!(this.ctx.store.buffer, this.data, this.lens, t, n, this.results, this.nodeValues, this.control, limits.maxPassesPerTrial, this.log, cap, this.logLen);
+    if (status < 0 && status !== STATUS.CANCELLED) throw statusError(status, this.control[1]!, this.ctx, limits.maxPassesPerTrial);
+    const done = status < 0 ? this.control[1]! - t : status;
+    this.trialsDone += done;
+    for (let i = 0; i < done && this.opts.onTrial; i++) if (this.opts.onTrial(t + i) === false) this.finished = true;
+    if (this.control[2] === 1 || status === STATUS.CANCELLED || this.trialsDone >= this.opts.numTrials) this.finished = true;
+    const elapsed = performance.now() - began;
+    if (elapsed < budgetMs / 4 && this.batch < this.maxBatch) this.batch = Math.min(this.maxBatch, this.batch * 2);
+    else if (elapsed > budgetMs && this.batch > 1) this.batch = Math.max(1, this.batch >> 1);
+    if (this.finished) this.close();
+    return {
+      first: t,
+      count: done,
+      results: this.results.subarray(0, done * width),
+      nodeValues: this.opts.recordNodeValues && this.nodeValues ? this.nodeValues.subarray(0, done * nvWidth) : null,
+      executionOrder: this.opts.recordExecutionOrder ? decodeSteps(this.log, this.logLen[0]!, this.ctx.comp.nodeNames).slice(0, done) : null,
+    };
   }
 
   close(): void {
@@ -299,13 +391,43 @@ export function createRunner(ctx: ExecutionContext, opts: RunOptions, compiled: 
   return new RunCompiledRunner(ctx, opts, compiled);
 }
 
-/** Runs to the end (blocking). */
-export function drain(runner: Runner): TrialRecord[] {
-  const out: TrialRecord[] = [];
+/** A whole run's trials, flat (as blocks, concatenated). */
+export interface RunBlocks {
+  count: number;
+  results: Float64Array;
+  nodeValues: Float64Array | null;
+  executionOrder: string[][][] | null;
+}
+
+/** Runs to the end (blocking), keeping the results as flat doubles. */
+export function drainBlocks(runner: Runner): RunBlocks {
+  let results = new Float64Array(0);
+  let nodeValues: Float64Array<ArrayBuffer> | null = null;
+  let order: string[][][] | null = null;
+  let count = 0;
+  const rw = runner.layout.resultsWidth;
+  const vw = runner.layout.nodeValuesWidth;
   try {
-    while (!runner.finished) for (const r of runner.next(Number.MAX_SAFE_INTEGER, Infinity)) out.push(r);
+    while (!runner.finished) {
+      const b = runner.nextBlock(Number.MAX_SAFE_INTEGER, Infinity);
+      results = grown(results, (count + b.count) * rw);
+      results.set(b.results, count * rw);
+      if (b.nodeValues) {
+        nodeValues = grown(nodeValues ?? new Float64Array(0), (count + b.count) * vw);
+        nodeValues.set(b.nodeValues, count * vw);
+      }
+      if (b.executionOrder) (order ??= []).push(...b.executionOrder);
+      count += b.count;
+    }
   } finally {
     runner.close();
   }
-  return out;
+  return { count, results: results.subarray(0, count * rw), nodeValues: nodeValues?.subarray(0, count * vw) ?? null, executionOrder: order };
+}
+
+/** Runs to the end (blocking), one record per trial. */
+export function drain(runner: Runner): TrialRecord[] {
+  const run = drainBlocks(runner);
+  const block: TrialBlock = { first: 0, ...run };
+  return Array.from({ length: run.count }, (_, i) => runner.layout.record(block, i));
 }

@@ -1,0 +1,30 @@
+/**
+ * The benchmark harness in CI: `npm run bench -- --quick` runs every model in every mode, and
+ * exits 0 with its tables (it fails only when modes disagree or the harness breaks). No timing is
+ * asserted here: speed is what the harness reports, not what a test checks.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+describe('npm run bench -- --quick', () => {
+  it('runs every model in every mode, agrees with Interpreted, and prints the table and the JSON report', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cogstudio-bench-'));
+    try {
+      const json = join(dir, 'bench.json');
+      const r = spawnSync('npx', ['tsx', 'bench/run.ts', '--quick', '--json', json], { cwd: new URL('..', import.meta.url), encoding: 'utf8', timeout: 600_000 });
+      expect(r.status, r.stderr + r.stdout).toBe(0);
+      expect(r.stdout).toMatch(/## Throughput \(trials\/s\)\nmodel\s+trials\s+Interpreted\s+LLVM\s+LLVMExec\s+LLVMRun\s+C/);
+      expect(r.stdout).toMatch(/^stroop\s+[\d,]+\s+[\d,]+/m);
+      expect(r.stdout).toContain('## Fitted exponents');
+      expect(r.stdout).toContain('agrees with Interpreted');
+      const report = JSON.parse(readFileSync(json, 'utf8')) as { models: { name: string; trials_per_s: Record<string, number | null> }[] };
+      const stroop = report.models.find((m) => m.name === 'stroop');
+      for (const mode of ['Interpreted', 'LLVM', 'LLVMExec', 'LLVMRun']) expect(stroop?.trials_per_s[mode]).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 600_000);
+});
