@@ -11,7 +11,12 @@ import { Inspector } from './panels/Inspector.js';
 import { Palette } from './panels/Palette.js';
 import { Toolbar } from './panels/Toolbar.js';
 import type { Position } from './model/document.js';
-import { autoLayout, newModel, openExample, openFile, runCurrentModel, saveModel, validateModel, type Studio } from './studio.js';
+import { autoLayout, newModel, openExample, openFile, runCurrentModel, validateModel, type Studio } from './studio.js';
+import { installAutosave } from './files/autosave.js';
+import { checkRecovery, confirmLeave, refreshRecent, saveWithReport } from './files/file-actions.js';
+import { installSessionGuard, reportSessionState } from './files/session-guard.js';
+import { FileDialogs, FileNotices } from './panels/FileDialogs.js';
+import { FileMenu } from './panels/FileMenu.js';
 
 /** Validation waits this long after the last edit. */
 const VALIDATE_DELAY_MS = 250;
@@ -56,36 +61,61 @@ export function App({ studio, initialExample }: { studio: Studio; initialExample
     };
   }, [studio]);
 
-  const onOpen = useCallback(() => {
-    const ask = studio.host.transport === 'websocket' ? window.prompt('Model file to open (a path inside the workspace folder):') : undefined;
-    if (ask === null) return;
-    openFile(studio, ask || undefined).catch((e: Error) => setNotice(e.message));
-  }, [studio]);
-
-  const onSave = useCallback(
-    (saveAs = false) => {
-      saveModel(studio, { saveAs }).then(
-        (path) => path && setNotice(`Saved ${path}`),
-        (e: Error) => setNotice(e.message),
-      );
+  const onOpen = useCallback(
+    (path?: string) => {
+      void (async () => {
+        if (!(await confirmLeave(studio, 'open another model'))) return;
+        const ask = path ?? (studio.host.transport === 'websocket' ? window.prompt('Model file to open (a path inside the workspace folder):') : undefined);
+        if (ask === null) return;
+        await openFile(studio, ask || undefined).catch((e: Error) => setNotice(e.message));
+        void refreshRecent(studio);
+      })();
     },
     [studio],
   );
+
+  const onNew = useCallback(() => void confirmLeave(studio, 'start a new model').then((ok) => ok && newModel(studio)), [studio]);
+
+  const onSave = useCallback(
+    (saveAs = false) => saveWithReport(studio, saveAs).then((path) => (path && setNotice(`Saved ${path}`), path)),
+    [studio],
+  );
+
+  // unsaved work: title and close prompts; the recovery offer, then autosave
+  useEffect(() => installSessionGuard(studio), [studio]);
+  useEffect(() => {
+    let stop: (() => void) | undefined;
+    let cancelled = false;
+    void checkRecovery(studio)
+      .catch((e: Error) => setNotice(`Could not check for unsaved work to recover: ${e.message}`))
+      .then(() => {
+        if (!cancelled) stop = installAutosave(studio);
+      });
+    return () => {
+      cancelled = true;
+      stop?.();
+    };
+  }, [studio]);
 
   useEffect(
     () =>
       studio.host.onMenuCommand((command, path) => {
         const s = studio.model.getState();
         switch (command) {
+          case 'new':
+            return onNew();
           case 'open':
             return onOpen();
           case 'open-recent':
-            if (path) openFile(studio, path).catch((e: Error) => setNotice(e.message));
+            if (path) onOpen(path);
             return;
           case 'save':
-            return onSave();
+            return void onSave();
           case 'save-as':
-            return onSave(true);
+            return void onSave(true);
+          case 'save-and-close':
+            // the window closes when the page reports itself clean; a failed save reports it still dirty
+            return void onSave().then(() => reportSessionState(studio));
           case 'examples':
             return setGalleryOpen(true);
           case 'undo':
@@ -98,10 +128,10 @@ export function App({ studio, initialExample }: { studio: Studio; initialExample
             return void autoLayout(studio);
         }
       }),
-    [studio, onOpen, onSave],
+    [studio, onNew, onOpen, onSave],
   );
 
-  useEffect(() => installShortcuts(studio, () => onSave(), () => openPalette()), [studio, onSave, openPalette]);
+  useEffect(() => installShortcuts(studio, () => void onSave(), () => openPalette()), [studio, onSave, openPalette]);
 
   const closeGallery = useCallback(() => setGalleryOpen(false), []);
 
@@ -109,7 +139,15 @@ export function App({ studio, initialExample }: { studio: Studio; initialExample
     <StudioContext.Provider value={studio}>
       <ReactFlowProvider>
         <div className="app">
-          <Toolbar onNew={() => newModel(studio)} onPalette={() => openPalette()} onExamples={() => setGalleryOpen(true)} onOpen={onOpen} onSave={() => onSave()} />
+          <Toolbar
+            onNew={onNew}
+            onPalette={() => openPalette()}
+            onExamples={() => setGalleryOpen(true)}
+            onOpen={() => onOpen()}
+            onSave={() => void onSave()}
+            fileMenu={<FileMenu onSaveAs={() => void onSave(true)} onOpenRecent={onOpen} />}
+          />
+          <FileNotices />
           <main className="workspace">
             <Canvas onOpenPalette={openPalette} />
             <Inspector />
@@ -122,6 +160,7 @@ export function App({ studio, initialExample }: { studio: Studio; initialExample
         </div>
         {galleryOpen && <ExamplesGallery onClose={closeGallery} />}
         {palette && <Palette at={palette.at} onClose={closePalette} />}
+        <FileDialogs />
       </ReactFlowProvider>
     </StudioContext.Provider>
   );

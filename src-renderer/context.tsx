@@ -3,6 +3,8 @@ import { createContext, useContext } from 'react';
 import { useStore } from 'zustand';
 import type { ModelState } from './store/model-store.js';
 import type { RunState } from './store/run-store.js';
+import type { FilesState } from './store/files-store.js';
+import type { RunHistoryState } from './store/run-history.js';
 import type { Studio } from './studio.js';
 
 export const StudioContext = createContext<Studio | null>(null);
@@ -19,4 +21,12 @@ export function useModelState<T>(selector: (s: ModelState) => T): T {
 
 export function useRunState<T>(selector: (s: RunState) => T): T {
   return useStore(useStudio().run, selector);
+}
+
+export function useFilesState<T>(selector: (s: FilesState) => T): T {
+  return useStore(useStudio().files, selector);
+}
+
+export function useHistoryState<T>(selector: (s: RunHistoryState) => T): T {
+  return useStore(useStudio().history, selector);
 }

@@ -10,6 +10,8 @@ import { layoutModel, needsLayout } from './store/layout.js';
 import { createModelStore, type ModelStore } from './store/model-store.js';
 import { createRunStore, type RunStore } from './store/run-store.js';
 import { createCatalogStore, type CatalogStore } from './store/catalog-store.js';
+import { createFilesStore, type FilesStore } from './store/files-store.js';
+import { createRunHistory, recordRuns, type RunHistoryStore } from './store/run-history.js';
 import type { StudioHost } from './host/host.js';
 
 export interface Studio {
@@ -17,11 +19,16 @@ export interface Studio {
   model: ModelStore;
   run: RunStore;
   catalog: CatalogStore;
+  /** File UI state: unsaved-changes and recovery questions, a failed save, recent files. */
+  files: FilesStore;
+  /** The session's finished runs, for listing and comparing. */
+  history: RunHistoryStore;
 }
 
 export function createStudio(host: StudioHost): Studio {
-  const studio: Studio = { host, model: createModelStore(), run: createRunStore(), catalog: createCatalogStore() };
+  const studio: Studio = { host, model: createModelStore(), run: createRunStore(), catalog: createCatalogStore(), files: createFilesStore(), history: createRunHistory() };
   host.onRunEvent((e) => studio.run.getState().receive(e));
+  recordRuns(studio.run, studio.history, () => studio.model.getState().model);
   return studio;
 }
 

@@ -4,8 +4,11 @@
  * security settings, the app:// protocol, and the IPC handler's sender and payload checks.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RECOVERY_FILE } from '../src-main/web-host/recovery-store.js';
 import { MAIN_OUT, buildElectron } from '../src-main/electron/build-electron.js';
 import { ensureRendererBuilt } from '../src-main/web-host/build-renderer.js';
 
@@ -23,18 +26,33 @@ interface Report {
   malformed: { ok: boolean; error?: { kind: string } };
   navigationPrevented: boolean;
   permissionRequest: boolean;
+  recoverySave: { ok: boolean };
+  recoveryCheck: { ok: boolean; result?: { recovery: { source: unknown; model: { name: string } } | null } };
+  recoveryForeign: { ok: boolean };
+  dirtyTitle: string;
+  afterCancel: { closed: boolean; asked: { message: string; buttons: string[] }[] };
+  afterSave: { closed: boolean; sent: string[] };
+  afterClean: { closed: boolean; title: string };
 }
 
 let report: Report;
+let stateDir: string;
 
 beforeAll(async () => {
   await ensureRendererBuilt();
   await buildElectron();
-  const r = spawnSync(process.execPath, ['--require', join(import.meta.dirname, 'e2e', 'electron-stub.cjs'), join(MAIN_OUT, 'main.cjs')], { encoding: 'utf8', timeout: 60_000 });
+  stateDir = mkdtempSync(join(tmpdir(), 'cogstudio-electron-state-'));
+  const r = spawnSync(process.execPath, ['--require', join(import.meta.dirname, 'e2e', 'electron-stub.cjs'), join(MAIN_OUT, 'main.cjs')], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...process.env, COGSTUDIO_STATE_DIR: stateDir },
+  });
   const line = r.stdout.split('\n').find((l) => l.startsWith('REPORT '));
   if (!line) throw new Error(`the shell did not report: ${r.stderr}`);
   report = JSON.parse(line.slice('REPORT '.length));
 }, 120_000);
+
+afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
 describe('the Electron shell', () => {
   it('opens the window isolated, sandboxed, without Node or webviews, with the preload', () => {
@@ -68,5 +86,20 @@ describe('the Electron shell', () => {
 
   it('has File, Edit and Model menus', () => {
     expect(report.menus).toEqual(expect.arrayContaining(['File', 'Edit', 'Model']));
+  });
+
+  it('keeps the recovery file (autosave) in the state folder through the same protocol, for its own page only', () => {
+    expect(report.recoverySave.ok).toBe(true);
+    expect(existsSync(join(stateDir, RECOVERY_FILE))).toBe(true);
+    expect(report.recoveryCheck).toMatchObject({ ok: true, result: { recovery: { source: { kind: 'new' }, model: { name: 'linear_chain' } } } });
+    expect(report.recoveryForeign.ok).toBe(false);
+  });
+
+  it('asks Save / Don’t Save / Cancel before closing a window with unsaved changes; Save closes once the page saved', () => {
+    expect(report.dirtyTitle).toBe('• linear_chain — CogStudio');
+    expect(report.afterCancel.closed).toBe(false);
+    expect(report.afterCancel.asked).toEqual([{ message: 'Save the changes to linear_chain before closing?', buttons: ['Save', 'Don’t Save', 'Cancel'] }]);
+    expect(report.afterSave).toEqual({ closed: false, sent: ['save-and-close'] });
+    expect(report.afterClean).toEqual({ closed: true, title: 'linear_chain — CogStudio' });
   });
 });

@@ -138,7 +138,11 @@ describe('workspace files', () => {
     expect(first).toMatchObject({ ok: true, result: { path: 'my_model.cogmodel.json' } });
     expect(second).toMatchObject({ ok: true, result: { path: 'my_model-1.cogmodel.json' } });
     expect(JSON.parse(readFileSync(join(workspace, 'my_model.cogmodel.json'), 'utf8')).name).toBe('my_model');
-    expect(await service.handle({ method: 'file.recent' }, noEvents)).toMatchObject({ ok: true, result: { paths: ['my_model-1.cogmodel.json', 'my_model.cogmodel.json', join('models', 'chain.cogmodel.json')] } });
+    expect(await service.handle({ method: 'file.recent' }, noEvents)).toMatchObject({ ok: true, result: { files: [
+      { path: 'my_model-1.cogmodel.json', exists: true },
+      { path: 'my_model.cogmodel.json', exists: true },
+      { path: join('models', 'chain.cogmodel.json'), exists: true },
+    ] } });
   });
 });
 

@@ -67,6 +67,31 @@ export const OpenedModelSchema = z.object({
 });
 export type OpenedModel = z.infer<typeof OpenedModelSchema>;
 
+/** Where the model on screen came from: an opened source, or a new model not yet saved. */
+export const ModelSourceSchema = z.union([OpenedModelSchema.shape.source, z.object({ kind: z.literal('new') })]);
+export type ModelSource = z.infer<typeof ModelSourceSchema>;
+
+/** The autosaved copy of a model with unsaved changes (one per user), offered back after a crash. */
+export const RecoverySchema = z.object({
+  model: ModelDocumentSchema,
+  source: ModelSourceSchema,
+  /** When it was written (ms since the epoch). */
+  savedAt: z.number(),
+});
+export type Recovery = z.infer<typeof RecoverySchema>;
+
+/** A recent model file; `exists` is false when it has been moved or deleted since. */
+export const RecentFileSchema = z.object({ path: FilePathSchema, exists: z.boolean() });
+export type RecentFile = z.infer<typeof RecentFileSchema>;
+
+/** A file name for an export (no folders): letters, digits, space, . _ - ( ), ending in a known type. */
+export const ExportNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9 ._()-]{1,120}\.(csv|json|png|svg)$/, { error: 'an export name is a plain file name ending in .csv, .json, .png or .svg' })
+  .refine((n) => !n.startsWith('.'), { error: 'an export name may not start with a dot' });
+/** Exports are at most this large (base64 text of a PNG included). */
+export const MAX_EXPORT_BYTES = 32 * 1024 * 1024;
+
 export const RunParamsSchema = z.strictObject({
   runId: RunIdSchema,
   model: ModelDocumentSchema,
@@ -84,6 +109,21 @@ export const HostRequestSchema = z.discriminatedUnion('method', [
   z.strictObject({ method: z.literal('file.open'), path: FilePathSchema.optional() }),
   z.strictObject({ method: z.literal('file.save'), model: ModelDocumentSchema, path: FilePathSchema.optional() }),
   z.strictObject({ method: z.literal('file.recent') }),
+  /** Writes an export (results CSV/JSON, plot PNG/SVG): Electron asks where; the web host writes it to the workspace's exports/ folder. */
+  z.strictObject({
+    method: z.literal('file.export'),
+    name: ExportNameSchema,
+    content: z.string().max(MAX_EXPORT_BYTES),
+    encoding: z.enum(['utf8', 'base64']),
+  }),
+  /** Autosave: the model with unsaved changes, written atomically to the user's recovery file. */
+  z.strictObject({ method: z.literal('recovery.save'), model: ModelDocumentSchema, source: ModelSourceSchema }),
+  /** The recovery file, when there is one (newer than the last save of the file it belongs to). */
+  z.strictObject({ method: z.literal('recovery.check') }),
+  /** Removes the recovery file (after a clean save, or when the user discards it). */
+  z.strictObject({ method: z.literal('recovery.discard') }),
+  /** The page tells its shell whether it has unsaved changes (Electron asks before closing the window). */
+  z.strictObject({ method: z.literal('session.state'), dirty: z.boolean(), title: z.string().max(300) }),
   z.strictObject({ method: z.literal('model.validate'), model: ModelDocumentSchema }),
   z.strictObject({
     method: z.literal('model.compile'),
@@ -172,7 +212,12 @@ export const HostResultSchemas = {
   'examples.open': OpenedModelSchema,
   'file.open': z.object({ opened: OpenedModelSchema.nullable() }),
   'file.save': z.object({ path: FilePathSchema.nullable() }),
-  'file.recent': z.object({ paths: z.array(FilePathSchema) }),
+  'file.recent': z.object({ files: z.array(RecentFileSchema) }),
+  'file.export': z.object({ path: FilePathSchema.nullable() }),
+  'recovery.save': z.object({ savedAt: z.number() }),
+  'recovery.check': z.object({ recovery: RecoverySchema.nullable() }),
+  'recovery.discard': z.object({ discarded: z.boolean() }),
+  'session.state': z.object({}),
   'model.validate': ValidateResultSchema,
   'model.compile': CompileResultSchema,
   'run.start': z.object({ runId: RunIdSchema }),

@@ -4,12 +4,14 @@
  * requests refused, the application menu, and IPC handlers that check the sender and validate
  * every payload. Models run in the engine's utility process; this process never blocks.
  */
-import { app, BrowserWindow, ipcMain, Menu, net, protocol, session, type IpcMainInvokeEvent, type MenuItemConstructorOptions } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, session, type IpcMainInvokeEvent, type MenuItemConstructorOptions } from 'electron';
 import { dirname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { IPC_CHANNELS, type MenuCommand } from '../../shared/ipc/channels.js';
 import type { HostResponse, RunEvent } from '../../shared/ipc/protocol.js';
 import { StudioService } from '../web-host/studio-service.js';
+import { RecoveryStore } from '../web-host/recovery-store.js';
+import { CloseGuard } from './close-guard.js';
 import { DialogFiles } from './dialog-files.js';
 import { utilityProcessEngine } from './utility-engine.js';
 
@@ -45,7 +47,17 @@ const files = new DialogFiles(
   () => void buildMenu(),
 );
 const engine = utilityProcessEngine(join(MAIN_DIR, 'engine-child.mjs'));
-const service = new StudioService(engine, files, EXAMPLES_DIR);
+// the recovery file (autosave) lives with the user's settings, or in COGSTUDIO_STATE_DIR
+const recovery = new RecoveryStore(process.env.COGSTUDIO_STATE_DIR ?? app.getPath('userData'), (path) => files.resolve(path));
+const closeGuard = new CloseGuard<BrowserWindow>({
+  ask: (win, options) => dialog.showMessageBox(win, options),
+  send: (win, command) => win.webContents.send(IPC_CHANNELS.menuCommand, command),
+  discarded: () => void recovery.discard(),
+});
+const service = new StudioService(engine, files, EXAMPLES_DIR, {
+  recovery,
+  onSessionState: (state) => mainWindow && closeGuard.setState(mainWindow, state),
+});
 
 function serveRenderer(): void {
   protocol.handle(SCHEME, async (request) => {
@@ -91,12 +103,14 @@ async function buildMenu(): Promise<void> {
     {
       label: 'File',
       submenu: [
+        { label: 'New', accelerator: 'CmdOrCtrl+N', click: () => sendMenuCommand('new') },
         { label: 'Examples…', accelerator: 'CmdOrCtrl+E', click: () => sendMenuCommand('examples') },
         { label: 'Open…', accelerator: 'CmdOrCtrl+O', click: () => sendMenuCommand('open') },
         {
           label: 'Open Recent',
           enabled: recent.length > 0,
-          submenu: recent.map((path) => ({ label: path, click: () => void openRecent(path) })),
+          // a moved or deleted file stays listed, greyed out and marked missing
+          submenu: recent.map(({ path, exists }) => ({ label: exists ? path : `${path} (missing)`, enabled: exists, click: () => void openRecent(path) })),
         },
         { type: 'separator' },
         { label: 'Save', accelerator: 'CmdOrCtrl+S', click: () => sendMenuCommand('save') },
@@ -155,6 +169,7 @@ function createWindow(): void {
     },
   });
   win.once('ready-to-show', () => win.show());
+  closeGuard.attach(win);
   // nothing opens a window, and the page cannot make the shell open URLs
   win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   win.webContents.on('will-navigate', (event, url) => {

@@ -42,15 +42,33 @@ export async function writeModelFile(path: string, model: ModelFile): Promise<vo
     const newer = await newerVersionIn(target);
     if (newer !== undefined) throw new Error(`refusing to overwrite ${path}: ${newerVersionMessage(newer)}`);
   }
+  await writeAtomically(target, text, path, existing?.mode, injectedSaveFault());
+}
 
+/**
+ * Writes `text` to `path` atomically (temporary file in the same folder, fsync, rename, folder
+ * fsync): readers see the old content or the new, never a part. Errors name `path` and the cause.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const target = await resolveTarget(path);
+  const existing = await existingFile(target, path);
+  await writeAtomically(target, data, path, existing?.mode);
+}
+
+async function writeAtomically(target: string, data: string | Uint8Array, path: string, mode: number | undefined, fault?: NodeJS.ErrnoException): Promise<void> {
   const dir = dirname(target);
   const temp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let created = false;
   try {
-    const handle = await open(temp, 'wx', existing ? existing.mode & 0o7777 : 0o666);
+    const handle = await open(temp, 'wx', mode !== undefined ? mode & 0o7777 : 0o666);
     created = true;
     try {
-      await handle.writeFile(text, 'utf8');
+      if (fault) {
+        // as a full disk does: part of the data is written, then the write fails
+        await handle.writeFile(data.slice(0, data.length >> 1));
+        throw fault;
+      }
+      await handle.writeFile(data);
       await handle.sync();
     } finally {
       await handle.close();
@@ -62,6 +80,20 @@ export async function writeModelFile(path: string, model: ModelFile): Promise<vo
     throw new Error(`could not save the model to ${path}: ${causeText(e)}`, { cause: e });
   }
   await syncDirectory(dir);
+}
+
+/** Fault codes the test-only COGSTUDIO_TEST_SAVE_FAULT variable may name. */
+const INJECTABLE_FAULTS: Record<string, string> = { ENOSPC: 'no space left on device', EROFS: 'read-only file system', EACCES: 'permission denied' };
+
+/**
+ * Test-only fault injection: with COGSTUDIO_TEST_SAVE_FAULT=ENOSPC (or EROFS, EACCES) every model
+ * save fails midway with that error, so tests can show that the old file survives and the user is
+ * told. (Tests run as root, for whom a read-only folder is still writable.)
+ */
+function injectedSaveFault(): NodeJS.ErrnoException | undefined {
+  const code = process.env.COGSTUDIO_TEST_SAVE_FAULT;
+  if (!code || !(code in INJECTABLE_FAULTS)) return undefined;
+  return Object.assign(new Error(`${code}: ${INJECTABLE_FAULTS[code]} (injected by COGSTUDIO_TEST_SAVE_FAULT), write`), { code });
 }
 
 /** Writes through a symbolic link to the file it points at (rename would replace the link). */

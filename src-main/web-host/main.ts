@@ -1,5 +1,6 @@
 /**
  * `npm run web [-- --port N] [--workspace DIR] [--in-process]`: builds the renderer if it is stale,
+ * keeps per-user state (recovery file, recent files) in COGSTUDIO_STATE_DIR or the platform's state folder,
  * starts the web host on 127.0.0.1 and prints `CogStudio: http://127.0.0.1:PORT/?token=…`. Models
  * run in the engine process (crash-isolated); `--in-process` runs them in the host itself.
  */
@@ -11,17 +12,23 @@ import { EngineClientEngine } from './engine-client-engine.js';
 import { InProcessEngine } from './engine.js';
 import { startWebHost, type WebHost } from './server.js';
 import { WorkspaceFiles } from './workspace-files.js';
+import { RecoveryStore } from './recovery-store.js';
+import { userStateDir } from './state-dir.js';
 
 export async function startFromArgs(argv: string[]): Promise<WebHost> {
   const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, workspace: { type: 'string' }, 'in-process': { type: 'boolean' } } });
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number (0–65535), not ${JSON.stringify(values.port)}`);
   await ensureRendererBuilt();
+  // per-user state (recovery file, recent files): COGSTUDIO_STATE_DIR, else the platform's state folder
+  const stateDir = userStateDir();
+  const files = new WorkspaceFiles(resolve(values.workspace ?? process.cwd()), join(stateDir, 'recent-files.json'));
   return startWebHost({
     port,
     rendererDir: RENDERER_OUT,
     examplesDir: join(ROOT, 'examples'),
-    files: new WorkspaceFiles(resolve(values.workspace ?? process.cwd())),
+    files,
+    recovery: new RecoveryStore(stateDir, (path) => files.resolve(path)),
     engine: values['in-process'] ? new InProcessEngine() : new EngineClientEngine(new EngineClient()),
   });
 }

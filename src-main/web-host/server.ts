@@ -16,6 +16,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ClientFrameSchema, MAX_MESSAGE_BYTES, type HostFrame, type RunEvent } from '../../shared/ipc/protocol.js';
 import type { StudioEngine } from './engine.js';
+import type { RecoveryStore } from './recovery-store.js';
 import { StudioService, type FileAccess } from './studio-service.js';
 
 export interface WebHostOptions {
@@ -25,6 +26,8 @@ export interface WebHostOptions {
   examplesDir: string;
   files: FileAccess;
   engine: StudioEngine;
+  /** The user's recovery file (autosave); without it the studio does not autosave. */
+  recovery?: RecoveryStore;
 }
 
 export interface WebHost {
@@ -100,7 +103,7 @@ function authorize(req: IncomingMessage, url: URL, token: string, port: number, 
 
 export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const token = opts.token ?? randomBytes(24).toString('base64url');
-  const service = new StudioService(opts.engine, opts.files, opts.examplesDir);
+  const service = new StudioService(opts.engine, opts.files, opts.examplesDir, opts.recovery ? { recovery: opts.recovery } : {});
   const rendererDir = normalize(opts.rendererDir);
   let port = 0;
 

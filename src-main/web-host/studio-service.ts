@@ -13,11 +13,13 @@ import {
   type HostResponse,
   type ModelDocument,
   type OpenedModel,
+  type RecentFile,
   type RunEvent,
 } from '../../shared/ipc/protocol.js';
 import { componentCatalog } from './catalog.js';
 import type { StudioEngine } from './engine.js';
 import { HostRequestError, describeFailure } from './host-error.js';
+import type { RecoveryStore } from './recovery-store.js';
 
 export { HostRequestError } from './host-error.js';
 
@@ -25,16 +27,26 @@ export { HostRequestError } from './host-error.js';
 export interface FileAccess {
   /** Opens `path`, or asks the user for a file when no path is given; null when the user cancels. */
   open(path?: string): Promise<{ path: string; text: string } | null>;
-  /** Saves to `path`, or asks the user where; returns the path written, or null when cancelled. */
-  save(text: string, path?: string): Promise<string | null>;
-  recent(): Promise<string[]>;
+  /**
+   * Saves atomically to `path`, or asks the user where; returns the path written, or null when
+   * cancelled. A failed save leaves the old file as it was and throws an error naming path and cause.
+   */
+  save(model: ModelDocument, path?: string): Promise<string | null>;
+  /** Recent model files, most recent first, each with whether it still exists. */
+  recent(): Promise<RecentFile[]>;
+  /** Writes an export named `name` where the shell keeps exports (or asks); null when cancelled. */
+  export(name: string, data: Buffer): Promise<string | null>;
+  /** The absolute path of a model file path as the renderer names it; null when it is not there. */
+  resolve(path: string): Promise<string | null>;
+}
+
+/** What a shell may add to the service: the recovery file, and a listener for the page's unsaved state. */
+export interface StudioServiceOptions {
+  recovery?: RecoveryStore;
+  onSessionState?: (state: { dirty: boolean; title: string }) => void;
 }
 
 export const EXAMPLE_SUFFIX = '.cogmodel.json';
-
-export function formatModelJson(model: ModelDocument): string {
-  return JSON.stringify(model, null, 2) + '\n';
-}
 
 export function parseModelJson(text: string, where: string): ModelDocument {
   let json: unknown;
@@ -53,7 +65,13 @@ export class StudioService {
     private readonly engine: StudioEngine,
     private readonly files: FileAccess,
     private readonly examplesDir: string,
+    private readonly options: StudioServiceOptions = {},
   ) {}
+
+  private recovery(): RecoveryStore {
+    if (!this.options.recovery) throw new HostRequestError({ kind: 'unavailable', message: 'this host keeps no recovery file' });
+    return this.options.recovery;
+  }
 
   /** Answers one request (any shape: it is checked here); run events go to `emit`. */
   async handle(raw: unknown, emit: (event: RunEvent) => void): Promise<HostResponse> {
@@ -75,9 +93,20 @@ export class StudioService {
           return ok({ opened });
         }
         case 'file.save':
-          return ok({ path: await this.files.save(formatModelJson(req.model), req.path) });
+          return ok({ path: await this.files.save(req.model, req.path) });
         case 'file.recent':
-          return ok({ paths: await this.files.recent() });
+          return ok({ files: await this.files.recent() });
+        case 'file.export':
+          return ok({ path: await this.files.export(req.name, Buffer.from(req.content, req.encoding)) });
+        case 'recovery.save':
+          return ok({ savedAt: await this.recovery().save(req.model, req.source) });
+        case 'recovery.check':
+          return ok({ recovery: await this.recovery().check() });
+        case 'recovery.discard':
+          return ok({ discarded: await this.recovery().discard() });
+        case 'session.state':
+          this.options.onSessionState?.({ dirty: req.dirty, title: req.title });
+          return ok({});
         case 'model.validate':
           return ok(await this.engine.validate(req.model));
         case 'model.compile':

@@ -2,24 +2,40 @@
  * The web host's file access: model files are read and written only inside the workspace
  * folder the user chose when starting it (`--workspace DIR`, default the current folder).
  * There is no file dialog in a browser tab, so paths are given relative to that folder.
+ * Exports (results, plots) are written to the workspace's `exports/` folder.
  */
-import { mkdir, readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { MAX_MODEL_FILE_BYTES } from '../../shared/ipc/protocol.js';
+import { MAX_MODEL_FILE_BYTES, type ModelDocument, type RecentFile } from '../../shared/ipc/protocol.js';
+import type { ModelFile } from '../../shared/model/schema.js';
+import { writeFileAtomic, writeModelFile } from '../model/save.js';
 import { HostRequestError } from './host-error.js';
+import { RecentFiles } from './recent-files.js';
 import type { FileAccess } from './studio-service.js';
 
 const MODEL_SUFFIX = '.json';
-const RECENT_LIMIT = 10;
+export const EXPORTS_FOLDER = 'exports';
 
 function refuse(message: string): never {
   throw new HostRequestError({ kind: 'file', message });
 }
 
 export class WorkspaceFiles implements FileAccess {
-  private readonly recentPaths: string[] = [];
+  private readonly recentList: RecentFiles;
+  private loaded: Promise<unknown> | null = null;
 
-  constructor(readonly root: string) {}
+  /** `recentFile`: where the recent-files list is kept (null: this session only). */
+  constructor(
+    readonly root: string,
+    recentFile: string | null = null,
+  ) {
+    this.recentList = new RecentFiles(recentFile);
+  }
+
+  private recentFiles(): Promise<RecentFiles> {
+    this.loaded ??= this.recentList.load();
+    return this.loaded.then(() => this.recentList);
+  }
 
   /** Resolves a user path inside the workspace (following symlinks), or refuses it. */
   private async inside(path: string, mustExist: boolean): Promise<string> {
@@ -33,48 +49,69 @@ export class WorkspaceFiles implements FileAccess {
     return real;
   }
 
-  private remember(path: string): void {
-    const i = this.recentPaths.indexOf(path);
-    if (i >= 0) this.recentPaths.splice(i, 1);
-    this.recentPaths.unshift(path);
-    this.recentPaths.length = Math.min(this.recentPaths.length, RECENT_LIMIT);
+  private async relativeName(real: string): Promise<string> {
+    return relative(await realpath(this.root), real);
   }
 
   async open(path?: string): Promise<{ path: string; text: string } | null> {
     if (path === undefined) refuse('the web host has no file dialog: give the path of a model file inside the workspace folder');
-    const real = await this.inside(path, true);
+    let real: string;
+    try {
+      real = await this.inside(path, true);
+    } catch (e) {
+      // a recent file that was moved or deleted leaves the list
+      await (await this.recentFiles()).forget(resolve(await realpath(this.root), path));
+      throw e;
+    }
     const info = await stat(real);
     if (!info.isFile()) refuse(`${path}: not a file`);
     if (info.size > MAX_MODEL_FILE_BYTES) refuse(`${path}: the file is larger than the model file limit`);
     const text = await readFile(real, 'utf8');
-    this.remember(relative(await realpath(this.root), real));
-    return { path: relative(await realpath(this.root), real), text };
+    await (await this.recentFiles()).remember(real);
+    return { path: await this.relativeName(real), text };
   }
 
-  async save(text: string, path?: string): Promise<string | null> {
-    if (path === undefined) {
-      const name = /"name"\s*:\s*"([A-Za-z0-9_-]{1,80})"/.exec(text)?.[1] ?? 'untitled';
-      path = await this.freeName(name);
-    }
+  async save(model: ModelDocument, path?: string): Promise<string | null> {
+    if (path === undefined) path = await this.freeName(typeof model.name === 'string' && /^[A-Za-z0-9_-]{1,80}$/.test(model.name) ? model.name : 'untitled');
     const real = await this.inside(path, false);
     await mkdir(dirname(real), { recursive: true });
-    // write then rename: a crash never leaves a half-written model file
-    const tmp = `${real}.${process.pid}.tmp`;
-    await writeFile(tmp, text, 'utf8');
-    await rename(tmp, real);
-    const rel = relative(await realpath(this.root), real);
-    this.remember(rel);
-    return rel;
+    try {
+      await writeModelFile(real, model as unknown as ModelFile);
+    } catch (e) {
+      refuse(e instanceof Error ? e.message : String(e));
+    }
+    await (await this.recentFiles()).remember(real);
+    return this.relativeName(real);
   }
 
-  async recent(): Promise<string[]> {
-    return [...this.recentPaths];
+  async recent(): Promise<RecentFile[]> {
+    const root = await realpath(this.root);
+    const entries = await (await this.recentFiles()).entries();
+    // the list is per user; this workspace shows the files inside it
+    return entries.filter((e) => !relative(root, e.path).startsWith('..')).map((e) => ({ path: relative(root, e.path), exists: e.exists }));
+  }
+
+  async export(name: string, data: Buffer): Promise<string | null> {
+    const root = await realpath(this.root);
+    await mkdir(join(root, EXPORTS_FOLDER), { recursive: true });
+    const dot = name.lastIndexOf('.');
+    const target = await this.freePath(join(root, EXPORTS_FOLDER), name.slice(0, dot), name.slice(dot));
+    await writeFileAtomic(target, data).catch((e: Error) => refuse(e.message.replace('the model', 'the export')));
+    return relative(root, target);
+  }
+
+  async resolve(path: string): Promise<string | null> {
+    return this.inside(path, true).catch(() => null);
   }
 
   private async freeName(stem: string): Promise<string> {
+    return relative(this.root, await this.freePath(this.root, stem, '.cogmodel.json'));
+  }
+
+  private async freePath(dir: string, stem: string, suffix: string): Promise<string> {
     for (let k = 0; ; k++) {
-      const candidate = `${stem}${k ? `-${k}` : ''}.cogmodel.json`;
-      const exists = await stat(join(this.root, candidate)).then(() => true, () => false);
+      const candidate = join(dir, `${stem}${k ? `-${k}` : ''}${suffix}`);
+      const exists = await stat(candidate).then(() => true, () => false);
       if (!exists) return candidate;
     }
   }

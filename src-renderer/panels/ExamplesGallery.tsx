@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import type { ExampleInfo } from '../../shared/ipc/protocol.js';
 import { useStudio } from '../context.js';
+import { confirmLeave } from '../files/file-actions.js';
 import { openExample } from '../studio.js';
 
 export function ExamplesGallery({ onClose }: { onClose: () => void }) {
@@ -24,6 +25,7 @@ export function ExamplesGallery({ onClose }: { onClose: () => void }) {
 
   const open = async (name: string) => {
     try {
+      if (!(await confirmLeave(studio, 'open another model'))) return;
       await openExample(studio, name);
       onClose();
     } catch (e) {

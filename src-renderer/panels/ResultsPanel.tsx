@@ -1,7 +1,9 @@
 /** The Results region: a live plot per output port and a table of the latest trials. */
 import { useShallow } from 'zustand/react/shallow';
-import { useRunState } from '../context.js';
+import { useState } from 'react';
+import { useHistoryState, useRunState } from '../context.js';
 import { ResultsPlot } from './ResultsPlot.js';
+import { RunHistoryDialog } from './RunHistory.js';
 
 /** Trials shown in the table (the latest ones). */
 export const TABLE_ROWS = 50;
@@ -18,18 +20,22 @@ export function ResultsPanel() {
   const { columns, results, total, status, runId } = useRunState(
     useShallow((s) => ({ columns: s.columns, results: s.results, version: s.resultsVersion, total: s.total, status: s.status, runId: s.runId })),
   );
+  const historyCount = useHistoryState((s) => s.runs.length);
+  const [historyOpen, setHistoryOpen] = useState(false);
   const first = Math.max(0, results.length - TABLE_ROWS);
   const shown = results.slice(first);
   return (
     <section className="panel results" role="region" aria-label="Results" data-status={status} data-trials={results.length}>
       <h2>
         Results
-        {columns.length > 0 && (
-          <span className="panel-meta">
-            {results.length} / {total} trials
-          </span>
-        )}
+        <span className="panel-meta">
+          {columns.length > 0 && `${results.length} / ${total} trials `}
+          <button type="button" className="small" onClick={() => setHistoryOpen(true)} aria-label="Run history">
+            History ({historyCount})
+          </button>
+        </span>
       </h2>
+      {historyOpen && <RunHistoryDialog onClose={() => setHistoryOpen(false)} />}
       {columns.length === 0 && <p className="hint">Press Run (Ctrl+Enter) to see the output ports over trials.</p>}
       <div className="plots">
         {columns.map((c, i) => (

@@ -7,12 +7,12 @@ import uPlot from 'uplot';
 import type { OutputColumn } from '../../shared/ipc/protocol.js';
 import { useStudio } from '../context.js';
 import type { RunState } from '../store/run-store.js';
+import { plotSvg } from '../files/exports.js';
+import { COUNT_STEPS, PlotExports } from './StaticPlot.js';
 
 export const SERIES_COLORS = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#4b5563'];
 /** Elements drawn per port at most (a port of 1,000 units would be unreadable as lines). */
 const MAX_LINES = 8;
-/** Tick steps of the trial axis: whole trials only. */
-const TRIAL_STEPS = Array.from({ length: 21 }, (_, i) => [1, 2, 5][i % 3]! * 10 ** Math.floor(i / 3));
 
 export function ResultsPlot({ column, index }: { column: OutputColumn; index: number }) {
   const studio = useStudio();
@@ -30,7 +30,7 @@ export function ResultsPlot({ column, index }: { column: OutputColumn; index: nu
       legend: { show: lines > 1 },
       cursor: { drag: { x: true, y: false } },
       scales: { x: { time: false } },
-      axes: [{ label: 'trial', size: 32, labelSize: 14, incrs: TRIAL_STEPS }, { size: 52 }],
+      axes: [{ label: 'trial', size: 32, labelSize: 14, incrs: COUNT_STEPS }, { size: 52 }],
       series: [{ label: 'trial' }, ...Array.from({ length: lines }, (_, e) => ({ label: `[${e}]`, stroke: SERIES_COLORS[e % SERIES_COLORS.length]!, width: 1.5, points: { show: false } }))],
     };
     const plot = new uPlot(opts, [xs, ...ys] as uPlot.AlignedData, el);
@@ -66,10 +66,22 @@ export function ResultsPlot({ column, index }: { column: OutputColumn; index: nu
     };
   }, [studio, column.size, index]);
 
+  const svg = () => {
+    const results = studio.run.getState().results;
+    const lines = Math.min(column.size, MAX_LINES);
+    return plotSvg({
+      title: `${column.node}.${column.port}`,
+      xLabel: 'trial',
+      xs: results.map((_, t) => t + 1),
+      series: Array.from({ length: lines }, (_, e) => ({ label: `[${e}]`, color: SERIES_COLORS[e % SERIES_COLORS.length]!, values: results.map((r) => r[index]?.[e] ?? null) })),
+    });
+  };
+
   return (
     <figure className="plot">
       <figcaption>
         {column.node}.{column.port}
+        <PlotExports name={`${column.node}.${column.port}`} canvasOf={() => host.current?.querySelector('canvas') ?? null} svg={svg} />
       </figcaption>
       <div ref={host} className="plot-canvas" role="img" aria-label={`Plot of ${column.node}.${column.port} over trials`} data-plot={`${column.node}.${column.port}`} />
     </figure>

@@ -1,10 +1,26 @@
 /** The run and edit controls: New, Examples, Open/Save, Undo/Redo, Auto-layout, Palette, Mode, Trials, Run/Stop. */
+import type { ReactNode } from 'react';
 import { EXECUTION_MODES, MAX_TRIALS, type ExecutionMode } from '../../shared/ipc/protocol.js';
 import { useModelState, useRunState, useStudio } from '../context.js';
 import { isDirty, redoLabel, undoLabel } from '../store/model-store.js';
 import { autoLayout, runCurrentModel } from '../studio.js';
 
-export function Toolbar({ onNew, onPalette, onExamples, onOpen, onSave }: { onNew: () => void; onPalette: () => void; onExamples: () => void; onOpen: () => void; onSave: () => void }) {
+export function Toolbar({
+  onNew,
+  onPalette,
+  onExamples,
+  onOpen,
+  onSave,
+  fileMenu,
+}: {
+  onNew: () => void;
+  onPalette: () => void;
+  onExamples: () => void;
+  onOpen: () => void;
+  onSave: () => void;
+  /** The File menu (Save As, recent files, exports), after Save. */
+  fileMenu?: ReactNode;
+}) {
   const studio = useStudio();
   const undo = useModelState(undoLabel);
   const redo = useModelState(redoLabel);
@@ -20,7 +36,11 @@ export function Toolbar({ onNew, onPalette, onExamples, onOpen, onSave }: { onNe
       <span className="brand">CogStudio</span>
       <span className="model-title" title="Model name">
         {title}
-        {dirty ? ' •' : ''}
+        {dirty && (
+          <span className="dirty" title="Unsaved changes" aria-label="Unsaved changes" data-testid="dirty">
+            {' •'}
+          </span>
+        )}
       </span>
       <button type="button" onClick={onNew} title="A new, empty model">
         New
@@ -34,6 +54,7 @@ export function Toolbar({ onNew, onPalette, onExamples, onOpen, onSave }: { onNe
       <button type="button" onClick={onSave}>
         Save
       </button>
+      {fileMenu}
       <span className="separator" />
       <button type="button" onClick={() => studio.model.getState().undo()} disabled={!undo} title={undo ? `Undo ${undo} (Ctrl+Z)` : 'Nothing to undo'}>
         Undo

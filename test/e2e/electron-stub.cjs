@@ -35,10 +35,24 @@ class BrowserWindow {
   constructor(options) {
     report.webPreferences = options.webPreferences;
     this.webContents = new WebContents();
+    this.listeners = {};
+    this.closed = false;
+    this.title = options.title;
     windows.push(this);
   }
   once() {}
-  on() {}
+  on(event, fn) {
+    (this.listeners[event] ??= []).push(fn);
+  }
+  close() {
+    const event = { defaultPrevented: false, preventDefault() { this.defaultPrevented = true; } };
+    for (const fn of this.listeners.close ?? []) fn(event);
+    if (!event.defaultPrevented) this.closed = true;
+  }
+  setTitle(title) {
+    this.title = title;
+  }
+  setDocumentEdited() {}
   loadURL(url) {
     report.loadedURL = url;
     return Promise.resolve();
@@ -64,7 +78,15 @@ const electron = {
   net: { fetch: (url) => readFile(new URL(url)).then((b) => new Response(b)) },
   protocol: { registerSchemesAsPrivileged() {}, handle: (_scheme, fn) => (protocolHandler = fn) },
   session: { defaultSession: { setPermissionRequestHandler: (fn) => (permissionHandler = fn), setPermissionCheckHandler() {} } },
-  dialog: {},
+  dialog: {
+    // the close question: answers are taken in turn (Cancel, then Save)
+    answers: [2, 0],
+    asked: [],
+    showMessageBox(_win, options) {
+      this.asked.push(options);
+      return Promise.resolve({ response: this.answers.shift() ?? 2 });
+    },
+  },
   utilityProcess: {
     fork() {
       throw new Error('no utility process here');
@@ -90,6 +112,25 @@ setTimeout(async () => {
   wc.listeners['will-navigate'](navigate, 'https://evil.example/');
   report.navigationPrevented = navigate.prevented;
   permissionHandler(wc, 'media', (granted) => (report.permissionRequest = granted));
+
+  // unsaved work: the recovery file through IPC, and the close question
+  const trusted = { sender: wc, senderFrame: wc.mainFrame };
+  const model = JSON.parse(await readFile(require('node:path').join(__dirname, '..', '..', 'examples', 'linear_chain.cogmodel.json'), 'utf8'));
+  report.recoverySave = await request(trusted, { method: 'recovery.save', model, source: { kind: 'new' } });
+  report.recoveryCheck = await request(trusted, { method: 'recovery.check' });
+  report.recoveryForeign = await request({ sender: wc, senderFrame: { url: 'https://evil.example/' } }, { method: 'recovery.check' });
+  const win = windows[0];
+  const tick = () => new Promise((r) => setTimeout(r, 10));
+  await request(trusted, { method: 'session.state', dirty: true, title: 'linear_chain' });
+  report.dirtyTitle = win.title;
+  win.close(); // answered Cancel
+  await tick();
+  report.afterCancel = { closed: win.closed, asked: electron.dialog.asked.map((o) => ({ message: o.message, buttons: o.buttons })) };
+  win.close(); // answered Save: the page is asked to save
+  await tick();
+  report.afterSave = { closed: win.closed, sent: wc.sent.filter((m) => m[0] === 'cogstudio:menu-command').map((m) => m[1]) };
+  await request(trusted, { method: 'session.state', dirty: false, title: 'linear_chain' });
+  report.afterClean = { closed: win.closed, title: win.title };
   console.log('REPORT ' + JSON.stringify(report));
   process.exit(0);
 }, 300);

@@ -7,13 +7,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { runModel } from '../../src-main/runtime/run-model.js';
+import { edgeCount, launchBrowser, modelOnScreen, nodeCount, poll, runAndWait, tableValues } from './browser.js';
 import { ROOT, startWebHostProcess, type RunningHost } from './web-host-process.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const EXAMPLE = 'linear_chain';
 const model = JSON.parse(readFileSync(join(ROOT, 'examples', `${EXAMPLE}.cogmodel.json`), 'utf8'));
 
@@ -42,28 +40,9 @@ let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
 
-/** The numbers of the Results table: rows[trial] = every cell's full-precision value, in column order. */
-async function tableValues(p: Page): Promise<number[][]> {
-  return p.getByRole('table', { name: 'Results table' }).locator('tbody tr').evaluateAll((rows) =>
-    rows.map((r) => Array.from(r.querySelectorAll('td'), (td) => Number(td.getAttribute('data-value')))),
-  );
-}
-
-async function runAndWait(p: Page, trials: number): Promise<void> {
-  const results = p.getByRole('region', { name: 'Results' });
-  await poll(() => results.getAttribute('data-status')).toBe('done');
-  await poll(() => results.getAttribute('data-trials')).toBe(String(trials));
-}
-
-/** Waits for a value (generously: under CI the browser shares two cores with LLVM compiles). */
-const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 30_000, interval: 100 });
-
-const nodeCount = (p: Page) => p.locator('.react-flow__node').count();
-const edgeCount = (p: Page) => p.locator('.react-flow__edge').count();
-
 beforeAll(async () => {
   host = await startWebHostProcess();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
@@ -152,6 +131,8 @@ describe('the studio in the web host', () => {
     await poll(() => gallery.getByRole('button', { name: /^Open / }).count()).toBeGreaterThanOrEqual(2);
     await page.screenshot({ path: '/tmp/studio-examples.png' });
     await gallery.getByRole('button', { name: 'Open stroop' }).click();
+    // the moved node is an unsaved change: opening another model asks first
+    await page.getByRole('alertdialog', { name: 'Unsaved changes' }).getByRole('button', { name: 'Don’t save' }).click();
     const stroop = JSON.parse(readFileSync(join(ROOT, 'examples', 'stroop.cogmodel.json'), 'utf8'));
     await poll(() => nodeCount(page)).toBe(Object.keys(stroop.nodes).length);
     await page.screenshot({ path: '/tmp/studio-stroop.png' });
@@ -184,7 +165,7 @@ describe('building a model from an empty canvas', () => {
   let p: Page;
   const shot = (name: string) => p.screenshot({ path: `/tmp/studio2-${name}.png` });
   const inspector = () => p.getByRole('region', { name: 'Inspector' });
-  const exported = () => p.evaluate(() => (window as unknown as { cogstudioModel: () => Record<string, unknown> }).cogstudioModel());
+  const exported = () => modelOnScreen(p);
   const handle = (node: string, kind: 'source' | 'target') => p.locator(`.react-flow__node[data-id="${node}"] .react-flow__handle.${kind}`);
 
   beforeAll(async () => {
@@ -402,6 +383,8 @@ describe('model files in the workspace folder', () => {
   it('shows each Auto fallback with its reason, and the numbers of the mode that ran', async () => {
     p.once('dialog', (d) => void d.accept('time_interval.cogmodel.json'));
     await p.getByRole('button', { name: 'Open…' }).click();
+    // the model before had 3 nodes too: wait until the new one is on screen (opening it clears the last run)
+    await poll(() => p.locator('.statusbar').textContent()).toContain('time_interval.cogmodel.json');
     await poll(() => nodeCount(p)).toBe(3);
     await p.getByRole('button', { name: 'Run', exact: true }).click();
     await runAndWait(p, 5);

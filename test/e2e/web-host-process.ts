@@ -1,5 +1,8 @@
 /** Starts `npm run web`'s entry as a child process on a random port and reads the URL it prints. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -13,11 +16,18 @@ export interface RunningHost {
   stop(): Promise<void>;
 }
 
-export function startWebHostProcess(args: string[] = []): Promise<RunningHost> {
+/**
+ * `env` is added to this process's environment. Unless it names one, each host gets a fresh
+ * COGSTUDIO_STATE_DIR, so that no test reads or leaves a recovery file in the user's own state folder.
+ */
+export function startWebHostProcess(args: string[] = [], env: Record<string, string> = {}): Promise<RunningHost> {
+  const stateDir = env.COGSTUDIO_STATE_DIR ?? mkdtempSync(join(tmpdir(), 'cogstudio-e2e-state-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src-main/web-host/main.ts', '--port', '0', ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, COGSTUDIO_STATE_DIR: stateDir, ...env },
   });
+  if (!env.COGSTUDIO_STATE_DIR) child.once('exit', () => rmSync(stateDir, { recursive: true, force: true }));
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += String(d)));
   return new Promise((resolve, reject) => {

@@ -1,0 +1,35 @@
+/** What the e2e tests share: Debian's Chromium driven by playwright-core, and reading the studio's results on the page. */
+import { expect } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/** Waits for a value (generously: under CI the browser shares two cores with LLVM compiles). */
+export const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 30_000, interval: 100 });
+
+export const nodeCount = (p: Page) => p.locator('.react-flow__node').count();
+export const edgeCount = (p: Page) => p.locator('.react-flow__edge').count();
+
+/** The numbers of the Results table: rows[trial] = every cell's full-precision value, in column order. */
+export async function tableValues(p: Page): Promise<number[][]> {
+  return p.getByRole('table', { name: 'Results table' }).locator('tbody tr').evaluateAll((rows) =>
+    rows.map((r) => Array.from(r.querySelectorAll('td'), (td) => Number(td.getAttribute('data-value')))),
+  );
+}
+
+/** Waits until the run on screen is done with `trials` trials. */
+export async function runAndWait(p: Page, trials: number): Promise<void> {
+  const results = p.getByRole('region', { name: 'Results' });
+  await poll(() => results.getAttribute('data-status')).toBe('done');
+  await poll(() => results.getAttribute('data-trials')).toBe(String(trials));
+}
+
+/** The model document on screen. */
+export function modelOnScreen(p: Page): Promise<Record<string, unknown>> {
+  return p.evaluate(() => (window as unknown as { cogstudioModel: () => Record<string, unknown> }).cogstudioModel());
+}
