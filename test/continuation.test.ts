@@ -4,7 +4,7 @@
  * the same state buffer (values, integrator state, RNG streams, scheduler counters).
  */
 import { describe, expect, it } from 'vitest';
-import { NOT_COMPILED_YET, UNSUPPORTED_YET } from '../src-main/engine/composition.js';
+import { UNSUPPORTED_YET } from '../src-main/engine/composition.js';
 import { ModelSession, type ExecutionMode } from '../src-main/runtime/run-model.js';
 import { closeTo } from './reference-compare.js';
 import { readReferenceJson, referenceCaseFiles } from './shared-files.js';
@@ -28,7 +28,7 @@ function twoRuns(model: unknown, first: ExecutionMode, second: ExecutionMode): n
 describe('a run continues exactly where a run in another mode stopped', () => {
   for (const file of referenceCaseFiles()) {
     const c = readReferenceJson<ReferenceCase>(file);
-    if (Object.values(c.model.nodes).some((n) => UNSUPPORTED_YET[n.type] || NOT_COMPILED_YET[n.type])) continue;
+    if (Object.values(c.model.nodes).some((n) => UNSUPPORTED_YET[n.type])) continue;
     for (const mode of ['LLVMRun', 'LLVMExec', 'LLVM'] as const) {
       it(`${c.name}: ${mode} then Interpreted, and Interpreted then ${mode}, equal two Interpreted runs`, () => {
         const reference = twoRuns(c.model, 'Interpreted', 'Interpreted');

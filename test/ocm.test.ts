@@ -1,6 +1,6 @@
 /**
  * Model-based control: an OptimizationControlMechanism as the composition's controller with a
- * GridSearch, in Interpreted mode (compiled modes refuse it; Auto falls back).
+ * GridSearch, in Interpreted mode (the compiled modes: ocm-compiled.test.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { selectOptimal } from '../src-main/components/functions/optimization/GridSearch.js';
@@ -8,57 +8,8 @@ import { buildComposition } from '../src-main/engine/composition.js';
 import { product } from '../src-main/engine/controller.js';
 import { ModelError } from '../src-main/model/errors.js';
 import { MT19937 } from '../src-main/random/mt19937.js';
-import { ModeUnavailableError, runModel, type RunOutput } from '../src-main/runtime/run-model.js';
-
-type Json = Record<string, unknown>;
-
-/**
- * A → B → OBJ, inputs x to A. The controller OCM has signal `slope` on A's Linear slope
- * (MULTIPLICATIVE on 1, default allocation 1) and signal `shift` on B's Linear intercept
- * (ADDITIVE on 0, default allocation 0), so B = 2·(slope·x + 0.5) + shift, and OBJ = −(B − 3)².
- */
-function model(opts: { signals?: Json[]; projections?: Json[]; ocm?: Json; top?: Json; inputs?: number[]; obj?: Json } = {}): Json {
-  const inputs = opts.inputs ?? [1.2];
-  return {
-    format: 'cogstudio-model',
-    version: 1,
-    name: 'ocm_test',
-    nodes: {
-      A: { type: 'ProcessingMechanism', function: { type: 'Linear', intercept: 0.5 } },
-      B: { type: 'ProcessingMechanism', function: { type: 'Linear', slope: 2 } },
-      OBJ: opts.obj ?? { type: 'ObjectiveMechanism', function: { type: 'UserDefinedFunction', expression: '-(variable[0] - 3) ** 2' }, input_ports: [{ name: 'B' }] },
-      OCM: {
-        type: 'OptimizationControlMechanism',
-        objective_mechanism: 'OBJ',
-        state_features: ['A'],
-        function: { type: 'GridSearch', seed: 5 },
-        control_signals: opts.signals ?? [
-          { name: 'slope', allocation_samples: [0.5, 1, 1.5, 2] },
-          { name: 'shift', allocation_samples: [-1, 0, 1], modulation: 'ADDITIVE', default_allocation: 0 },
-        ],
-        ...opts.ocm,
-      },
-    },
-    projections: opts.projections ?? [
-      { sender: 'A', receiver: 'B' },
-      { sender: 'B', receiver: 'OBJ', receiver_port: 'B' },
-      { sender: 'OCM', sender_port: 'slope', receiver: 'A', receiver_parameter: 'slope' },
-      { sender: 'OCM', sender_port: 'shift', receiver: 'B', receiver_parameter: 'intercept' },
-    ],
-    controller: 'OCM',
-    run: { inputs: { A: inputs.map((x) => [x]) }, num_trials: inputs.length },
-    ...opts.top,
-  };
-}
-
-function run(m: Json, mode: 'Interpreted' | 'Auto' = 'Interpreted'): RunOutput {
-  return runModel({ model: m as never, mode, recordNodeValues: true });
-}
-
-/** The OCM's allocation after each trial. */
-function allocations(out: RunOutput): number[][] {
-  return out.node_values!.OCM!.map((rows) => rows.map((r) => r[0]!));
-}
+import type { RunOutput } from '../src-main/runtime/run-model.js';
+import { allocations, model, run, type Json } from './ocm-models.js';
 
 /** The ModelError building the model throws (the engine's own checks, past the file's structure). */
 function modelError(m: Json): ModelError {
@@ -219,15 +170,6 @@ describe('OptimizationControlMechanism with GridSearch (Interpreted)', () => {
     });
     // p = 0.5, 0.75, 0.875 → 2 − 2p = 1, 0.5, 0.25 → shifts 1, 0 or 1 (tie keeps the first: 0), 0
     expect(allocations(run(m))).toEqual([[1], [0], [0]]);
-  });
-
-  it('compiled modes refuse a model with a controller; Auto falls back to Interpreted with a warning', () => {
-    expect(() => runModel({ model: model() as never, mode: 'LLVMRun' })).toThrow(ModeUnavailableError);
-    expect(() => runModel({ model: model() as never, mode: 'LLVM' })).toThrow(/OCM: OptimizationControlMechanism — not compiled yet/);
-    const auto = run(model(), 'Auto');
-    expect(auto.executed_mode).toBe('Interpreted');
-    expect(auto.warnings.some((w) => w.startsWith('Auto:') && w.includes('OptimizationControlMechanism'))).toBe(true);
-    expect(auto.results).toEqual(run(model()).results);
   });
 
   describe('model errors name the path', () => {

@@ -4,14 +4,14 @@
  * numbers within the case's tolerance; execution order and node values too.
  */
 import { describe, expect, it } from 'vitest';
-import { NOT_COMPILED_YET, UNSUPPORTED_YET } from '../src-main/engine/composition.js';
-import { ModeUnavailableError, runModel, type ExecutionMode, type RunOutput } from '../src-main/runtime/run-model.js';
+import { UNSUPPORTED_YET } from '../src-main/engine/composition.js';
+import { runModel, type ExecutionMode, type RunOutput } from '../src-main/runtime/run-model.js';
 import { KNOWN_DEVIATIONS, closeTo, squeeze } from './reference-compare.js';
 import { readReferenceJson, referenceCaseFiles } from './shared-files.js';
 
 interface ReferenceCase {
   name: string;
-  model: { nodes: Record<string, { type: string }>; controller?: string };
+  model: { nodes: Record<string, { type: string }> };
   expected: { results: unknown; execution_order?: string[][] };
   tolerance?: { rtol?: number; atol?: number };
 }
@@ -26,18 +26,11 @@ describe('compiled modes agree with Interpreted and with PsyNeuLink', () => {
     if (missing) continue;
     let interpreted: RunOutput | undefined;
     const reference = () => (interpreted ??= runModel({ model: c.model, mode: 'Interpreted', recordNodeValues: true, recordExecutionOrder: true }));
-    // models with a controller are not compiled yet: compiled modes refuse them, Auto falls back
-    const notCompiled = c.model.controller !== undefined || Object.values(c.model.nodes).some((n) => NOT_COMPILED_YET[n.type]);
     for (const mode of MODES) {
       it(`${c.name} in ${mode}`, () => {
-        if (notCompiled && mode !== 'Auto') {
-          expect(() => runModel({ model: c.model, mode })).toThrow(ModeUnavailableError);
-          return;
-        }
         const out = runModel({ model: c.model, mode, recordNodeValues: true, recordExecutionOrder: true });
-        if (mode === 'Auto' && notCompiled) expect(out.warnings.some((w) => w.startsWith('Auto:')), 'Auto fell back with a warning').toBe(true);
-        else if (mode === 'Auto') expect(out.warnings.filter((w) => w.startsWith('Auto:')), 'Auto fell back').toEqual([]);
-        expect(out.executed_mode).toBe(mode === 'Auto' ? (notCompiled ? 'Interpreted' : 'LLVMRun') : mode);
+        if (mode === 'Auto') expect(out.warnings.filter((w) => w.startsWith('Auto:')), 'Auto fell back').toEqual([]);
+        expect(out.executed_mode).toBe(mode === 'Auto' ? 'LLVMRun' : mode);
         const ref = reference();
         expect(closeTo(out.results, ref.results, 1e-12, 0, 'results vs Interpreted')).toBeNull();
         for (const [node, values] of Object.entries(ref.node_values!)) {

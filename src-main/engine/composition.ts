@@ -84,11 +84,6 @@ export const UNSUPPORTED_YET: Readonly<Record<string, string>> = {
   ControlMechanism: 'ControlMechanism is not supported yet',
 };
 
-/** Node types the interpreter runs but the compiled modes refuse (Auto falls back to Interpreted). */
-export const NOT_COMPILED_YET: Readonly<Record<string, string>> = {
-  OptimizationControlMechanism: 'model-based control (OptimizationControlMechanism) is not compiled yet',
-};
-
 /** Largest weight matrix (elements) a model may declare: refused with a message before allocating. */
 export const MAX_MATRIX_ELEMENTS = 1 << 25;
 

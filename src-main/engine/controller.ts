@@ -346,7 +346,7 @@ function controlledNode(input: PlanInput, k: number, targets: readonly ControlTa
   };
   // Build ahead every variant a run can use (each signal's samples and default), so that bad
   // values are reported when the model loads.
-  const choices = used.map((s) => [...new Set([signals[s]!.defaultAllocation, ...signals[s]!.samples])]);
+  const choices = used.map((s) => allocationChoices(signals[s]!));
   const total = choices.reduce((a, c) => a * c.length, 1);
   if (total <= EAGER_VARIANTS) {
     const issues: ModelIssue[] = [];
@@ -368,6 +368,11 @@ function controlledNode(input: PlanInput, k: number, targets: readonly ControlTa
 
 function describeAllocation(targets: readonly ControlTarget[], signals: readonly ControlSignalInfo[], allocations: readonly number[], used: readonly number[]): string {
   return used.map((s, i) => `${signals[s]!.name} = ${allocations[i]} on ${[...new Set(targets.filter((t) => t.signal === s).map((t) => t.param))].join(', ')}`).join('; ');
+}
+
+/** The allocations a control signal can take: its default, then its samples (distinct, in that order). */
+export function allocationChoices(signal: ControlSignalInfo): number[] {
+  return [...new Set([signal.defaultAllocation, ...signal.samples])];
 }
 
 /** itertools.product: every combination, the last list varying fastest. */

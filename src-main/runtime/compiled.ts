@@ -6,6 +6,7 @@
  */
 import { generateModule, type GeneratedModule } from '../compiler/codegen/composition.js';
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { compileIR, type NativeFunction, type NativeModule, type OptLevel } from '../compiler/jit/index.js';
 import type { Composition } from '../engine/composition.js';
 
@@ -54,6 +55,10 @@ export interface CompiledModel {
   readonly nodeFns: NodeFn[];
   readonly trialFn: TrialFn | null;
   readonly runFn: RunFn | null;
+  /** One controller execution (models with a controller): LLVM mode calls it from its scheduler. */
+  readonly controllerFn: NativeFunction<(state: ArrayBuffer, maxPasses: number) => number> | null;
+  /** How many threads a controller execution may use, and the fewest grid points worth a thread. */
+  readonly setControllerThreads: ((threads: number, minPointsPerThread: number) => void) | null;
 }
 
 /** Machine code reused for the same composition object and options (one compile per model). */
@@ -113,6 +118,17 @@ export function releaseMachineCode(native: NativeModule): void {
   evictIdle();
 }
 
+/**
+ * Fewest grid points a controller thread gets: below this, creating a thread costs more than
+ * the simulations it would take over.
+ */
+export const DEFAULT_MIN_POINTS_PER_THREAD = 64;
+
+/** Threads a controller execution may use by default: every core this process may run on. */
+export function defaultControllerThreads(): number {
+  return availableParallelism();
+}
+
 export function compileComposition(comp: Composition, mode: CompiledMode, optLevel: OptLevel = 2): CompiledModel {
   const withScheduler = mode !== 'LLVM';
   const key = `${withScheduler}:${optLevel}`;
@@ -138,6 +154,10 @@ export function compileComposition(comp: Composition, mode: CompiledMode, optLev
         'int32 run(void *state, double *inputs, int32 *input_lens, int32 first_trial, int32 ntrials, double *results, double *node_values, int32 *control, int32 max_passes, int32 *log, int32 log_cap, int32 *log_len)',
       ) as RunFn)
     : null;
+  const ctl = generated.names.controller;
+  const controllerFn = ctl ? native.fn<(state: ArrayBuffer, maxPasses: number) => number>(ctl.step, 'int32 step(void *state, int32 max_passes)') : null;
+  const setControllerThreads = ctl ? native.fn<(threads: number, minPointsPerThread: number) => void>(ctl.setThreads, 'void set_threads(int32 threads, int32 min_points)') : null;
+  setControllerThreads?.(defaultControllerThreads(), DEFAULT_MIN_POINTS_PER_THREAD);
   const t = cacheHit ? { ir_parse_ms: 0, verify_ms: 0, optimize_ms: 0, machine_code_ms: 0, total_ms: 0 } : native.timings;
   const compiled: CompiledModel = {
     mode,
@@ -147,6 +167,8 @@ export function compileComposition(comp: Composition, mode: CompiledMode, optLev
     nodeFns,
     trialFn,
     runFn,
+    controllerFn,
+    setControllerThreads,
     diagnostics: {
       codegen_ms: generated.codegenMs,
       ir_print_ms: irPrintMs,

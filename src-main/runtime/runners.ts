@@ -225,21 +225,30 @@ export class InterpretedRunner extends TrialByTrial {
   }
 }
 
-/** LLVM: each node compiled; the scheduling loop stays in TypeScript. */
+/** LLVM: each node compiled; the scheduling loop stays in TypeScript (it calls the compiled controller). */
 export class NodeCompiledRunner extends TrialByTrial {
   /** The node functions with the context's state buffer bound (its address passed as an integer). */
   private readonly fns: (() => void)[];
 
-  constructor(ctx: ExecutionContext, opts: RunOptions, compiled: CompiledModel) {
+  constructor(ctx: ExecutionContext, opts: RunOptions, private readonly compiled: CompiledModel) {
     super(ctx, opts);
     this.fns = compiled.nodeFns.map((f) => f.bindBuffers(ctx.store.buffer));
   }
 
-  protected trial(): { order?: string[][]; stop: boolean } {
+  protected trial(t: number): { order?: string[][]; stop: boolean } {
     const ctx = this.ctx;
     const names = ctx.comp.nodeNames;
     const fns = this.fns;
     const order: string[][] | undefined = this.opts.recordExecutionOrder ? [] : undefined;
+    const limits = this.opts.limits ?? DEFAULT_LIMITS;
+    const mode = ctx.controller?.mode;
+    ctx.controller?.sync();
+    const control = () => {
+      const status = this.compiled.controllerFn!(ctx.store.buffer, limits.maxPassesPerTrial);
+      if (status < 0) throw statusError(status, t, ctx, limits.maxPassesPerTrial);
+      // the interpreter's view of which variant each controlled node runs as
+      ctx.controller!.sync();
+    };
     const stop = ctx.comp.scheduler.runTrial(
       ctx.conditionContext,
       (nodes) => {
@@ -247,9 +256,13 @@ export class NodeCompiledRunner extends TrialByTrial {
         for (const k of nodes) fns[k]!();
         order?.push([...nodes].sort((a, b) => a - b).map((k) => names[k]!));
       },
-      this.opts.limits ?? DEFAULT_LIMITS,
-      () => ctx.beginTrial(),
+      limits,
+      () => {
+        ctx.beginTrial();
+        if (mode === 'BEFORE') control();
+      },
     );
+    if (mode === 'AFTER') control();
     return { order, stop };
   }
 }

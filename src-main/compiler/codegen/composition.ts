@@ -2,16 +2,19 @@
  * Code generation for a whole composition, over the context's state buffer:
  *   node.K(state)    — executes node K from its gathered variable (LLVM mode's unit)
  *   gather.K(state)  — computes node K's variable from external input and projections
- *   trial(state, maxPasses, log, logCap, logLen) — one trial, scheduler included (LLVMExec)
+ *   trial(state, maxPasses, log, logCap, logLen) — one trial, scheduler included (LLVMExec);
+ *                    with a controller it runs controller.step BEFORE or AFTER (controller.ts)
  *   run(state, inputs, inputLens, firstTrial, ntrials, results, nodeValues, control, maxPasses, log, logCap, logLen)
  *                    — trials firstTrial.. of a run: input cycling, trials, results (LLVMRun; the
  *                      caller begins and ends the run, so a run can be split into batches)
  * The scheduler follows Scheduler.runTrial step for step; counters live in the state buffer.
  */
+import type * as LLVM from 'llvm-bindings';
 import type { Composition } from '../../engine/composition.js';
 import { TS, useablePairs } from '../../scheduler/clock.js';
 import { emitCondition, type ConditionCompiler, type EmitCondition, type EmitConditionContext } from '../../scheduler/conditions.js';
 import { Codegen, CodegenUnsupported, type CgValue } from './codegen.js';
+import { CONTROLLER_SYMBOLS, ControllerCodegen } from './controller.js';
 import { IR, sanitize, type V } from './ir.js';
 
 /** Status codes returned by trial() and run() (negative = error). */
@@ -20,7 +23,7 @@ export const STATUS = { OK: 0, RUN_TERMINATED: 1, DEADLOCK: -1, MAX_PASSES: -2, 
 export interface GeneratedModule {
   ir: IR;
   /** Exported function names. */
-  names: { node: string[]; gather: string[]; trial: string; run: string };
+  names: { node: string[]; gather: string[]; trial: string; run: string; controller?: typeof CONTROLLER_SYMBOLS };
   /** Doubles per trial in the results buffer (all output ports of the output nodes). */
   resultsWidth: number;
   /** Doubles per trial in the node-values buffer (every node's value). */
@@ -34,20 +37,22 @@ function nodeSymbol(prefix: string, k: number, name: string): string {
 
 /** Decides compilability without generating code: throws CodegenUnsupported for the first blocker. */
 export function generateModule(comp: Composition, opts: { withScheduler: boolean }): GeneratedModule {
-  if (comp.controller) throw new CodegenUnsupported(comp.nodeNames[comp.controller.index]!, 'OptimizationControlMechanism', 'not compiled yet');
   const t0 = performance.now();
   const ir = new IR(`cogstudio.${comp.name}`);
   const cg = new Codegen(ir);
   const b = ir.b;
   const n = comp.nodes.length;
   const cs = comp.counterSlots;
+  // the controller's simulations run the compiled trial, so a model with one always gets the scheduler
+  const withScheduler = opts.withScheduler || comp.controller !== undefined;
+  const controller = comp.controller ? new ControllerCodegen(comp, cg, (k) => withScheduler && comp.conditionSpecs.reset[k] !== undefined) : null;
 
   // ---- per-node execution and input gathering ----------------------------------------------
   const nodeFns = comp.nodes.map((m, k) =>
     ir.define(nodeSymbol('node', k, m.name), ir.void, [['state', ir.i8p]], ([state]) => {
       cg.state = state!;
       const variable = cg.slots(comp.variableSlots[k]!);
-      const done = m.emit(cg, variable);
+      const done = controller?.emitNode(k, variable) ?? m.emit(cg, variable);
       ir.store(ir.select(done, ir.num(1), ir.num(0)), cg.slot(cs.finished), k);
       ir.ret();
     }),
@@ -81,12 +86,13 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
   const valueSlots = comp.nodes.flatMap((m) => m.valueSlots);
   const nodeValuesWidth = valueSlots.reduce((a, s) => a + s.length, 0);
 
-  if (opts.withScheduler) {
+  if (withScheduler) {
     // Conditions, compiled in the same order as buildComposition compiled them (NWhen slots).
     let nwhen = 0;
     const compiler: ConditionCompiler = {
       node: (name) => comp.nodeNames.indexOf(String(name)),
-      allNodes: comp.nodes.map((_, i) => i),
+      // as buildComposition: the controller is not a scheduled node
+      allNodes: comp.nodes.map((_, i) => i).filter((i) => i !== comp.controller?.index),
       allocNWhen: () => nwhen++,
       issues: [],
     };
@@ -104,7 +110,7 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
       resetConds[k]
         ? ir.define(nodeSymbol('reset', k, m.name), ir.void, [['state', ir.i8p]], ([state]) => {
             cg.state = state!;
-            m.emitReset(cg);
+            if (!controller?.emitReset(k)) m.emitReset(cg);
             ir.ret();
           }, true)
         : null,
@@ -150,7 +156,8 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
     }, true);
 
     trialName = 'trial';
-    const trialFn = ir.define(trialName, ir.i32, [['state', ir.i8p], ['max_passes', ir.i32], ['log', ir.i32p], ['log_cap', ir.i32], ['log_len', ir.i32p]], ([state, maxPasses, log, logCap, logLen]) => {
+    /** One trial; `hook` runs the controller before the first pass or after the trial ended. */
+    const defineTrial = (name: string, hook: { mode: 'BEFORE' | 'AFTER'; step: LLVM.Function } | null) => ir.define(name, ir.i32, [['state', ir.i8p], ['max_passes', ir.i32], ['log', ir.i32p], ['log_cap', ir.i32], ['log_len', ir.i32p]], ([state, maxPasses, log, logCap, logLen]) => {
       cg.state = state!;
       const e = conditionContext();
       const total = cg.slot(cs.countsTotal);
@@ -191,6 +198,14 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
       const passes = ir.intVariable(ir.int(0), 'passes');
       const status = ir.intVariable(ir.int(STATUS.OK), 'status');
       const exit = ir.block('trial.exit');
+      if (hook?.mode === 'BEFORE') {
+        const st = ir.call(hook.step, [state!, maxPasses!], ir.name('controller'));
+        ir.ifThen(b.CreateICmpSLT(st, ir.int(0)), () => {
+          status.set(st);
+          b.CreateBr(exit);
+          b.SetInsertPoint(ir.block('dead'));
+        });
+      }
       const flags: V[] = [];
       for (let k = 0; k < n; k++) flags.push(ir.alloca(ir.i32, 1, `in_step.${k}`));
       ir.whileLoop(() => b.CreateNot(done()), () => {
@@ -261,10 +276,18 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
       }, 'pass');
       inc(time, TS.TRIAL);
       if (runTerm) ir.ifThen(runTerm(e, -1), () => status.set(ir.int(STATUS.RUN_TERMINATED)));
+      if (hook?.mode === 'AFTER') {
+        const st = ir.call(hook.step, [state!, maxPasses!], ir.name('controller'));
+        ir.ifThen(b.CreateICmpSLT(st, ir.int(0)), () => status.set(st));
+      }
       b.CreateBr(exit);
       b.SetInsertPoint(exit);
       ir.ret(status.get());
-    });
+    }, name !== trialName);
+    // the controller simulates with the trial minus the controller (PsyNeuLink's "simulation" variant)
+    const trialFn = controller
+      ? defineTrial(trialName, { mode: comp.controller!.mode, step: controller.emitStep(defineTrial('trial.simulation', null)) })
+      : defineTrial(trialName, null);
 
     runName = 'run';
     ir.define(runName, ir.i32, [
@@ -345,6 +368,7 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
       gather: comp.nodes.map((m, k) => nodeSymbol('gather', k, m.name)),
       trial: trialName,
       run: runName,
+      controller: controller ? CONTROLLER_SYMBOLS : undefined,
     },
     resultsWidth,
     nodeValuesWidth,

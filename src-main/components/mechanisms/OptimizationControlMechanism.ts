@@ -9,7 +9,6 @@
  * their samples, num_trials_per_estimate. Which nodes and parameters the signals control, the
  * objective mechanism and the state features are resolved with the rest of the model.
  */
-import { CodegenUnsupported } from '../../compiler/codegen/codegen.js';
 import type { ContextStore, F64Slot } from '../../engine/state.js';
 import { ModelError, describeValue, type ModelIssue } from '../../model/errors.js';
 import { isSpecObject, resolveParams } from '../params.js';
@@ -194,9 +193,7 @@ export const OptimizationControlMechanism: MechanismDeclaration = {
       shape: [1],
       slot: [env.layout.f64(`${env.node}.${s.name}`, [s.defaultAllocation])],
       bind: () => (owner: Value, out: Value) => out[0]!.set(owner[r]!),
-      emit: () => {
-        throw new CodegenUnsupported(env.node, 'OptimizationControlMechanism', 'not compiled yet');
-      },
+      emit: (cg, owner, out) => cg.ir.store(cg.ir.load(owner.rows[r]!.ptr, 0), out.rows[0]!.ptr, 0),
     }));
     const ocm: OcmDetails = {
       objectiveMechanism: p.objective_mechanism,
@@ -232,12 +229,13 @@ export const OptimizationControlMechanism: MechanismDeclaration = {
           reset() {},
         };
       },
-      emit() {
-        throw new CodegenUnsupported(env.node, 'OptimizationControlMechanism', 'not compiled yet');
+      // Compiled twin of execute: the control signals carry the allocation (compiler/codegen/controller.ts writes it).
+      emit(cg) {
+        const value = cg.slots(valueSlots);
+        outputPorts.forEach((port) => port.emit(cg, value, cg.slots(port.slot)));
+        return cg.ir.bool(true);
       },
-      emitReset() {
-        throw new CodegenUnsupported(env.node, 'OptimizationControlMechanism', 'not compiled yet');
-      },
+      emitReset() {},
     };
     return instance;
   },

@@ -9,6 +9,8 @@
  * with probability 1/k (reservoir sampling), drawing random_sample() from GridSearch's own stream.
  * Without ties nothing is drawn.
  */
+import type { CgValue, Codegen } from '../../../compiler/codegen/codegen.js';
+import type { V } from '../../../compiler/codegen/ir.js';
 import { ModelError, describeValue } from '../../../model/errors.js';
 import type { MT19937 } from '../../../random/mt19937.js';
 import { resolveParams } from '../../params.js';
@@ -78,6 +80,45 @@ export const GridSearch: FunctionDeclaration = {
             out[0]![0] = selectOptimal(variable[0]!, direction, selectRandomly, rng);
           },
         };
+      },
+      // selectOptimal, compiled: the same comparisons and the same draws from the same stream
+      emit(cg: Codegen, variable: CgValue, out: CgValue) {
+        const ir = cg.ir;
+        const row = variable.rows[0]!;
+        const dst = out.rows[0]!.ptr;
+        if (row.len === 0) {
+          ir.store(ir.num(-1), dst, 0);
+          return;
+        }
+        const rng = selectRandomly ? cg.rng(slot) : null;
+        const best = ir.variable(ir.load(row.ptr, 0), 'best');
+        const chosen = ir.variable(ir.num(0), 'chosen');
+        const ties = ir.variable(ir.num(1), 'ties');
+        const finite = (x: V) => ir.lt(ir.fabs(x), ir.num(Infinity));
+        ir.loop(row.len - 1, (j) => {
+          const i = ir.b.CreateAdd(j, ir.int(1));
+          const v = ir.load(row.ptr, i, 'v');
+          const b = best.get();
+          const take = () => {
+            best.set(v);
+            chosen.set(ir.sitofp(i));
+          };
+          const better = () => ir.ifThen(direction === 'MAXIMIZE' ? ir.gt(v, b) : ir.lt(v, b), () => {
+            take();
+            ties.set(ir.num(1));
+          });
+          if (!rng) {
+            better();
+            return;
+          }
+          const near = ir.le(ir.fabs(ir.sub(v, b)), ir.add(ir.num(1e-8), ir.mul(ir.num(1e-5), ir.fabs(b))));
+          const close = ir.b.CreateOr(ir.eq(v, b), ir.b.CreateAnd(ir.b.CreateAnd(finite(v), finite(b)), near));
+          ir.ifThen(close, () => {
+            ties.set(ir.add(ties.get(), ir.num(1)));
+            ir.ifThen(ir.lt(rng.randomSample(), ir.div(ir.num(1), ties.get())), take);
+          }, better);
+        }, 'grid');
+        ir.store(chosen.get(), dst, 0);
       },
     };
   },

@@ -1,0 +1,347 @@
+/**
+ * Model-based control, compiled: the composition's OptimizationControlMechanism as generated code,
+ * with the semantics of engine/controller.ts (the interpreter) step for step.
+ *
+ *   controlled nodes — a node whose parameters a control signal modulates is compiled once per
+ *     allocation it can see (the interpreter's variants: each signal's default and samples); its
+ *     node function dispatches on the OCM's value in the state.
+ *   controller.evaluate(g, state, scratch, shared, maxPasses, trial) — one grid point: copies the
+ *     whole state into `scratch` (heap memory of the evaluating thread), applies allocation g,
+ *     adds its costs, puts the state features in as inputs, runs the simulation trial(s) over the
+ *     copy and writes net_outcome = outcome − Σ max(0, cost) to `shared`. Read-only parameters
+ *     (constants in the code) are shared; nothing of the real state is written.
+ *   controller.step(state, maxPasses) — one controller execution: state features (in the real
+ *     state), every grid point evaluated (split across threads when the grid is large enough),
+ *     GridSearch's choice (ties drawn from its stream in the real state, in grid order, so the
+ *     thread count never changes a result) and the chosen allocation written as the OCM's value.
+ *     The trial function calls it BEFORE the trial's first pass or AFTER the trial ends; the LLVM
+ *     (per-node) mode calls it from the TypeScript scheduler.
+ *
+ * Threads are POSIX threads created by the generated code itself (pthread_create from the
+ * process's libc), so the whole run stays one native call in LLVMRun. Each thread gets a
+ * contiguous range of grid points and its own scratch; the values land in one array indexed by
+ * grid point, and the choice is made afterwards on the calling thread.
+ */
+import type * as LLVM from 'llvm-bindings';
+import type { Composition } from '../../engine/composition.js';
+import { allocationChoices, product, type ControlledNode, type ControllerPlan } from '../../engine/controller.js';
+import { TS } from '../../scheduler/clock.js';
+import { CodegenUnsupported, type CgValue, type Codegen } from './codegen.js';
+import { llvm, sanitize, type IR, type V } from './ir.js';
+
+/** Most compiled variants of one controlled node (each is a copy of the node's code). */
+export const MAX_COMPILED_VARIANTS = 4096;
+
+/** Exported entry points of a model with a controller. */
+export const CONTROLLER_SYMBOLS = {
+  step: 'controller.step',
+  /** (threads, minPointsPerThread): how many threads a controller execution may use. */
+  setThreads: 'controller.set_threads',
+} as const;
+
+/** A pointer type (llvm-bindings' Type.getPointerTo is not callable on every type). */
+function ptr(ty: LLVM.Type): LLVM.PointerType {
+  return llvm().PointerType.get(ty, 0);
+}
+
+/** A job for one evaluating thread (bytes): state*, shared*, tid, start, stop, maxPasses, trial. */
+const JOB = { state: 0, shared: 8, tid: 16, start: 24, stop: 28, maxPasses: 32, trial: 40, bytes: 48 } as const;
+
+export class ControllerCodegen {
+  private readonly plan: ControllerPlan;
+  private readonly ir: IR;
+  private readonly variants = new Map<number, { node: ControlledNode; choices: number[][]; exec: LLVM.Function[]; reset: LLVM.Function[] | null }>();
+  private libc: { malloc: LLVM.FunctionCallee; free: LLVM.FunctionCallee; memcpy: LLVM.FunctionCallee; create: LLVM.FunctionCallee; join: LLVM.FunctionCallee } | null = null;
+
+  constructor(
+    private readonly comp: Composition,
+    private readonly cg: Codegen,
+    /** Nodes whose reset (reset_stateful_function_when) is compiled. */
+    withReset: (k: number) => boolean,
+  ) {
+    this.plan = comp.controller!;
+    this.ir = cg.ir;
+    for (const c of this.plan.controlled) this.defineVariants(c, withReset(c.node));
+  }
+
+  /** The body of node k's function, or null when the node is not the controller's business. */
+  emitNode(k: number, variable: CgValue): V | null {
+    if (k === this.plan.index) return this.plan.ocm.emit(this.cg, variable);
+    const v = this.variants.get(k);
+    if (!v) return null;
+    const ir = this.ir;
+    const result = ir.alloca(ir.i1, 1, 'finished');
+    this.dispatch(v, v.exec, (fn) => void ir.b.CreateStore(ir.call(fn, [this.cg.state]), result));
+    return ir.b.CreateLoad(ir.i1, result, ir.name('finished'));
+  }
+
+  /** Emits node k's reset if it is a controlled node (its variants may reset differently); false otherwise. */
+  emitReset(k: number): boolean {
+    const v = this.variants.get(k);
+    if (!v || !v.reset) return false;
+    this.dispatch(v, v.reset, (fn) => void this.ir.call(fn, [this.cg.state]));
+    return true;
+  }
+
+  private defineVariants(c: ControlledNode, withReset: boolean): void {
+    const { ir, cg, comp } = this;
+    const k = c.node;
+    const signals = this.plan.ocm.ocm.signals;
+    const choices = c.signals.map((s) => allocationChoices(signals[s]!));
+    const combos = [...product(choices)];
+    const name = comp.nodeNames[k]!;
+    if (combos.length > MAX_COMPILED_VARIANTS) {
+      throw new CodegenUnsupported(name, 'control of its parameters', `its control signals give ${combos.length} combinations of allocations; at most ${MAX_COMPILED_VARIANTS} are compiled`);
+    }
+    const symbol = `node.${k}.${sanitize(name)}.variant`;
+    const exec = combos.map((combo, i) =>
+      ir.define(`${symbol}.${i}`, ir.i1, [['state', ir.i8p]], ([state]) => {
+        cg.state = state!;
+        ir.ret(c.variant(combo).emit(cg, cg.slots(comp.variableSlots[k]!)));
+      }, true),
+    );
+    const reset = withReset
+      ? combos.map((combo, i) =>
+          ir.define(`${symbol}.${i}.reset`, ir.void, [['state', ir.i8p]], ([state]) => {
+            cg.state = state!;
+            c.variant(combo).emitReset(cg);
+            ir.ret();
+          }, true),
+        )
+      : null;
+    this.variants.set(k, { node: c, choices, exec, reset });
+  }
+
+  /** Calls the variant for the OCM's current value (in cg.state): index = position in the product of choices. */
+  private dispatch(v: { node: ControlledNode; choices: number[][] }, fns: LLVM.Function[], call: (fn: LLVM.Function) => void): void {
+    const { ir, cg } = this;
+    const b = ir.b;
+    const slots = this.plan.ocm.valueSlots;
+    let index: V = ir.int(0);
+    let stride = 1;
+    for (let j = v.node.signals.length - 1; j >= 0; j--) {
+      const value = ir.load(cg.slot(slots[v.node.signals[j]!]!), 0, 'allocation');
+      let pos: V = ir.int(0);
+      v.choices[j]!.forEach((choice, i) => {
+        pos = b.CreateSelect(ir.eq(value, ir.num(choice)), ir.int(i), pos);
+      });
+      index = b.CreateAdd(index, b.CreateMul(pos, ir.int(stride)));
+      stride *= v.choices[j]!.length;
+    }
+    const join = ir.block('variant.join');
+    const blocks = fns.map(() => ir.block('variant'));
+    const sw = b.CreateSwitch(index, blocks[0]!, fns.length);
+    fns.forEach((fn, i) => {
+      if (i > 0) sw.addCase(ir.l.ConstantInt.get(ir.i32, i, true), blocks[i]!);
+      b.SetInsertPoint(blocks[i]!);
+      call(fn);
+      b.CreateBr(join);
+    });
+    b.SetInsertPoint(join);
+  }
+
+  private libcFunctions() {
+    if (this.libc) return this.libc;
+    const { ir } = this;
+    const l = ir.l;
+    const fn = (name: string, ret: LLVM.Type, params: LLVM.Type[]) => ir.module.getOrInsertFunction(name, l.FunctionType.get(ret, params, false));
+    const worker = l.FunctionType.get(ir.i8p, [ir.i8p], false);
+    this.libc = {
+      malloc: fn('malloc', ir.i8p, [ir.i64]),
+      free: fn('free', ir.void, [ir.i8p]),
+      memcpy: fn('memcpy', ir.i8p, [ir.i8p, ir.i8p, ir.i64]),
+      // pthread_t is an unsigned long on Linux (8 bytes on every 64-bit platform we run on)
+      create: fn('pthread_create', ir.i32, [ptr(ir.i64), ir.i8p, ptr(worker), ir.i8p]),
+      join: fn('pthread_join', ir.i32, [ir.i64, ptr(ir.i8p)]),
+    };
+    return this.libc;
+  }
+
+  private callC(f: LLVM.FunctionCallee, args: V[], name = ''): V {
+    return this.ir.b.CreateCall(f, args, name);
+  }
+
+  /**
+   * Generates evaluate, the thread worker and step over `simulate` (the trial function without
+   * the controller); returns step, which the trial calls BEFORE/AFTER.
+   */
+  emitStep(simulate: LLVM.Function): LLVM.Function {
+    const { ir, cg, comp, plan } = this;
+    const b = ir.b;
+    const l = ir.l;
+    const c = this.libcFunctions();
+    const ocm = plan.ocm;
+    const signals = ocm.ocm.signals;
+    const grid = ocm.ocm.gridSize;
+    const stateBytes = comp.layout.byteLength;
+    const features = plan.features.map((f) => comp.externalSlots[f.node]![f.port]!);
+    // shared block: values[grid] f64, statuses[grid] i32, then the state features (f64)
+    const statusAt = grid * 8;
+    const featureAt = statusAt + Math.ceil((grid * 4) / 8) * 8;
+    const featureOffsets: number[] = [];
+    let sharedBytes = featureAt;
+    for (const slot of features) {
+      featureOffsets.push(sharedBytes);
+      sharedBytes += slot.length * 8;
+    }
+    const gridSearch = ocm.ocm.gridSearch;
+    if (!gridSearch.emit) throw new CodegenUnsupported(ocm.name, 'GridSearch', 'has no compiled form yet');
+    const costs = signals.map((s) => {
+      if (s.intensityCost && !s.intensityCost.emit) throw new CodegenUnsupported(ocm.name, `intensity_cost_function ${s.intensityCost.type} of ${s.name}`, 'has no compiled form yet');
+      return s.intensityCost;
+    });
+    for (const f of plan.features) {
+      if (f.fn && !f.fn.emit) throw new CodegenUnsupported(ocm.name, `state_feature_function ${f.fn.type}`, 'has no compiled form yet');
+    }
+    const threads = new l.GlobalVariable(ir.module, ir.i32, false, l.Function.LinkageTypes.InternalLinkage, l.ConstantInt.get(ir.i32, 1, true), 'controller.threads');
+    const minPoints = new l.GlobalVariable(ir.module, ir.i32, false, l.Function.LinkageTypes.InternalLinkage, l.ConstantInt.get(ir.i32, 1, true), 'controller.min_points');
+
+    /** Writes allocation `a` of signal r as the OCM's value and control signal (in cg.state). */
+    const writeAllocation = (r: number, a: V) => {
+      ir.store(a, cg.slot(ocm.valueSlots[r]!), 0);
+      ir.store(a, cg.slot(ocm.outputPorts[r]!.slot[0]!), 0);
+    };
+    /** Signal r's allocation at grid point g (itertools.product order: the last signal fastest). */
+    const allocationAt = (g: V): V[] => {
+      let stride = 1;
+      const out: V[] = new Array<V>(signals.length);
+      for (let r = signals.length - 1; r >= 0; r--) {
+        const n = signals[r]!.samples.length;
+        const pos = b.CreateURem(b.CreateUDiv(g, ir.int(stride)), ir.int(n));
+        out[r] = ir.load(ir.constArray(`ocm.samples.${r}`, signals[r]!.samples), pos, 'sample');
+        stride *= n;
+      }
+      return out;
+    };
+
+    const evaluate = ir.define('controller.evaluate', ir.void, [['g', ir.i32], ['state', ir.i8p], ['scratch', ir.i8p], ['shared', ir.i8p], ['max_passes', ir.i32], ['trial', ir.f64]], ([g, state, scratch, shared, maxPasses, trial]) => {
+      callMemcpy(scratch!, state!, stateBytes);
+      cg.state = scratch!;
+      const allocation = allocationAt(g!);
+      allocation.forEach((a, r) => writeAllocation(r, a));
+      const cost = ir.variable(ir.num(0), 'cost');
+      const costIn = ir.alloca(ir.f64, 1, 'cost_in');
+      const costOut = ir.alloca(ir.f64, 1, 'cost_out');
+      costs.forEach((fn, r) => {
+        if (!fn) return;
+        ir.store(allocation[r]!, costIn, 0);
+        fn.emit!(cg, { rows: [{ ptr: costIn, len: 1 }] }, { rows: [{ ptr: costOut, len: 1 }] });
+        cost.set(ir.add(cost.get(), ir.max(ir.num(0), ir.load(costOut, 0))));
+      });
+      features.forEach((slot, i) => {
+        const src = ir.f64At(shared!, featureOffsets[i]!, 'feature');
+        const dst = cg.slot(slot);
+        ir.loop(slot.length, (j) => ir.store(ir.load(src, j), dst, j), 'feature');
+      });
+      ir.store(trial!, cg.slot(comp.counterSlots.time), TS.TRIAL);
+      const log = ir.alloca(ir.i32, 1, 'no_log');
+      ir.storeI32(ir.int(0), log);
+      const status = ir.intVariable(ir.int(0), 'status');
+      ir.loop(ocm.ocm.numTrialsPerEstimate, () => {
+        ir.ifThen(b.CreateICmpSGE(status.get(), ir.int(0)), () => {
+          const st = ir.call(simulate, [scratch!, maxPasses!, log, ir.int(0), log], ir.name('sim_status'));
+          ir.ifThen(b.CreateICmpSLT(st, ir.int(0)), () => status.set(st));
+        });
+      }, 'estimate');
+      const outcome = ir.load(cg.slot(comp.nodes[plan.objective]!.outputPorts[0]!.slot[0]!), 0, 'outcome');
+      ir.store(ir.sub(outcome, cost.get()), ir.f64At(shared!, 0, 'values'), g!);
+      ir.storeI32(status.get(), ir.i32At(shared!, statusAt, 'statuses'), g!);
+      ir.ret();
+    }, true);
+
+    function callMemcpy(dst: V, src: V, bytes: number): void {
+      b.CreateCall(c.memcpy, [dst, src, ir.long(bytes)]);
+    }
+    const ptrAt = (base: V, offset: number): V => {
+      const p = b.CreateInBoundsGEP(ir.i8, base, [ir.long(offset)]);
+      return b.CreateBitCast(p, ptr(ir.i8p));
+    };
+
+    const worker = ir.define('controller.worker', ir.i8p, [['job', ir.i8p]], ([job]) => {
+      const state = b.CreateLoad(ir.i8p, ptrAt(job!, JOB.state), ir.name('state'));
+      const shared = b.CreateLoad(ir.i8p, ptrAt(job!, JOB.shared), ir.name('shared'));
+      const start = ir.loadI32(ir.i32At(job!, JOB.start));
+      const stop = ir.loadI32(ir.i32At(job!, JOB.stop));
+      const maxPasses = ir.loadI32(ir.i32At(job!, JOB.maxPasses));
+      const trial = ir.load(ir.f64At(job!, JOB.trial));
+      const scratch = this.callC(c.malloc, [ir.long(Math.max(8, stateBytes))], ir.name('scratch'));
+      ir.loop(b.CreateSub(stop, start), (i) => void ir.call(evaluate, [b.CreateAdd(start, i), state, scratch, shared, maxPasses, trial]), 'point');
+      this.callC(c.free, [scratch]);
+      ir.ret(l.ConstantPointerNull.get(ir.i8p));
+    }, true);
+
+    const step = ir.define(CONTROLLER_SYMBOLS.step, ir.i32, [['state', ir.i8p], ['max_passes', ir.i32]], ([state, maxPasses]) => {
+      cg.state = state!;
+      const time = ir.load(cg.slot(comp.counterSlots.time), TS.TRIAL, 'trial');
+      // AFTER runs once the trial counter moved on: the simulations replay the trial that just ended
+      const trial = plan.mode === 'AFTER' ? ir.sub(time, ir.num(1)) : time;
+      const shared = this.callC(c.malloc, [ir.long(Math.max(8, sharedBytes))], ir.name('shared'));
+      // state features, in the real state (a state_feature_function integrates across trials)
+      plan.features.forEach((f, i) => {
+        const input = cg.slots([features[i]!]);
+        const out: CgValue = { rows: [{ ptr: ir.f64At(shared, featureOffsets[i]!, 'feature'), len: features[i]!.length }] };
+        if (f.fn) f.fn.emit!(cg, input, out);
+        else cg.copy(input, out);
+      });
+      // threads: as many as allowed, each with at least min_points grid points, never more than the grid
+      const allowed = b.CreateLoad(ir.i32, threads, ir.name('threads'));
+      const perThread = b.CreateLoad(ir.i32, minPoints, ir.name('min_points'));
+      const bySize = b.CreateSDiv(ir.int(grid), perThread);
+      let count = b.CreateSelect(b.CreateICmpSLT(bySize, allowed), bySize, allowed);
+      count = b.CreateSelect(b.CreateICmpSLT(count, ir.int(1)), ir.int(1), count);
+      const jobs = this.callC(c.malloc, [b.CreateMul(b.CreateSExt(count, ir.i64), ir.long(JOB.bytes))], ir.name('jobs'));
+      const jobAt = (t: V) => b.CreateInBoundsGEP(ir.i8, jobs, [b.CreateMul(b.CreateSExt(t, ir.i64), ir.long(JOB.bytes))], ir.name('job'));
+      ir.loop(count, (t) => {
+        const job = jobAt(t);
+        b.CreateStore(state!, ptrAt(job, JOB.state));
+        b.CreateStore(shared, ptrAt(job, JOB.shared));
+        const range = (u: V) => b.CreateTrunc(b.CreateSDiv(b.CreateMul(b.CreateSExt(u, ir.i64), ir.long(grid)), b.CreateSExt(count, ir.i64)), ir.i32);
+        ir.storeI32(range(t), ir.i32At(job, JOB.start));
+        ir.storeI32(range(b.CreateAdd(t, ir.int(1))), ir.i32At(job, JOB.stop));
+        ir.storeI32(maxPasses!, ir.i32At(job, JOB.maxPasses));
+        ir.store(trial, ir.f64At(job, JOB.trial));
+        b.CreateStore(ir.long(0), b.CreateBitCast(b.CreateInBoundsGEP(ir.i8, job, [ir.long(JOB.tid)]), ptr(ir.i64)));
+      }, 'job');
+      // jobs 1.. on new threads (a job whose thread cannot be created runs here), job 0 on this one
+      const tidPtr = (t: V) => b.CreateBitCast(b.CreateInBoundsGEP(ir.i8, jobAt(t), [ir.long(JOB.tid)]), ptr(ir.i64));
+      ir.loop(b.CreateSub(count, ir.int(1)), (i) => {
+        const t = b.CreateAdd(i, ir.int(1));
+        const rc = this.callC(c.create, [tidPtr(t), l.ConstantPointerNull.get(ir.i8p), worker, jobAt(t)], ir.name('rc'));
+        ir.ifThen(b.CreateICmpNE(rc, ir.int(0)), () => {
+          b.CreateStore(ir.long(0), tidPtr(t));
+          ir.call(worker, [jobAt(t)]);
+        });
+      }, 'spawn');
+      ir.call(worker, [jobAt(ir.int(0))]);
+      ir.loop(b.CreateSub(count, ir.int(1)), (i) => {
+        const t = b.CreateAdd(i, ir.int(1));
+        const tid = b.CreateLoad(ir.i64, tidPtr(t), ir.name('tid'));
+        ir.ifThen(b.CreateICmpNE(tid, ir.long(0)), () => void this.callC(c.join, [tid, l.ConstantPointerNull.get(ptr(ir.i8p))]));
+      }, 'join');
+      this.callC(c.free, [jobs]);
+      // the first failing grid point (in grid order) stops the run, as in the interpreter
+      const statuses = ir.i32At(shared, statusAt, 'statuses');
+      const failed = ir.intVariable(ir.int(0), 'failed');
+      ir.loop(grid, (g) => {
+        ir.ifThen(b.CreateICmpEQ(failed.get(), ir.int(0)), () => failed.set(ir.loadI32(statuses, g)));
+      }, 'status');
+      const result = ir.intVariable(ir.int(0), 'result');
+      ir.ifThen(b.CreateICmpSLT(failed.get(), ir.int(0)), () => result.set(failed.get()), () => {
+        cg.state = state!;
+        const chosen = ir.alloca(ir.f64, 1, 'chosen');
+        gridSearch.emit!(cg, { rows: [{ ptr: ir.f64At(shared, 0, 'values'), len: grid }] }, { rows: [{ ptr: chosen, len: 1 }] });
+        const best = b.CreateFPToSI(ir.load(chosen, 0), ir.i32, ir.name('best'));
+        allocationAt(best).forEach((a, r) => writeAllocation(r, a));
+      });
+      this.callC(c.free, [shared]);
+      ir.ret(result.get());
+    });
+
+    ir.define(CONTROLLER_SYMBOLS.setThreads, ir.void, [['threads', ir.i32], ['min_points', ir.i32]], ([n, m]) => {
+      b.CreateStore(b.CreateSelect(b.CreateICmpSLT(n!, ir.int(1)), ir.int(1), n!), threads);
+      b.CreateStore(b.CreateSelect(b.CreateICmpSLT(m!, ir.int(1)), ir.int(1), m!), minPoints);
+      ir.ret();
+    });
+    return step;
+  }
+}
