@@ -1,13 +1,10 @@
 /**
  * Studio-wide shortcuts: Ctrl+Enter runs, Ctrl+S saves, Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) undo and
- * redo, Delete deletes the selection, Escape clears it, A opens the palette.
+ * redo, Delete deletes the selection, Ctrl+A selects every node, Escape clears the selection,
+ * A opens the palette. Ctrl+C/X/V are the clipboard's (clipboard.ts); F (fit view) is the canvas's.
  */
+import { installClipboard, isEditable } from './clipboard.js';
 import { runCurrentModel, type Studio } from './studio.js';
-
-function isEditable(target: EventTarget | null): boolean {
-  if (!(target instanceof HTMLElement)) return false;
-  return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
-}
 
 export function installShortcuts(studio: Studio, save: () => void, openPalette: () => void): () => void {
   const onKey = (e: KeyboardEvent) => {
@@ -38,10 +35,17 @@ export function installShortcuts(studio: Studio, save: () => void, openPalette: 
     } else if (!mod && !e.altKey && key === 'a' && !document.querySelector('[role="dialog"]')) {
       e.preventDefault();
       openPalette();
+    } else if (mod && key === 'a') {
+      e.preventDefault();
+      studio.model.getState().selectAll();
     } else if (e.key === 'Escape') {
       studio.model.getState().select({ nodes: [], edges: [] });
     }
   };
   window.addEventListener('keydown', onKey);
-  return () => window.removeEventListener('keydown', onKey);
+  const removeClipboard = installClipboard(studio);
+  return () => {
+    window.removeEventListener('keydown', onKey);
+    removeClipboard();
+  };
 }

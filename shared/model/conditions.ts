@@ -133,6 +133,14 @@ export const CONDITION_ARGUMENTS: Readonly<Record<string, readonly string[]>> = 
   }),
 );
 
+/** The arguments each condition type may leave out (the rest are required). */
+export const CONDITION_OPTIONAL_ARGUMENTS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  CONDITION_OPTIONS.map((o) => {
+    const shape = o.shape as Record<string, z.ZodType>;
+    return [String(o.shape.type.value), Object.keys(shape).filter((k) => k !== 'type' && shape[k]!.safeParse(undefined).success)];
+  }),
+);
+
 // Keeps the list of names and the schemas in step (checked when the module loads).
 for (const t of CONDITION_TYPES) {
   if (!(t in CONDITION_ARGUMENTS)) throw new Error(`condition ${t} has no schema`);

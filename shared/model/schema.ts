@@ -24,7 +24,7 @@ import {
 } from './vocabulary.js';
 
 export * from './vocabulary.js';
-export { CONDITION_ARGUMENTS, ConditionSchema, type ConditionSpec } from './conditions.js';
+export { CONDITION_ARGUMENTS, CONDITION_OPTIONAL_ARGUMENTS, ConditionSchema, type ConditionSpec } from './conditions.js';
 
 const Num = z.number();
 

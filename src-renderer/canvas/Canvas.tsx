@@ -2,11 +2,12 @@
  * The graph editor: React Flow showing nodes and edges derived from the model store. Drags,
  * selections and connections become store updates and commands; React Flow keeps no model state.
  */
-import { useCallback, useMemo, useRef, type MouseEvent as ReactMouseEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, type MouseEvent as ReactMouseEvent } from 'react';
 import {
   Background,
   Controls,
   MiniMap,
+  Panel,
   ReactFlow,
   useReactFlow,
   type Connection,
@@ -20,11 +21,17 @@ import { flaggedNodesKey } from '../store/run-store.js';
 import { connect } from '../store/commands.js';
 import { createFlowDeriver, type MechanismFlowNode } from '../store/derive.js';
 import { MechanismNode } from './MechanismNode.js';
+import { copyNodes, isEditable, pasteNodes } from '../clipboard.js';
+import type { MechanismNodeData } from '../store/derive.js';
 
 /** Registered once, at module scope, so React Flow never remounts the nodes. */
 const nodeTypes: NodeTypes = { mechanism: MechanismNode };
 const fitViewOptions = { padding: 0.2, maxZoom: 1.25 };
 const proOptions = { hideAttribution: true };
+/** Shift- or Ctrl-click adds to the selection; Shift-drag on the empty canvas draws a selection box. */
+const MULTI_SELECT_KEYS = ['Shift', 'Control', 'Meta'];
+const ROLE_COLOURS: Record<MechanismNodeData['role'], string> = { input: '#7dd3fc', output: '#fcd34d', hidden: '#a5b4fc', single: '#d1d5db' };
+const miniMapColour = (n: MechanismFlowNode) => (n.className === 'has-issue' ? '#f87171' : ROLE_COLOURS[n.data.role]);
 
 export function Canvas({ onOpenPalette }: { onOpenPalette: (at: { x: number; y: number }) => void }) {
   const studio = useStudio();
@@ -42,6 +49,17 @@ export function Canvas({ onOpenPalette }: { onOpenPalette: (at: { x: number; y: 
   const fitFor = useRef<{ key: string; fit: boolean } | null>(null);
   if (fitFor.current?.key !== modelKey) fitFor.current = { key: modelKey, fit: nodes.length > 0 };
   const fitView = fitFor.current.fit;
+
+  // F fits the view to the model, as the Controls' fit-view button does
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key.toLowerCase() !== 'f' || e.ctrlKey || e.metaKey || e.altKey || isEditable(e.target) || document.querySelector('[role="dialog"]')) return;
+      e.preventDefault();
+      void flow.fitView(fitViewOptions);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [flow]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<MechanismFlowNode>[]) => {
@@ -122,11 +140,39 @@ export function Canvas({ onOpenPalette }: { onOpenPalette: (at: { x: number; y: 
         fitViewOptions={fitViewOptions}
         proOptions={proOptions}
         minZoom={0.1}
+        multiSelectionKeyCode={MULTI_SELECT_KEYS}
+        selectionKeyCode="Shift"
       >
         <Background gap={24} />
-        <MiniMap pannable zoomable />
-        <Controls />
+        <MiniMap pannable zoomable ariaLabel="Minimap" nodeColor={miniMapColour} nodeStrokeWidth={3} />
+        <Controls fitViewOptions={fitViewOptions} />
+        <EditBar />
       </ReactFlow>
     </div>
+  );
+}
+
+/** Edit actions as buttons (the same as the shortcuts): copy, paste, delete, select all. */
+function EditBar() {
+  const studio = useStudio();
+  const selected = useModelState((s) => s.selection.nodes.length + s.selection.edges.length);
+  const nodes = useModelState((s) => s.selection.nodes.length);
+  const clip = useModelState((s) => s.clipboard !== null);
+  const state = () => studio.model.getState();
+  return (
+    <Panel position="top-center" className="edit-bar" role="toolbar" aria-label="Edit">
+      <button type="button" className="small" disabled={!nodes} title="Copy the selected nodes (Ctrl+C)" onClick={() => copyNodes(studio)}>
+        Copy
+      </button>
+      <button type="button" className="small" title={clip ? 'Paste (Ctrl+V)' : 'Paste nodes copied here or model JSON from the clipboard (Ctrl+V)'} onClick={() => void pasteNodes(studio)}>
+        Paste
+      </button>
+      <button type="button" className="small" disabled={!selected} title="Delete the selection (Delete)" onClick={() => state().deleteSelection()}>
+        Delete
+      </button>
+      <button type="button" className="small" title="Select every node (Ctrl+A)" onClick={() => state().selectAll()}>
+        Select all
+      </button>
+    </Panel>
   );
 }

@@ -1,15 +1,25 @@
-/** A mechanism on the canvas: name, PsyNeuLink class, function, size, and one handle per port. */
+/** A mechanism on the canvas: name, PsyNeuLink class, function, size, one handle per port, and a badge when validation finds problems with it. */
 import { memo } from 'react';
 import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { useRunState } from '../context.js';
 import type { MechanismFlowNode } from '../store/derive.js';
+import { issueNode, issuesOf } from '../store/run-store.js';
 
 function MechanismNodeView({ data, selected }: NodeProps<MechanismFlowNode>) {
   const { inputPorts, outputPorts } = data;
+  // a string, so the node re-renders only when its own messages change
+  const problems = useRunState((s) => issuesOf(s).filter((i) => issueNode(i) === data.name).map((i) => `${i.path}: ${i.message}`).join('\n'));
+  const count = problems ? problems.split('\n').length : 0;
   return (
-    <div className={`mechanism role-${data.role}${selected ? ' selected' : ''}`} data-node={data.name} aria-label={`${data.name}, ${data.mechanismType}`}>
+    <div className={`mechanism role-${data.role}${selected ? ' selected' : ''}`} data-node={data.name} aria-label={`${data.name}, ${data.mechanismType}${count ? `, ${count} problem(s)` : ''}`}>
       {inputPorts.map((port, i) => (
         <Handle key={port} id={`in:${port}`} type="target" position={Position.Left} style={{ top: `${((i + 1) * 100) / (inputPorts.length + 1)}%` }} title={port} />
       ))}
+      {count > 0 && (
+        <span className="node-badge" role="img" aria-label={`${count} problem(s)`} title={problems}>
+          {count}
+        </span>
+      )}
       <div className="mechanism-name">{data.name}</div>
       <div className="mechanism-type">{data.mechanismType}</div>
       <div className="mechanism-detail">

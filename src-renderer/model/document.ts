@@ -60,6 +60,11 @@ export function inputSize(spec: NodeSpec): number | undefined {
   return undefined;
 }
 
+/** An input node: no (mapping) projection arrives at it, so the run's inputs feed it. */
+export function isInputNode(model: ModelDocument, name: string): boolean {
+  return !projections(model).some((p) => p.receiver === name && typeof p.receiver_parameter !== 'string');
+}
+
 /** Stable id of projection `index` (projections are an ordered list in the file). */
 export function projectionId(index: number): string {
   return `projection-${index}`;
@@ -67,6 +72,11 @@ export function projectionId(index: number): string {
 
 export function projectionIndex(id: string): number {
   return id.startsWith('projection-') ? Number(id.slice('projection-'.length)) : -1;
+}
+
+/** The first `${base}-N` (N = 0, 1, …) that `taken` refuses. */
+export function freeName(base: string, taken: (name: string) => boolean): string {
+  for (let i = 0; ; i++) if (!taken(`${base}-${i}`)) return `${base}-${i}`;
 }
 
 export function isObject(v: unknown): v is Record<string, unknown> {

@@ -5,21 +5,24 @@
  * placeholder, the help text as its description, and the host's validation messages beside it.
  * A projection shows its matrix with presets and a shape check. Every change is one command.
  */
-import { useId, useState, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
+import { NumberField, Row, TextField, DraftInput, show } from './fields.js';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import type { Catalog, ModelIssue, ParamInfo } from '../../shared/ipc/protocol.js';
 import { useModelState, useRunState, useStudio } from '../context.js';
-import { inputSize, isObject, projectionIndex, projections, type NodeSpec, type ProjectionSpec } from '../model/document.js';
+import { inputSize, isInputNode, isObject, projectionIndex, projections, type NodeSpec, type ProjectionSpec } from '../model/document.js';
+import { ConditionEditor } from './ConditionEditor.js';
+import { InputsTable } from './InputsTable.js';
 import { functionInfo, mechanismInfo } from '../store/catalog-store.js';
 import {
   renameNode,
   setCondition,
+  setTermination,
   setFunctionParameter,
   setFunctionType,
   setNodeParameter,
   setProjectionMatrix,
-  setRunInputs,
   type Command,
 } from '../store/commands.js';
 import { issueNode } from '../store/run-store.js';
@@ -31,12 +34,93 @@ export function Inspector() {
   let body: ReactNode;
   if (nodes.length === 1 && edges.length === 0) body = <NodeInspector key={nodes[0]} name={nodes[0]!} catalog={catalog} />;
   else if (edges.length === 1 && nodes.length === 0) body = <ProjectionInspector key={edges[0]} index={projectionIndex(edges[0]!)} />;
-  else body = <p className="hint">{nodes.length + edges.length > 1 ? 'Several elements are selected.' : 'Select a node or a projection to edit it. Add nodes with the Palette (A, or double-click the canvas).'}</p>;
+  else if (nodes.length + edges.length > 1) body = <SelectionSummary nodes={nodes} edges={edges} />;
+  else body = <ModelInspector />;
   return (
     <section className="panel inspector" role="region" aria-label="Inspector">
       <h2>Inspector</h2>
       {body}
     </section>
+  );
+}
+
+/** Several selected elements: what they are and what can be done with them. */
+function SelectionSummary({ nodes, edges }: { nodes: readonly string[]; edges: readonly string[] }) {
+  return (
+    <div className="inspector-body" data-inspecting="selection">
+      <p className="inspector-type">
+        {nodes.length} node(s){edges.length ? `, ${edges.length} projection(s)` : ''} selected
+      </p>
+      {nodes.length > 0 && <p>{nodes.join(', ')}</p>}
+      <p className="hint">Drag one of them to move all; Delete removes them (with their projections); Ctrl+C / Ctrl+V copies them with the projections between them. Each is one undo step.</p>
+    </div>
+  );
+}
+
+/** Nothing selected: the model's own settings, its termination conditions and the inputs of its input nodes. */
+function ModelInspector() {
+  const studio = useStudio();
+  const names = useModelState(useShallow((s) => Object.keys(s.model.nodes)));
+  const inputNodes = useModelState(useShallow((s) => Object.keys(s.model.nodes).filter((n) => isInputNode(s.model, n))));
+  const termination = useModelState((s) => (s.model as { termination?: unknown }).termination);
+  const issues = useRunState((s) => s.validation?.issues);
+  const t = isObject(termination) ? termination : {};
+  const scales = [
+    { scale: 'trial', text: 'default (AllHaveRun)', help: 'When a trial ends; checked after every time step (default: once every node has run).' },
+    { scale: 'run', text: 'default (after the trials)', help: 'When the whole run ends (default: after the Trials of the toolbar).' },
+  ] as const;
+  return (
+    <div className="inspector-body" data-inspecting="model">
+      <p className="hint">Select a node or a projection to edit it; shift-click or shift-drag to select several. Add nodes with the Palette (A, or double-click the canvas).</p>
+      <fieldset className="params" aria-label="Termination">
+        <legend>Termination</legend>
+        {scales.map(({ scale, text, help }) => (
+          <ConditionEditor
+            key={scale}
+            value={t[scale]}
+            onChange={(c) => studio.model.getState().execute(setTermination(scale, c))}
+            nodes={names}
+            label={`${scale} termination`}
+            defaultText={text}
+            help={help}
+            error={(issues ?? []).filter((i) => i.path.startsWith(`termination.${scale}`)).map((i) => i.message).join('; ') || undefined}
+          />
+        ))}
+      </fieldset>
+      {inputNodes.length === 0 ? <p className="hint">No input nodes yet: inputs go to nodes that no projection arrives at.</p> : inputNodes.map((n) => <InputsTable key={n} node={n} />)}
+    </div>
+  );
+}
+
+/** The run inputs of an input node (no projection arrives at it). */
+function NodeInputs({ name }: { name: string }) {
+  const isInput = useModelState((s) => isInputNode(s.model, name));
+  return isInput ? <InputsTable node={name} /> : null;
+}
+
+/** The node's scheduling condition, edited with the conditions editor. */
+function NodeCondition({ name }: { name: string }) {
+  const studio = useStudio();
+  const cond = useModelState((s) => {
+    const c = (s.model as { conditions?: unknown }).conditions;
+    return isObject(c) ? c[name] : undefined;
+  });
+  // the other nodes first: a new dependency is another node
+  const nodes = useModelState(useShallow((s) => [...Object.keys(s.model.nodes).filter((n) => n !== name), name]));
+  const issue = useRunState((s) => (s.validation?.issues ?? []).filter((i) => i.path.startsWith(`conditions.${name}`) || i.path.startsWith(`conditions[${JSON.stringify(name)}]`)).map((i) => i.message).join('; '));
+  return (
+    <fieldset className="params" aria-label="Scheduling condition">
+      <legend>Scheduling condition</legend>
+      <ConditionEditor
+        value={cond}
+        onChange={(c) => studio.model.getState().execute(setCondition(name, c))}
+        nodes={nodes}
+        label="condition"
+        defaultText="default (Always, or after each parent)"
+        help="When the scheduler runs this node in a pass."
+        error={issue || undefined}
+      />
+    </fieldset>
   );
 }
 
@@ -131,208 +215,10 @@ function NodeInspector({ name, catalog }: { name: string; catalog: Catalog | nul
           ))}
         </fieldset>
       )}
-      <InputsField name={name} />
-      <ConditionField name={name} catalog={catalog} />
+      <NodeInputs name={name} />
+      <NodeCondition name={name} />
       {!catalog && <p className="hint">Loading the component catalog…</p>}
     </div>
-  );
-}
-
-/** The run inputs of an input node (no projection arrives at it): one entry per trial. */
-function InputsField({ name }: { name: string }) {
-  const studio = useStudio();
-  const isInput = useModelState((s) => !projections(s.model).some((p) => p.receiver === name && typeof p.receiver_parameter !== 'string'));
-  const inputs = useModelState((s) => {
-    const run = (s.model as { run?: unknown }).run;
-    return isObject(run) && isObject(run.inputs) ? run.inputs[name] : undefined;
-  });
-  const issue = useRunState((s) => (s.validation?.issues ?? []).filter((i) => i.path.startsWith('run.inputs') && (i.path.includes(`.${name}`) || i.path.includes(JSON.stringify(name)))).map((i) => i.message).join('; '));
-  const [local, setLocal] = useState<string | null>(null);
-  if (!isInput) return null;
-  const trials = Array.isArray(inputs) ? inputs.length : 0;
-  return (
-    <fieldset className="params" aria-label="Run inputs">
-      <legend>Run inputs</legend>
-      <Row label="inputs" help={`One entry per trial, e.g. [[1, 0], [0, 1]] for two trials of a size-2 node${trials ? ` — ${trials} trial(s) given` : '; empty: zeros'}.`} error={local ?? (issue || undefined)}>
-        {(id, d) => (
-          <textarea
-            key={JSON.stringify(inputs) ?? ''}
-            id={id}
-            aria-describedby={d}
-            rows={3}
-            defaultValue={inputs === undefined ? '' : JSON.stringify(inputs)}
-            placeholder="zeros"
-            onBlur={(e) => {
-              const t = e.target.value.trim();
-              if (t === (inputs === undefined ? '' : JSON.stringify(inputs))) return;
-              if (t === '') return (setLocal(null), studio.model.getState().execute(setRunInputs(name, undefined)));
-              let v: unknown;
-              try {
-                v = JSON.parse(t);
-              } catch {
-                return setLocal('a list with one entry per trial, e.g. [[1, 0], [0, 1]]');
-              }
-              if (!Array.isArray(v)) return setLocal('a list with one entry per trial, e.g. [[1, 0], [0, 1]]');
-              setLocal(null);
-              studio.model.getState().execute(setRunInputs(name, v));
-            }}
-          />
-        )}
-      </Row>
-    </fieldset>
-  );
-}
-
-/** Default arguments of a new condition of `type` (a dependency on another node, n = 1, …). */
-function conditionDefaults(args: readonly string[], others: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const a of args) {
-    if (a === 'dependency') out[a] = others[0] ?? '';
-    else if (a === 'n') out[a] = 1;
-    else if (a === 'conditions') out[a] = [];
-    else if (a === 'condition') out[a] = { type: 'Always' };
-  }
-  return out;
-}
-
-/** The node's scheduling condition: a type from the catalog and its arguments. */
-function ConditionField({ name, catalog }: { name: string; catalog: Catalog | null }) {
-  const studio = useStudio();
-  const cond = useModelState((s) => {
-    const c = (s.model as { conditions?: unknown }).conditions;
-    return isObject(c) && isObject(c[name]) ? c[name] : undefined;
-  });
-  const othersKey = useModelState((s) => Object.keys(s.model.nodes).filter((n) => n !== name).join('\n'));
-  const others = othersKey ? othersKey.split('\n') : [];
-  const issue = useRunState((s) => (s.validation?.issues ?? []).filter((i) => i.path.startsWith(`conditions.${name}`) || i.path.startsWith(`conditions[${JSON.stringify(name)}]`)).map((i) => i.message).join('; '));
-  const type = typeof cond?.type === 'string' ? cond.type : '';
-  const info = catalog?.conditions.find((c) => c.type === type);
-  const set = (c: Record<string, unknown> | undefined) => studio.model.getState().execute(setCondition(name, c));
-  return (
-    <fieldset className="params" aria-label="Scheduling condition">
-      <legend>Scheduling condition</legend>
-      <Row label="condition" help="When the scheduler runs this node (default: every pass)." error={issue || undefined}>
-        {(id, d) => (
-          <select id={id} aria-describedby={d} value={type} onChange={(e) => set(e.target.value ? { type: e.target.value, ...conditionDefaults(catalog?.conditions.find((c) => c.type === e.target.value)?.args ?? [], others) } : undefined)}>
-            <option value="">default (Always)</option>
-            {type && !info && <option value={type}>{type}</option>}
-            {catalog?.conditions.map((c) => (
-              <option key={c.type} value={c.type}>
-                {c.type}
-              </option>
-            ))}
-          </select>
-        )}
-      </Row>
-      {cond &&
-        info?.args.map((arg) =>
-          arg === 'dependency' ? (
-            <Row key={arg} label={arg} help="The node whose executions this condition counts.">
-              {(id, d) => (
-                <select id={id} aria-describedby={d} value={typeof cond[arg] === 'string' ? cond[arg] : ''} onChange={(e) => set({ ...cond, [arg]: e.target.value })}>
-                  {others.map((n) => (
-                    <option key={n} value={n}>
-                      {n}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Row>
-          ) : (
-            <ParamField
-              key={arg}
-              param={{ name: arg, kind: arg === 'n' ? 'integer' : 'numeric', help: arg === 'conditions' ? 'A list of condition objects.' : arg === 'condition' ? 'A condition object.' : `The ${arg} argument of ${type}.` }}
-              value={cond[arg]}
-              onCommit={(v) => {
-                const next: Record<string, unknown> = { ...cond };
-                if (v === undefined) delete next[arg];
-                else next[arg] = v;
-                set(next);
-              }}
-            />
-          ),
-        )}
-    </fieldset>
-  );
-}
-
-/** A label, an input (given its id and description id), the help text and an inline message. */
-function Row({ label, help, error, children }: { label: string; help?: string | undefined; error?: string | undefined; children: (id: string, describedBy: string) => ReactNode }) {
-  const id = useId();
-  return (
-    <div className={`field-row${error ? ' invalid' : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      {children(id, `${id}-help ${id}-error`)}
-      {help && (
-        <small id={`${id}-help`} className="field-help">
-          {help}
-        </small>
-      )}
-      {error && (
-        <small id={`${id}-error`} className="field-error" role="alert">
-          {error}
-        </small>
-      )}
-    </div>
-  );
-}
-
-const show = (v: unknown) => (v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v));
-
-/** A text input edited as a draft and committed on Enter or leaving the field (one command per edit). */
-function DraftInput({ id, describedBy, value, placeholder, type = 'text', onCommit }: { id: string; describedBy: string; value: string; placeholder?: string; type?: string; onCommit: (text: string) => void }) {
-  const [draft, setDraft] = useState(value);
-  const [base, setBase] = useState(value);
-  if (base !== value) {
-    // the model changed under the field (undo, another edit): show the model's value
-    setBase(value);
-    setDraft(value);
-  }
-  const commit = () => draft !== value && onCommit(draft);
-  return (
-    <input
-      id={id}
-      type={type}
-      aria-describedby={describedBy}
-      value={draft}
-      placeholder={placeholder}
-      step={type === 'number' ? 'any' : undefined}
-      onChange={(e) => setDraft(e.target.value)}
-      onBlur={commit}
-      onKeyDown={(e) => {
-        if (e.key === 'Enter') commit();
-        else if (e.key === 'Escape') setDraft(value);
-      }}
-    />
-  );
-}
-
-function TextField({ label, value, help, error, onCommit }: { label: string; value: string; help?: string; error?: string | undefined; onCommit: (v: string) => void }) {
-  return <Row label={label} help={help} error={error}>{(id, d) => <DraftInput id={id} describedBy={d} value={value} onCommit={onCommit} />}</Row>;
-}
-
-function NumberField(props: { label: string; value: unknown; integer?: boolean; placeholder?: string; help?: string | undefined; error?: string | undefined; onCommit: (v: number | undefined) => void }) {
-  const [local, setLocal] = useState<string | null>(null);
-  return (
-    <Row label={props.label} help={props.help} error={local ?? props.error}>
-      {(id, d) => (
-        <DraftInput
-          id={id}
-          describedBy={d}
-          type="number"
-          value={show(props.value)}
-          placeholder={props.placeholder}
-          onCommit={(text) => {
-            if (text.trim() === '') return (setLocal(null), props.onCommit(undefined));
-            const n = Number(text);
-            if (!Number.isFinite(n)) return setLocal('a number');
-            if (props.integer && !Number.isInteger(n)) return setLocal('a whole number');
-            setLocal(null);
-            props.onCommit(n);
-          }}
-        />
-      )}
-    </Row>
   );
 }
 

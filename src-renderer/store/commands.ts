@@ -4,7 +4,8 @@
  * replays exactly; commands never mutate their input.
  */
 import type { ModelDocument } from '../../shared/ipc/protocol.js';
-import { isObject, projections, type NodeSpec, type Position, type ProjectionSpec } from '../model/document.js';
+import { freeName, isObject, projections, type NodeSpec, type Position, type ProjectionSpec } from '../model/document.js';
+import { pasteNames, type Fragment } from '../model/fragment.js';
 
 export interface Command {
   readonly label: string;
@@ -106,15 +107,21 @@ export function setNodeParameter(node: string, key: string, value: unknown): Com
 
 /** The first free name `${base}-N` (N from 0, as PsyNeuLink numbers unnamed mechanisms). */
 export function uniqueNodeName(model: ModelDocument, base: string): string {
-  for (let i = 0; ; i++) if (!(`${base}-${i}` in model.nodes)) return `${base}-${i}`;
+  return freeName(base, (n) => n in model.nodes);
 }
 
-/** Replaces node name `from` by `to` in a condition object (its `dependency` arguments), recursively. */
-function renameInCondition(cond: unknown, from: string, to: string): unknown {
-  if (Array.isArray(cond)) return cond.map((c) => renameInCondition(c, from, to));
+/**
+ * Replaces node names in a condition object (its `dependency` and `dependencies` arguments),
+ * recursively; `names` maps old names to new ones.
+ */
+function renameInCondition(cond: unknown, names: Readonly<Record<string, string>>): unknown {
+  const ref = (v: unknown) => (typeof v === 'string' && Object.prototype.hasOwnProperty.call(names, v) ? names[v] : v);
+  if (Array.isArray(cond)) return cond.map((c) => renameInCondition(c, names));
   if (!isObject(cond)) return cond;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(cond)) out[k] = k === 'dependency' && v === from ? to : renameInCondition(v, from, to);
+  for (const [k, v] of Object.entries(cond)) {
+    out[k] = k === 'dependency' ? ref(v) : k === 'dependencies' && Array.isArray(v) ? v.map(ref) : renameInCondition(v, names);
+  }
   return out;
 }
 
@@ -151,8 +158,8 @@ export function renameNode(from: string, to: string): Command {
         projections: projections(model).map((p) => (p.sender === from || p.receiver === from ? { ...p, sender: ref(p.sender) as string, receiver: ref(p.receiver) as string } : p)),
       };
       const m = model as Record<string, unknown>;
-      if (isObject(m.conditions)) next.conditions = Object.fromEntries(Object.entries(m.conditions).map(([n, c]) => [n === from ? to : n, renameInCondition(c, from, to)]));
-      if (m.termination !== undefined) next.termination = renameInCondition(m.termination, from, to);
+      if (isObject(m.conditions)) next.conditions = Object.fromEntries(Object.entries(m.conditions).map(([n, c]) => [n === from ? to : n, renameInCondition(c, { [from]: to })]));
+      if (m.termination !== undefined) next.termination = renameInCondition(m.termination, { [from]: to });
       if (Array.isArray(m.output_nodes)) next.output_nodes = m.output_nodes.map(ref);
       if (m.controller === from) next.controller = to;
       if (isObject(m.run) && isObject(m.run.inputs)) {
@@ -225,6 +232,58 @@ export function setCondition(node: string, condition: Record<string, unknown> | 
       if (condition === undefined) delete next[node];
       else next[node] = condition;
       return { ...model, conditions: next };
+    },
+  };
+}
+
+/** Sets (or, with undefined, removes) the termination condition of a time scale (`trial` or `run`). */
+export function setTermination(scale: 'trial' | 'run', condition: Record<string, unknown> | undefined): Command {
+  return {
+    label: `Set ${scale} termination`,
+    apply(model) {
+      const m = model as Record<string, unknown>;
+      const next: Record<string, unknown> = { ...(isObject(m.termination) ? m.termination : {}) };
+      if (condition === undefined) delete next[scale];
+      else next[scale] = condition;
+      const out: ModelDocument = { ...model, termination: next };
+      if (Object.keys(next).length === 0) delete out.termination;
+      return out;
+    },
+  };
+}
+
+/** How far each paste moves the copied nodes from where they were (flow units). */
+export const PASTE_OFFSET = 40;
+
+/**
+ * Adds a copied fragment as new nodes under fresh names (`pasteNames`), moved by `offset`: the
+ * projections among them and their conditions come too, renamed to the new nodes. One undo step.
+ */
+export function pasteFragment(fragment: Fragment, offset: Position): Command {
+  const count = Object.keys(fragment.nodes).length;
+  return {
+    label: count === 1 ? `Paste ${Object.keys(fragment.nodes)[0]}` : `Paste ${count} nodes`,
+    apply(model) {
+      const names = pasteNames(Object.keys(model.nodes), Object.keys(fragment.nodes));
+      const nodes: Record<string, unknown> = { ...model.nodes };
+      let i = 0;
+      for (const [name, spec] of Object.entries(fragment.nodes)) {
+        const studio = isObject(spec.studio) ? spec.studio : {};
+        const at = isObject(studio.position) && Number.isFinite(studio.position.x) && Number.isFinite(studio.position.y) ? (studio.position as Position) : { x: 30 * i, y: 30 * i };
+        nodes[names[name]!] = { ...spec, studio: { ...studio, position: { x: Math.round(at.x + offset.x), y: Math.round(at.y + offset.y) } } };
+        i++;
+      }
+      const m = model as Record<string, unknown>;
+      const next: ModelDocument = {
+        ...model,
+        nodes,
+        projections: [...projections(model), ...fragment.projections.map((p) => ({ ...p, sender: names[p.sender] ?? p.sender, receiver: names[p.receiver] ?? p.receiver }))],
+      };
+      const conds = Object.entries(fragment.conditions);
+      if (conds.length) {
+        next.conditions = { ...(isObject(m.conditions) ? m.conditions : {}), ...Object.fromEntries(conds.map(([n, c]) => [names[n] ?? n, renameInCondition(c, names)])) };
+      }
+      return next;
     },
   };
 }

@@ -7,7 +7,8 @@
 import { createStore } from 'zustand/vanilla';
 import type { ModelDocument, OpenedModel } from '../../shared/ipc/protocol.js';
 import { emptyModel, projectionIndex, type Position } from '../model/document.js';
-import { deleteElements, moveNodes, type Command } from './commands.js';
+import { extractFragment, fragmentText, parseFragment, pasteNames } from '../model/fragment.js';
+import { PASTE_OFFSET, deleteElements, moveNodes, pasteFragment, type Command } from './commands.js';
 
 export type ModelSource = OpenedModel['source'] | { kind: 'new' };
 
@@ -38,6 +39,11 @@ export interface ModelState {
   measured: Readonly<Record<string, { width: number; height: number }>>;
   /** Last error of a command (e.g. a name clash), for the status bar. */
   commandError: string | null;
+  /**
+   * The in-app clipboard (kept when another model opens, so nodes can be copied between models):
+   * the last copied fragment's text, and how often it was pasted (each paste lands further off).
+   */
+  clipboard: { text: string; pastes: number } | null;
 
   load(model: ModelDocument, source: ModelSource): void;
   /** Replaces the document without an undo step (e.g. the first layout of a file without one). */
@@ -52,6 +58,16 @@ export interface ModelState {
   commitDrag(): void;
   setMeasured(name: string, size: { width: number; height: number }): void;
   deleteSelection(): void;
+  selectAll(): void;
+  /** Copies the selected nodes (with the projections among them) and returns the fragment's text. */
+  copySelection(): string | null;
+  /** Copies, then deletes the selection (one undo step for the delete). */
+  cutSelection(): string | null;
+  /**
+   * Pastes fragment text (default: the in-app clipboard) as new, selected nodes in one undo step.
+   * Returns null, or why nothing was pasted.
+   */
+  paste(text?: string): string | null;
 }
 
 export type ModelStore = ReturnType<typeof createModelStore>;
@@ -69,6 +85,7 @@ export function createModelStore(initial: ModelDocument = emptyModel()) {
     dragging: {},
     measured: {},
     commandError: null,
+    clipboard: null,
 
     load(model, source) {
       set({ model, source, saved: model, past: [], future: [], selection: NO_SELECTION, dragging: {}, measured: {}, commandError: null });
@@ -139,6 +156,42 @@ export function createModelStore(initial: ModelDocument = emptyModel()) {
       if (!selection.nodes.length && !selection.edges.length) return;
       const indices = selection.edges.map(projectionIndex).filter((i) => i >= 0);
       if (get().execute(deleteElements(selection.nodes, indices))) set({ selection: NO_SELECTION });
+    },
+
+    selectAll() {
+      get().select({ nodes: Object.keys(get().model.nodes), edges: [] });
+    },
+
+    copySelection() {
+      const { model, selection } = get();
+      if (!selection.nodes.length) return null;
+      const text = fragmentText(extractFragment(model, selection.nodes));
+      set({ clipboard: { text, pastes: 0 } });
+      return text;
+    },
+
+    cutSelection() {
+      const text = get().copySelection();
+      if (text) get().deleteSelection();
+      return text;
+    },
+
+    paste(text) {
+      const { clipboard, model } = get();
+      const source = text ?? clipboard?.text;
+      if (!source?.trim()) return 'nothing to paste: copy some nodes first';
+      const parsed = parseFragment(source);
+      if ('error' in parsed) {
+        set({ commandError: parsed.error });
+        return parsed.error;
+      }
+      // pasting the same copy again lands a step further on, so copies do not stack up unseen
+      const own = clipboard && clipboard.text === source;
+      const step = own ? clipboard.pastes + 1 : 1;
+      const names = pasteNames(Object.keys(model.nodes), Object.keys(parsed.fragment.nodes));
+      if (!get().execute(pasteFragment(parsed.fragment, { x: PASTE_OFFSET * step, y: PASTE_OFFSET * step }))) return get().commandError ?? 'nothing was pasted';
+      set({ selection: { nodes: Object.values(names), edges: [] }, ...(own ? { clipboard: { text: source, pastes: step } } : {}) });
+      return null;
     },
   }));
 }

@@ -288,15 +288,16 @@ describe('building a model from an empty canvas', () => {
 
   it('gives the input node inputs and the output node a condition, runs in Auto, and shows the engine’s numbers for the same model', async () => {
     await p.locator('[data-node="Processing-0"]').click();
-    const inputs = inspector().getByLabel('inputs', { exact: true });
-    await inputs.fill('[[1, -1], [0.5, 2], [0, 0]');
-    await inputs.blur();
+    const csv = inspector().getByRole('textbox', { name: 'CSV for Processing-0' });
+    await inspector().getByRole('button', { name: 'Paste CSV' }).click();
+    await csv.fill('1, -1\n0.5, 2, 7\n0, 0');
+    await inspector().getByRole('button', { name: 'Apply CSV' }).click();
     await poll(() => inspector().getByRole('alert').count()).toBe(1);
-    await inputs.fill('[[1, -1], [0.5, 2], [0, 0]]');
-    await inputs.blur();
+    await csv.fill('1, -1\n0.5, 2\n0, 0');
+    await inspector().getByRole('button', { name: 'Apply CSV' }).click();
     await poll(() => inspector().getByRole('alert').count()).toBe(0);
     await p.locator('[data-node="RESPONSE"]').click();
-    expect(await inspector().getByLabel('inputs', { exact: true }).count()).toBe(0);
+    expect(await inspector().getByRole('group', { name: 'Inputs of RESPONSE' }).count()).toBe(0);
     await inspector().getByRole('combobox', { name: 'condition', exact: true }).selectOption('EveryNCalls');
     expect(await inspector().getByRole('combobox', { name: 'dependency' }).inputValue()).toBe('Processing-0');
     await inspector().getByRole('combobox', { name: 'condition', exact: true }).scrollIntoViewIfNeeded();
