@@ -67,6 +67,38 @@ describe('nextBlock: trials as flat doubles', () => {
     });
   }
 
+  it('a model with many consideration sets (each set compiled out of line) runs as Interpreted does, steps included', () => {
+    // 12 Linear nodes in a chain with a skip link: 12 consideration sets, one pass of 12 steps per trial
+    const names = Array.from({ length: 12 }, (_, i) => `N${i}`);
+    const model = {
+      format: 'cogstudio-model',
+      version: 1,
+      name: 'long_chain',
+      nodes: Object.fromEntries(names.map((n) => [n, { type: 'TransferMechanism', size: 2, function: { type: 'Logistic', gain: 1.5 } }])),
+      projections: [
+        ...names.slice(1).map((n, i) => ({ sender: names[i], receiver: n, matrix: [[0.6, 0.4], [0.4, 0.6]] })),
+        { sender: 'N0', receiver: 'N5', matrix: [[0.5, 0], [0, -0.5]] },
+      ],
+      run: { inputs: { N0: [[1, 0], [0, 1], [0.5, -0.5]] }, num_trials: 7 },
+    };
+    const session = new ModelSession(model as never);
+    try {
+      const want = session.run({ mode: 'Interpreted', recordNodeValues: true, recordExecutionOrder: true });
+      expect(want.execution_order!.length).toBe(7 * 12);
+      for (const mode of ['LLVMExec', 'LLVMRun'] as const) {
+        session.reset();
+        const got = session.run({ mode, recordNodeValues: true, recordExecutionOrder: true });
+        expect(got.executed_mode).toBe(mode);
+        expect(got.execution_order).toEqual(want.execution_order);
+        expect(firstDifference(Array.from(got.flat.results), Array.from(want.flat.results)), mode).toBe(-1);
+        expect(firstDifference(Object.values(got.node_values!).flat(3), Object.values(want.node_values!).flat(3)), mode).toBe(-1);
+      }
+      expect(session.choose('LLVMRun').compiled!.irText).toMatch(/define internal i32 @set\.11\(.*\) noinline \{/);
+    } finally {
+      session.dispose();
+    }
+  });
+
   it('an LLVMRun block is bounded in size however many trials are asked for', () => {
     const session = new ModelSession(load('integrator_noise') as never);
     try {

@@ -52,6 +52,7 @@ export interface CompiledModel {
   readonly generated: GeneratedModule;
   readonly irText: string;
   readonly diagnostics: CompileDiagnostics;
+  /** LLVM mode's per-node functions (empty for LLVMExec/LLVMRun, whose module keeps them internal). */
   readonly nodeFns: NodeFn[];
   readonly trialFn: TrialFn | null;
   readonly runFn: RunFn | null;
@@ -141,7 +142,7 @@ export function compileComposition(comp: Composition, mode: CompiledMode, optLev
   const irText = generated.ir.print();
   const irPrintMs = performance.now() - t0;
   const { native, hit: cacheHit } = acquireMachineCode(irText, optLevel, `${comp.name}.ll`);
-  const nodeFns = generated.names.node.map((name) => native.fn<(state: ArrayBuffer) => void>(name, 'void node(void *state)'));
+  const nodeFns = withScheduler ? [] : generated.names.node.map((name) => native.fn<(state: ArrayBuffer) => void>(name, 'void node(void *state)'));
   const trialFn = withScheduler
     ? native.fn<(state: ArrayBuffer, maxPasses: number, log: Int32Array, logCap: number, logLen: Int32Array) => number>(
         generated.names.trial,

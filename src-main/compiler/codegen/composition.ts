@@ -17,6 +17,9 @@ import { Codegen, CodegenUnsupported, type CgValue } from './codegen.js';
 import { CONTROLLER_SYMBOLS, ControllerCodegen } from './controller.js';
 import { IR, sanitize, type V } from './ir.js';
 
+/** Above this many consideration sets, each set's step is generated as its own (not inlined) function. */
+const OUT_OF_LINE_SETS = 8;
+
 /** Status codes returned by trial() and run() (negative = error). */
 export const STATUS = { OK: 0, RUN_TERMINATED: 1, DEADLOCK: -1, MAX_PASSES: -2, CANCELLED: -3 } as const;
 
@@ -48,6 +51,9 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
   const controller = comp.controller ? new ControllerCodegen(comp, cg, (k) => withScheduler && comp.conditionSpecs.reset[k] !== undefined) : null;
 
   // ---- per-node execution and input gathering ----------------------------------------------
+  // Exported only for LLVM mode: with the scheduler they are internal, so that once inlined into
+  // trial() they are not also optimised and compiled a second time as standalone functions.
+  const internal = opts.withScheduler;
   const nodeFns = comp.nodes.map((m, k) =>
     ir.define(nodeSymbol('node', k, m.name), ir.void, [['state', ir.i8p]], ([state]) => {
       cg.state = state!;
@@ -55,7 +61,7 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
       const done = controller?.emitNode(k, variable) ?? m.emit(cg, variable);
       ir.store(ir.select(done, ir.num(1), ir.num(0)), cg.slot(cs.finished), k);
       ir.ret();
-    }),
+    }, internal),
   );
   const gatherFns = comp.nodes.map((m, k) =>
     ir.define(nodeSymbol('gather', k, m.name), ir.void, [['state', ir.i8p]], ([state]) => {
@@ -76,7 +82,7 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
       });
       if (m.recurrentMatrix) emitAddProduct(cg, cg.slots(m.outputPorts[0]!.slot), m.recurrentMatrix, variable.rows[0]!.ptr, variable.rows[0]!.len, `w.rec.${k}`);
       ir.ret();
-    }),
+    }, internal),
   );
 
   let trialName = '';
@@ -155,6 +161,86 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
       ir.ret(r.get());
     }, true);
 
+    // Big models: each consideration set becomes its own out-of-line function and the termination
+    // check stays a call, so that no function grows with the model (optimisation time grows faster
+    // than linearly in a function's size). Small models keep everything inlined into trial().
+    const outOfLine = comp.scheduler.queue.length > OUT_OF_LINE_SETS;
+    if (outOfLine) ir.inlining('trial.terminated', 'noinline');
+
+    const fill = (ptr: V, from: number, count: number, v: number) => ir.loop(count, (i) => ir.store(ir.num(v), ptr, b.CreateAdd(i, ir.int(from))), 'fill');
+    const inc = (ptr: V, i: number) => ir.store(ir.add(ir.load(ptr, i), ir.num(1)), ptr, i);
+    const logStep = (log: V, logCap: V, logLen: V, members: { node: number; flag: V | null }[]) => {
+      // log: count, then the nodes of the step — only while it fits
+      const len = ir.loadI32(logLen);
+      const count = members.reduce((acc, m) => (m.flag ? b.CreateAdd(acc, b.CreateZExt(m.flag, ir.i32)) : acc), ir.int(0));
+      ir.ifThen(b.CreateICmpSLE(b.CreateAdd(b.CreateAdd(len, count), ir.int(1)), logCap), () => {
+        ir.storeI32(count, log, len);
+        const pos = ir.intVariable(b.CreateAdd(len, ir.int(1)), 'logpos');
+        for (const m of members) {
+          ir.ifThen(m.flag!, () => {
+            ir.storeI32(ir.int(m.node), log, pos.get());
+            pos.set(b.CreateAdd(pos.get(), ir.int(1)));
+          });
+        }
+        ir.storeI32(pos.get(), logLen);
+      });
+    };
+
+    /**
+     * One consideration set's time step: the cascade of its nodes' conditions, then the nodes
+     * that are in (gather all, then execute all) and the step's counters; returns whether any ran.
+     */
+    const emitSet = (set: readonly number[], log: V, logCap: V, logLen: V): V => {
+      const e = conditionContext();
+      const total = cg.slot(cs.countsTotal);
+      const useable = cg.slot(cs.countsUseable);
+      const time = cg.slot(cs.time);
+      const justRan = cg.slot(cs.justRan);
+      fill(total, TS.TIME_STEP * n, n, 0);
+      const flags = new Map(set.map((k) => [k, ir.alloca(ir.i32, 1, `in_step.${k}`)]));
+      for (const k of set) ir.storeI32(ir.int(0), flags.get(k)!);
+      const changed = ir.intVariable(ir.int(1), 'changed');
+      ir.whileLoop(() => b.CreateICmpNE(changed.get(), ir.int(0)), () => {
+        changed.set(ir.int(0));
+        for (const k of set) {
+          const notIn = b.CreateICmpEQ(ir.loadI32(flags.get(k)!), ir.int(0));
+          ir.ifThen(notIn, () => {
+            ir.ifThen(nodeConds[k]!(e, k), () => {
+              ir.storeI32(ir.int(1), flags.get(k)!);
+              for (let s = 0; s < 5; s++) inc(total, s * n + k);
+              // as SchedulerCounters.recordExecution: first zero what k had used, then count k for the others
+              for (const [d, o] of pairs) if (o === k) ir.store(ir.num(0), useable, d * n + o);
+              for (const [d, o] of pairs) if (d === k) inc(useable, d * n + o);
+              changed.set(ir.int(1));
+            });
+          });
+        }
+      }, 'cascade');
+      const inStep = set.map((k) => b.CreateICmpNE(ir.loadI32(flags.get(k)!), ir.int(0)));
+      const any = inStep.reduce((a, x) => b.CreateOr(a, x), ir.bool(false));
+      ir.ifThen(any, () => {
+        set.forEach((k, i) => ir.ifThen(inStep[i]!, () => void ir.call(gatherFns[k]!, [cg.state])));
+        set.forEach((k, i) => ir.ifThen(inStep[i]!, () => void ir.call(nodeFns[k]!, [cg.state])));
+        fill(justRan, 0, n, 0);
+        set.forEach((k, i) => ir.store(ir.select(inStep[i]!, ir.num(1), ir.num(0)), justRan, k));
+        inc(time, TS.TIME_STEP);
+        inc(time, 4);
+        logStep(log, logCap, logLen, set.map((k, i) => ({ node: k, flag: inStep[i]! })));
+      });
+      return b.CreateZExt(any, ir.i32);
+    };
+    const setFns = outOfLine
+      ? comp.scheduler.queue.map((set, i) => {
+          const name = `set.${i}`;
+          const fn = ir.define(name, ir.i32, [['state', ir.i8p], ['log', ir.i32p], ['log_cap', ir.i32], ['log_len', ir.i32p]], ([state, log, logCap, logLen]) => {
+            cg.state = state!;
+            ir.ret(emitSet(set, log!, logCap!, logLen!));
+          }, true);
+          ir.inlining(name, 'noinline');
+          return fn;
+        })
+      : null;
+
     trialName = 'trial';
     /** One trial; `hook` runs the controller before the first pass or after the trial ended. */
     const defineTrial = (name: string, hook: { mode: 'BEFORE' | 'AFTER'; step: LLVM.Function } | null) => ir.define(name, ir.i32, [['state', ir.i8p], ['max_passes', ir.i32], ['log', ir.i32p], ['log_cap', ir.i32], ['log_len', ir.i32p]], ([state, maxPasses, log, logCap, logLen]) => {
@@ -165,26 +251,8 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
       const time = cg.slot(cs.time);
       const justRan = cg.slot(cs.justRan);
       const finished = cg.slot(cs.finished);
-      const fill = (ptr: V, from: number, count: number, v: number) => ir.loop(count, (i) => ir.store(ir.num(v), ptr, b.CreateAdd(i, ir.int(from))), 'fill');
-      const inc = (ptr: V, i: number) => ir.store(ir.add(ir.load(ptr, i), ir.num(1)), ptr, i);
       // trial termination, then (only when it does not hold) run termination, as the interpreter's ||
       const done = (): V => b.CreateICmpNE(ir.call(terminated, [state!], ir.name('terminated')), ir.int(0));
-      const logStep = (members: { node: number; flag: V | null }[]) => {
-        // log: count, then the nodes of the step — only while it fits
-        const len = ir.loadI32(logLen!);
-        const count = members.reduce((acc, m) => (m.flag ? b.CreateAdd(acc, b.CreateZExt(m.flag, ir.i32)) : acc), ir.int(0));
-        ir.ifThen(b.CreateICmpSLE(b.CreateAdd(b.CreateAdd(len, count), ir.int(1)), logCap!), () => {
-          ir.storeI32(count, log!, len);
-          const pos = ir.intVariable(b.CreateAdd(len, ir.int(1)), 'logpos');
-          for (const m of members) {
-            ir.ifThen(m.flag!, () => {
-              ir.storeI32(ir.int(m.node), log!, pos.get());
-              pos.set(b.CreateAdd(pos.get(), ir.int(1)));
-            });
-          }
-          ir.storeI32(pos.get(), logLen!);
-        });
-      };
 
       // trial start
       fill(total, TS.TRIAL * n, n, 0);
@@ -206,52 +274,21 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
           b.SetInsertPoint(ir.block('dead'));
         });
       }
-      const flags: V[] = [];
-      for (let k = 0; k < n; k++) flags.push(ir.alloca(ir.i32, 1, `in_step.${k}`));
       ir.whileLoop(() => b.CreateNot(done()), () => {
         fill(total, TS.PASS * n, n, 0);
         const ran = ir.intVariable(ir.int(0), 'ran_in_pass');
         const passEnd = ir.block('pass.end');
-        for (const set of comp.scheduler.queue) {
+        comp.scheduler.queue.forEach((set, i) => {
           const cont = ir.block('set');
           b.CreateCondBr(done(), passEnd, cont);
           b.SetInsertPoint(cont);
-          fill(total, TS.TIME_STEP * n, n, 0);
-          for (const k of set) ir.storeI32(ir.int(0), flags[k]!);
-          const changed = ir.intVariable(ir.int(1), 'changed');
-          ir.whileLoop(() => b.CreateICmpNE(changed.get(), ir.int(0)), () => {
-            changed.set(ir.int(0));
-            for (const k of set) {
-              const notIn = b.CreateICmpEQ(ir.loadI32(flags[k]!), ir.int(0));
-              ir.ifThen(notIn, () => {
-                ir.ifThen(nodeConds[k]!(e, k), () => {
-                  ir.storeI32(ir.int(1), flags[k]!);
-                  for (let s = 0; s < 5; s++) inc(total, s * n + k);
-                  // as SchedulerCounters.recordExecution: first zero what k had used, then count k for the others
-                  for (const [d, o] of pairs) if (o === k) ir.store(ir.num(0), useable, d * n + o);
-                  for (const [d, o] of pairs) if (d === k) inc(useable, d * n + o);
-                  changed.set(ir.int(1));
-                });
-              });
-            }
-          }, 'cascade');
-          const inStep = set.map((k) => b.CreateICmpNE(ir.loadI32(flags[k]!), ir.int(0)));
-          const any = inStep.reduce((a, x) => b.CreateOr(a, x), ir.bool(false));
-          ir.ifThen(any, () => {
-            set.forEach((k, i) => ir.ifThen(inStep[i]!, () => void ir.call(gatherFns[k]!, [state!])));
-            set.forEach((k, i) => ir.ifThen(inStep[i]!, () => void ir.call(nodeFns[k]!, [state!])));
-            fill(justRan, 0, n, 0);
-            set.forEach((k, i) => ir.store(ir.select(inStep[i]!, ir.num(1), ir.num(0)), justRan, k));
-            inc(time, TS.TIME_STEP);
-            inc(time, 4);
-            ran.set(ir.int(1));
-            logStep(set.map((k, i) => ({ node: k, flag: inStep[i]! })));
-          });
-        }
+          const any = setFns ? ir.call(setFns[i]!, [state!, log!, logCap!, logLen!], ir.name('ran')) : emitSet(set, log!, logCap!, logLen!);
+          ran.set(b.CreateOr(ran.get(), any));
+        });
         b.CreateBr(passEnd);
         b.SetInsertPoint(passEnd);
         ir.ifThen(b.CreateICmpEQ(ran.get(), ir.int(0)), () => {
-          logStep([]);
+          logStep(log!, logCap!, logLen!, []);
           fill(justRan, 0, n, 0);
           inc(time, TS.TIME_STEP);
           inc(time, 4);
@@ -284,6 +321,7 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
       b.SetInsertPoint(exit);
       ir.ret(status.get());
     }, name !== trialName);
+
     // the controller simulates with the trial minus the controller (PsyNeuLink's "simulation" variant)
     const trialFn = controller
       ? defineTrial(trialName, { mode: comp.controller!.mode, step: controller.emitStep(defineTrial('trial.simulation', null)) })

@@ -62,6 +62,9 @@ export class IR {
     this.void = T.getVoidTy(this.ctx);
   }
 
+  /** Inliner attributes by function name (see `inlining`). */
+  private readonly fnAttrs = new Map<string, string>();
+
   /** A fresh readable local name. */
   name(hint: string): string {
     return `${sanitize(hint, 32)}.${this.counter++}`;
@@ -329,8 +332,21 @@ export class IR {
     return { get: () => this.b.CreateLoad(this.i32, slot, this.name(hint)), set: (v) => void this.b.CreateStore(v, slot) };
   }
 
+  /**
+   * Marks a function for the inliner. llvm-bindings has no attribute API, so the attribute is
+   * written into the printed IR's `define` line (the text libLLVM parses).
+   */
+  inlining(name: string, attr: 'noinline' | 'alwaysinline'): void {
+    this.fnAttrs.set(name, attr);
+  }
+
   print(): string {
-    return this.module.print();
+    const text = this.module.print();
+    if (this.fnAttrs.size === 0) return text;
+    return text.replace(/^(define [^@\n]*@("[^"]+"|[-\w.$]+)\([^\n]*\)) \{$/gm, (line, head: string, name: string) => {
+      const attr = this.fnAttrs.get(name.replace(/^"|"$/g, ''));
+      return attr ? `${head} ${attr} {` : line;
+    });
   }
 
   verify(): string | null {

@@ -37,6 +37,8 @@ export function emitRandomFunctions(ir: IR): RandomFunctions {
     b.CreateStore(ir.int(0), posPtr(st!));
     ir.ret();
   }, true);
+  // once every 624 draws: kept out of line so that genrand's fast path is small enough to inline
+  ir.inlining('mt19937.generate', 'noinline');
 
   const genrand = ir.define('mt19937.genrand', ir.i32, [['state', ir.i8p]], ([st]) => {
     const pos = posPtr(st!);
@@ -50,6 +52,7 @@ export function emitRandomFunctions(ir: IR): RandomFunctions {
     y = b.CreateXor(y, b.CreateLShr(y, u32(18)));
     ir.ret(y);
   }, true);
+  ir.inlining('mt19937.genrand', 'alwaysinline');
 
   const randomSample = ir.define('mt19937.random_sample', ir.f64, [['state', ir.i8p]], ([st]) => {
     const a = b.CreateLShr(ir.call(genrand, [st!]), u32(5));
@@ -58,6 +61,7 @@ export function emitRandomFunctions(ir: IR): RandomFunctions {
     const cf = b.CreateUIToFP(c, ir.f64);
     ir.ret(ir.div(ir.add(ir.mul(af, ir.num(67108864)), cf), ir.num(9007199254740992)));
   }, true);
+  ir.inlining('mt19937.random_sample', 'alwaysinline');
 
   const standardNormal = ir.define('mt19937.standard_normal', ir.f64, [['state', ir.i8p]], ([st]) => {
     const has = ir.f64At(st!, RNG_LAYOUT.hasGauss, 'has_gauss');
