@@ -1,6 +1,6 @@
 /**
  * Studio-wide shortcuts: Ctrl+Enter runs, Ctrl+S saves, Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) undo and
- * redo, Delete deletes the selection, Ctrl+A selects every node, Escape clears the selection,
+ * redo, Delete deletes the selection, Ctrl+D duplicates it, Ctrl+A selects every node, Escape clears the selection,
  * A opens the palette. Ctrl+C/X/V are the clipboard's (clipboard.ts); F (fit view) is the canvas's.
  */
 import { installClipboard, isEditable } from './clipboard.js';
@@ -35,6 +35,9 @@ export function installShortcuts(studio: Studio, save: () => void, openPalette: 
     } else if (!mod && !e.altKey && key === 'a' && !document.querySelector('[role="dialog"]')) {
       e.preventDefault();
       openPalette();
+    } else if (mod && key === 'd') {
+      e.preventDefault();
+      studio.model.getState().duplicateSelection();
     } else if (mod && key === 'a') {
       e.preventDefault();
       studio.model.getState().selectAll();

@@ -240,6 +240,18 @@ describe('copy and paste', () => {
     expect(Object.keys(store.getState().model.nodes)).toEqual(['INPUT', 'HIDDEN', 'OUTPUT']);
   });
 
+  it('duplicates the selection next to it without touching the clipboard; with nothing copied, paste says so', () => {
+    const store = loaded();
+    expect(store.getState().paste()).toBe('Nothing to paste: copy some nodes first');
+    expect(store.getState().commandError).toBe('Nothing to paste: copy some nodes first');
+    store.getState().select({ nodes: ['HIDDEN', 'OUTPUT'], edges: [] });
+    expect(store.getState().duplicateSelection()).toBeNull();
+    expect(Object.keys(store.getState().model.nodes)).toEqual(['INPUT', 'HIDDEN', 'OUTPUT', 'HIDDEN-0', 'OUTPUT-0']);
+    expect(store.getState().selection.nodes).toEqual(['HIDDEN-0', 'OUTPUT-0']);
+    expect(store.getState().clipboard).toBeNull();
+    expect(store.getState().past.map((p) => p.label)).toEqual(['Paste 2 nodes']);
+  });
+
   it('the clipboard survives opening another model', () => {
     const store = loaded();
     store.getState().select({ nodes: ['HIDDEN'], edges: [] });

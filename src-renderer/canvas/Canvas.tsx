@@ -152,7 +152,7 @@ export function Canvas({ onOpenPalette }: { onOpenPalette: (at: { x: number; y: 
   );
 }
 
-/** Edit actions as buttons (the same as the shortcuts): copy, paste, delete, select all. */
+/** Edit actions as buttons (the same as the shortcuts): copy, paste, duplicate, delete, select all. */
 function EditBar() {
   const studio = useStudio();
   const selected = useModelState((s) => s.selection.nodes.length + s.selection.edges.length);
@@ -166,6 +166,9 @@ function EditBar() {
       </button>
       <button type="button" className="small" title={clip ? 'Paste (Ctrl+V)' : 'Paste nodes copied here or model JSON from the clipboard (Ctrl+V)'} onClick={() => void pasteNodes(studio)}>
         Paste
+      </button>
+      <button type="button" className="small" disabled={!nodes} title="Copy the selected nodes next to them (Ctrl+D)" onClick={() => state().duplicateSelection()}>
+        Duplicate
       </button>
       <button type="button" className="small" disabled={!selected} title="Delete the selection (Delete)" onClick={() => state().deleteSelection()}>
         Delete

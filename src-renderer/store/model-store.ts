@@ -68,6 +68,8 @@ export interface ModelState {
    * Returns null, or why nothing was pasted.
    */
   paste(text?: string): string | null;
+  /** Pastes a copy of the selected nodes next to them, leaving the clipboard as it was. */
+  duplicateSelection(): string | null;
 }
 
 export type ModelStore = ReturnType<typeof createModelStore>;
@@ -176,10 +178,21 @@ export function createModelStore(initial: ModelDocument = emptyModel()) {
       return text;
     },
 
+    duplicateSelection() {
+      const { model, selection, clipboard } = get();
+      if (!selection.nodes.length) return null;
+      const error = get().paste(fragmentText(extractFragment(model, selection.nodes)));
+      set({ clipboard });
+      return error;
+    },
+
     paste(text) {
       const { clipboard, model } = get();
       const source = text ?? clipboard?.text;
-      if (!source?.trim()) return 'nothing to paste: copy some nodes first';
+      if (!source?.trim()) {
+        set({ commandError: 'Nothing to paste: copy some nodes first' });
+        return get().commandError;
+      }
       const parsed = parseFragment(source);
       if ('error' in parsed) {
         set({ commandError: parsed.error });

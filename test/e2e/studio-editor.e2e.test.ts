@@ -276,6 +276,13 @@ describe('multi-select, delete, move, copy and paste', () => {
     await poll(() => nodeCount(p)).toBe(4);
     await p.keyboard.press('Control+z');
     await poll(() => nodeCount(p)).toBe(2);
+    // Ctrl+D duplicates the selection in one step; the node shows its condition
+    await node('Transfer-0').click();
+    await p.keyboard.press('Control+d');
+    await poll(selectedNodes).toEqual(['Transfer-1']);
+    expect(await node('Transfer-1').locator('.mechanism-condition').textContent()).toBe('⏱ EveryNCalls(Processing-0, 2)');
+    await p.keyboard.press('Control+z');
+    await poll(() => nodeCount(p)).toBe(2);
   });
 
   it('validates model JSON pasted from outside: refuses a bad fragment with a clear message, pastes a good one', async () => {
