@@ -150,8 +150,10 @@ describe('OptimizationControlMechanism in the compiled modes', () => {
       for (const threads of [1, 2, 3, 7]) {
         const session = new ModelSession(m as never);
         try {
-          session.choose(mode).compiled!.setControllerThreads!(threads, 1);
+          const compiled = session.choose(mode).compiled!;
+          compiled.setControllerThreads!(threads, 1, 0);
           const out = session.run({ mode, recordNodeValues: true });
+          expect(compiled.controllerThreadsUsed!()).toBe(threads);
           expect(out.results, `${mode} × ${threads} threads`).toEqual(ref.results);
           expect(out.node_values, `${mode} × ${threads} threads`).toEqual(ref.node_values);
         } finally {
@@ -160,6 +162,26 @@ describe('OptimizationControlMechanism in the compiled modes', () => {
       }
     }
     expect(new Set(allocations(ref).map((a) => a.join())).size).toBeGreaterThan(1);
+  });
+
+  it('threads are used only once a controller execution takes long enough', () => {
+    const m = model({ inputs: [1, 2, 3] });
+    const session = new ModelSession(m as never);
+    try {
+      const compiled = session.choose('LLVMRun').compiled!;
+      compiled.setControllerThreads!(4, 1, 1e12);
+      session.run({ mode: 'LLVMRun' });
+      expect(compiled.controllerThreadsUsed!()).toBe(1);
+      compiled.setControllerThreads!(4, 1, 0);
+      session.run({ mode: 'LLVMRun' });
+      expect(compiled.controllerThreadsUsed!()).toBe(4);
+      // 12 grid points, at least 4 per thread: 3 threads
+      compiled.setControllerThreads!(4, 4, 0);
+      session.run({ mode: 'LLVMRun' });
+      expect(compiled.controllerThreadsUsed!()).toBe(3);
+    } finally {
+      session.dispose();
+    }
   });
 
   it('a simulation that cannot end stops the run with the scheduler’s error in every mode', () => {

@@ -58,8 +58,13 @@ export interface CompiledModel {
   readonly runFn: RunFn | null;
   /** One controller execution (models with a controller): LLVM mode calls it from its scheduler. */
   readonly controllerFn: NativeFunction<(state: ArrayBuffer, maxPasses: number) => number> | null;
-  /** How many threads a controller execution may use, and the fewest grid points worth a thread. */
-  readonly setControllerThreads: ((threads: number, minPointsPerThread: number) => void) | null;
+  /**
+   * How many threads a controller execution may use, the fewest grid points worth a thread, and
+   * how long (ns) the previous execution's evaluations must have taken for threads to be used.
+   */
+  readonly setControllerThreads: ((threads: number, minPointsPerThread: number, minSerialNs: number) => void) | null;
+  /** Threads the last controller execution used. */
+  readonly controllerThreadsUsed: (() => number) | null;
 }
 
 /** Machine code reused for the same composition object and options (one compile per model). */
@@ -119,11 +124,14 @@ export function releaseMachineCode(native: NativeModule): void {
   evictIdle();
 }
 
+/** Fewest grid points a controller thread gets. */
+export const DEFAULT_MIN_POINTS_PER_THREAD = 4;
+
 /**
- * Fewest grid points a controller thread gets: below this, creating a thread costs more than
- * the simulations it would take over.
+ * Threads are used once a controller execution's evaluations take this long (ns) on one thread:
+ * creating and joining a thread costs tens of microseconds, so below ~1 ms they cannot pay off.
  */
-export const DEFAULT_MIN_POINTS_PER_THREAD = 64;
+export const DEFAULT_MIN_SERIAL_NS = 1_000_000;
 
 /** Threads a controller execution may use by default: every core this process may run on. */
 export function defaultControllerThreads(): number {
@@ -157,8 +165,9 @@ export function compileComposition(comp: Composition, mode: CompiledMode, optLev
     : null;
   const ctl = generated.names.controller;
   const controllerFn = ctl ? native.fn<(state: ArrayBuffer, maxPasses: number) => number>(ctl.step, 'int32 step(void *state, int32 max_passes)') : null;
-  const setControllerThreads = ctl ? native.fn<(threads: number, minPointsPerThread: number) => void>(ctl.setThreads, 'void set_threads(int32 threads, int32 min_points)') : null;
-  setControllerThreads?.(defaultControllerThreads(), DEFAULT_MIN_POINTS_PER_THREAD);
+  const setControllerThreads = ctl ? native.fn<(threads: number, minPointsPerThread: number, minSerialNs: number) => void>(ctl.setThreads, 'void set_threads(int32 threads, int32 min_points, double min_serial_ns)') : null;
+  const controllerThreadsUsed = ctl ? native.fn<() => number>(ctl.lastThreads, 'int32 last_threads()') : null;
+  setControllerThreads?.(defaultControllerThreads(), DEFAULT_MIN_POINTS_PER_THREAD, DEFAULT_MIN_SERIAL_NS);
   const t = cacheHit ? { ir_parse_ms: 0, verify_ms: 0, optimize_ms: 0, machine_code_ms: 0, total_ms: 0 } : native.timings;
   const compiled: CompiledModel = {
     mode,
@@ -170,6 +179,7 @@ export function compileComposition(comp: Composition, mode: CompiledMode, optLev
     runFn,
     controllerFn,
     setControllerThreads,
+    controllerThreadsUsed,
     diagnostics: {
       codegen_ms: generated.codegenMs,
       ir_print_ms: irPrintMs,

@@ -11,7 +11,8 @@
  *     copy and writes net_outcome = outcome − Σ max(0, cost) to `shared`. Read-only parameters
  *     (constants in the code) are shared; nothing of the real state is written.
  *   controller.step(state, maxPasses) — one controller execution: state features (in the real
- *     state), every grid point evaluated (split across threads when the grid is large enough),
+ *     state), every grid point evaluated (split across threads when the previous execution took
+ *     long enough for threads to pay off),
  *     GridSearch's choice (ties drawn from its stream in the real state, in grid order, so the
  *     thread count never changes a result) and the chosen allocation written as the OCM's value.
  *     The trial function calls it BEFORE the trial's first pass or AFTER the trial ends; the LLVM
@@ -29,14 +30,23 @@ import { TS } from '../../scheduler/clock.js';
 import { CodegenUnsupported, type CgValue, type Codegen } from './codegen.js';
 import { llvm, sanitize, type IR, type V } from './ir.js';
 
-/** Most compiled variants of one controlled node (each is a copy of the node's code). */
-export const MAX_COMPILED_VARIANTS = 4096;
+/**
+ * Most compiled variants of one controlled node: each is a copy of the node's code, so compile
+ * time grows with them (about 3 s per 100 DDM variants); beyond this Auto runs the model interpreted.
+ */
+export const MAX_COMPILED_VARIANTS = 1024;
 
 /** Exported entry points of a model with a controller. */
 export const CONTROLLER_SYMBOLS = {
   step: 'controller.step',
-  /** (threads, minPointsPerThread): how many threads a controller execution may use. */
+  /**
+   * (threads, minPointsPerThread, minSerialNs): how many threads a controller execution may use,
+   * the fewest grid points per thread, and how long (ns) the previous execution must have taken
+   * for threads to be used at all (0: always).
+   */
   setThreads: 'controller.set_threads',
+  /** The number of threads the last controller execution used. */
+  lastThreads: 'controller.last_threads',
 } as const;
 
 /** A pointer type (llvm-bindings' Type.getPointerTo is not callable on every type). */
@@ -51,7 +61,7 @@ export class ControllerCodegen {
   private readonly plan: ControllerPlan;
   private readonly ir: IR;
   private readonly variants = new Map<number, { node: ControlledNode; choices: number[][]; exec: LLVM.Function[]; reset: LLVM.Function[] | null }>();
-  private libc: { malloc: LLVM.FunctionCallee; free: LLVM.FunctionCallee; memcpy: LLVM.FunctionCallee; create: LLVM.FunctionCallee; join: LLVM.FunctionCallee } | null = null;
+  private libc: Record<'malloc' | 'free' | 'memcpy' | 'create' | 'join' | 'clock', LLVM.FunctionCallee> | null = null;
 
   constructor(
     private readonly comp: Composition,
@@ -153,6 +163,7 @@ export class ControllerCodegen {
       // pthread_t is an unsigned long on Linux (8 bytes on every 64-bit platform we run on)
       create: fn('pthread_create', ir.i32, [ptr(ir.i64), ir.i8p, ptr(worker), ir.i8p]),
       join: fn('pthread_join', ir.i32, [ir.i64, ptr(ir.i8p)]),
+      clock: fn('clock_gettime', ir.i32, [ir.i32, ir.i8p]),
     };
     return this.libc;
   }
@@ -195,6 +206,18 @@ export class ControllerCodegen {
     }
     const threads = new l.GlobalVariable(ir.module, ir.i32, false, l.Function.LinkageTypes.InternalLinkage, l.ConstantInt.get(ir.i32, 1, true), 'controller.threads');
     const minPoints = new l.GlobalVariable(ir.module, ir.i32, false, l.Function.LinkageTypes.InternalLinkage, l.ConstantInt.get(ir.i32, 1, true), 'controller.min_points');
+    const i64Global = (name: string) => new l.GlobalVariable(ir.module, ir.i64, false, l.Function.LinkageTypes.InternalLinkage, l.ConstantInt.get(ir.i64, 0, true), name);
+    // evaluation time of the last execution (ns, as if on one thread) and the threshold for threads;
+    // a heuristic only: the thread count never changes a result
+    const lastNs = i64Global('controller.last_ns');
+    const lastThreads = new l.GlobalVariable(ir.module, ir.i32, false, l.Function.LinkageTypes.InternalLinkage, l.ConstantInt.get(ir.i32, 0, true), 'controller.used_threads');
+    const minNs = i64Global('controller.min_serial_ns');
+    const now = (): V => {
+      const ts = ir.alloca(ir.i64, 2, 'timespec');
+      this.callC(c.clock, [ir.int(1 /* CLOCK_MONOTONIC */), b.CreateBitCast(ts, ir.i8p)]);
+      const at = (i: number) => b.CreateLoad(ir.i64, b.CreateInBoundsGEP(ir.i64, ts, [ir.int(i)]), ir.name('ts'));
+      return b.CreateAdd(b.CreateMul(at(0), ir.long(1_000_000_000)), at(1), ir.name('now'));
+    };
 
     /** Writes allocation `a` of signal r as the OCM's value and control signal (in cg.state). */
     const writeAllocation = (r: number, a: V) => {
@@ -288,7 +311,10 @@ export class ControllerCodegen {
       const perThread = b.CreateLoad(ir.i32, minPoints, ir.name('min_points'));
       const bySize = b.CreateSDiv(ir.int(grid), perThread);
       let count = b.CreateSelect(b.CreateICmpSLT(bySize, allowed), bySize, allowed);
-      count = b.CreateSelect(b.CreateICmpSLT(count, ir.int(1)), ir.int(1), count);
+      const worth = b.CreateICmpSGE(b.CreateLoad(ir.i64, lastNs, ir.name('last_ns')), b.CreateLoad(ir.i64, minNs, ir.name('min_ns')));
+      count = b.CreateSelect(b.CreateAnd(worth, b.CreateICmpSGT(count, ir.int(1))), count, ir.int(1));
+      const began = now();
+      b.CreateStore(count, lastThreads);
       const jobs = this.callC(c.malloc, [b.CreateMul(b.CreateSExt(count, ir.i64), ir.long(JOB.bytes))], ir.name('jobs'));
       const jobAt = (t: V) => b.CreateInBoundsGEP(ir.i8, jobs, [b.CreateMul(b.CreateSExt(t, ir.i64), ir.long(JOB.bytes))], ir.name('job'));
       ir.loop(count, (t) => {
@@ -319,6 +345,7 @@ export class ControllerCodegen {
         ir.ifThen(b.CreateICmpNE(tid, ir.long(0)), () => void this.callC(c.join, [tid, l.ConstantPointerNull.get(ptr(ir.i8p))]));
       }, 'join');
       this.callC(c.free, [jobs]);
+      b.CreateStore(b.CreateMul(b.CreateSub(now(), began), b.CreateSExt(count, ir.i64)), lastNs);
       // the first failing grid point (in grid order) stops the run, as in the interpreter
       const statuses = ir.i32At(shared, statusAt, 'statuses');
       const failed = ir.intVariable(ir.int(0), 'failed');
@@ -337,11 +364,13 @@ export class ControllerCodegen {
       ir.ret(result.get());
     });
 
-    ir.define(CONTROLLER_SYMBOLS.setThreads, ir.void, [['threads', ir.i32], ['min_points', ir.i32]], ([n, m]) => {
+    ir.define(CONTROLLER_SYMBOLS.setThreads, ir.void, [['threads', ir.i32], ['min_points', ir.i32], ['min_serial_ns', ir.f64]], ([n, m, ns]) => {
       b.CreateStore(b.CreateSelect(b.CreateICmpSLT(n!, ir.int(1)), ir.int(1), n!), threads);
       b.CreateStore(b.CreateSelect(b.CreateICmpSLT(m!, ir.int(1)), ir.int(1), m!), minPoints);
+      b.CreateStore(b.CreateFPToSI(ns!, ir.i64), minNs);
       ir.ret();
     });
+    ir.define(CONTROLLER_SYMBOLS.lastThreads, ir.i32, [], () => ir.ret(b.CreateLoad(ir.i32, lastThreads, ir.name('threads'))));
     return step;
   }
 }
