@@ -35,7 +35,7 @@ function MechanismNodeView({ data, selected }: NodeProps<MechanismFlowNode>) {
       </div>
       {condition && (
         <div className="mechanism-condition" title={`Runs when ${condition}`}>
-          ⏱ {condition}
+          {condition}
         </div>
       )}
       {outputPorts.length > 1 && <div className="mechanism-ports">{outputPorts.join(' · ')}</div>}

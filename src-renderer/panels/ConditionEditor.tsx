@@ -139,13 +139,14 @@ function ArgField({ arg, type, cond, root, path, prefix, label, nodes, problems,
     setLocal(null);
     set(at, v);
   };
-  const help = `${arg.help}${arg.optional ? ' Optional.' : ''}`;
+  // nested parts stay compact: their help is the tooltip of the field
+  const help = prefix ? undefined : `${arg.help}${arg.optional ? ' Optional.' : ''}`;
   const childPrefix = (seg: string) => (prefix ? `${prefix}.${seg}` : seg);
 
   switch (arg.kind) {
     case 'node':
       return (
-        <Row label={name} help={help} error={error}>
+        <Row label={name} help={help} title={arg.help} error={error}>
           {(id, d) => (
             <select id={id} aria-describedby={d} value={typeof value === 'string' ? value : ''} onChange={(e) => commit(e.target.value)}>
               {(typeof value !== 'string' || !nodes.includes(value)) && <option value={typeof value === 'string' ? value : ''}>{typeof value === 'string' && value ? `${value} (missing)` : 'choose a node'}</option>}
@@ -166,14 +167,14 @@ function ArgField({ arg, type, cond, root, path, prefix, label, nodes, problems,
       };
       return (
         <fieldset className="node-checks" aria-label={name}>
-          <legend>{name}</legend>
+          <legend title={arg.help}>{name}</legend>
           {nodes.map((n) => (
             <label key={n} className="inline">
               <input type="checkbox" checked={chosen.has(n)} onChange={(e) => toggle(n, e.target.checked)} />
               {n}
             </label>
           ))}
-          <small className="field-help">{help}</small>
+          {help && <small className="field-help">{help}</small>}
           {error && (
             <small className="field-error" role="alert">
               {error}
@@ -188,7 +189,7 @@ function ArgField({ arg, type, cond, root, path, prefix, label, nodes, problems,
       const choices: readonly string[] = arg.kind === 'timeScale' ? TIME_SCALES : arg.kind === 'comparator' ? THRESHOLD_COMPARATORS : ['true', 'false'];
       const shown = value === undefined ? '' : String(value);
       return (
-        <Row label={name} help={help} error={error}>
+        <Row label={name} help={help} title={arg.help} error={error}>
           {(id, d) => (
             <select id={id} aria-describedby={d} value={shown} onChange={(e) => commit(e.target.value === '' ? undefined : arg.kind === 'boolean' ? e.target.value === 'true' : e.target.value)}>
               <option value="">default</option>
@@ -235,7 +236,7 @@ function ArgField({ arg, type, cond, root, path, prefix, label, nodes, problems,
         return { ok: true, v: arg.kind === 'indices' && nums.length > 1 ? nums : nums[0] };
       };
       return (
-        <Row label={name} help={help} error={error}>
+        <Row label={name} help={help} title={arg.help} error={error}>
           {(id, d) => (
             <DraftInput
               id={id}

@@ -5,11 +5,13 @@
 import { useId, useState, type ClipboardEvent, type ReactNode } from 'react';
 
 /** A label, an input (given its id and description id), the help text and an inline message. */
-export function Row({ label, help, error, children }: { label: string; help?: string | undefined; error?: string | undefined; children: (id: string, describedBy: string) => ReactNode }) {
+export function Row({ label, help, title, error, children }: { label: string; help?: string | undefined; title?: string | undefined; error?: string | undefined; children: (id: string, describedBy: string) => ReactNode }) {
   const id = useId();
   return (
     <div className={`field-row${error ? ' invalid' : ''}`}>
-      <label htmlFor={id}>{label}</label>
+      <label htmlFor={id} title={title}>
+        {label}
+      </label>
       {children(id, `${id}-help ${id}-error`)}
       {help && (
         <small id={`${id}-help`} className="field-help">
