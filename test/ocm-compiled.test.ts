@@ -6,7 +6,7 @@
  * feature function — and evaluations split across threads give the single-threaded answer.
  */
 import { describe, expect, it } from 'vitest';
-import { ModelSession, runModel, type ExecutionMode, type RunOutput } from '../src-main/runtime/run-model.js';
+import { ModeUnavailableError, ModelSession, runModel, type ExecutionMode, type RunOutput } from '../src-main/runtime/run-model.js';
 import { allocations, model, run, type Json } from './ocm-models.js';
 
 const COMPILED: ExecutionMode[] = ['LLVM', 'LLVMExec', 'LLVMRun', 'Auto'];
@@ -182,6 +182,19 @@ describe('OptimizationControlMechanism in the compiled modes', () => {
     } finally {
       session.dispose();
     }
+  });
+
+  it('a node with more allocation combinations than are compiled is refused by name; Auto runs it interpreted', () => {
+    const many = (n: number) => Array.from({ length: n }, (_, i) => i / n);
+    const m = model({ inputs: [1], signals: [{ name: 'slope', allocation_samples: many(40) }, { name: 'shift', allocation_samples: many(30), modulation: 'ADDITIVE' }] });
+    (m.projections as Json[])[3]!.receiver = 'A';
+    (m.projections as Json[])[3]!.receiver_parameter = 'intercept';
+    expect(() => runModel({ model: m as never, mode: 'LLVMRun' })).toThrow(ModeUnavailableError);
+    expect(() => runModel({ model: m as never, mode: 'LLVMExec' })).toThrow(/A: control of its parameters — its control signals give 1271 combinations of allocations; at most 1024 are compiled/);
+    const auto = run(m, 'Auto');
+    expect(auto.executed_mode).toBe('Interpreted');
+    expect(auto.warnings.some((w) => w.startsWith('Auto:') && w.includes('1271 combinations'))).toBe(true);
+    expect(auto.results).toEqual(run(m).results);
   });
 
   it('a simulation that cannot end stops the run with the scheduler’s error in every mode', () => {
