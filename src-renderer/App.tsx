@@ -7,6 +7,7 @@ import { installShortcuts } from './keyboard.js';
 import { DiagnosticsPanel } from './panels/DiagnosticsPanel.js';
 import { ExamplesGallery } from './panels/ExamplesGallery.js';
 import { ResultsPanel } from './panels/ResultsPanel.js';
+import { SweepPanel } from './panels/SweepPanel.js';
 import { Inspector } from './panels/Inspector.js';
 import { Palette } from './panels/Palette.js';
 import { Toolbar } from './panels/Toolbar.js';
@@ -153,6 +154,7 @@ export function App({ studio, initialExample }: { studio: Studio; initialExample
             <Inspector />
             <aside className="side">
               <ResultsPanel />
+              <SweepPanel />
               <DiagnosticsPanel />
             </aside>
           </main>

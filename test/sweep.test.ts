@@ -11,6 +11,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { planSweep, runSweep, SweepPointError, type PointResult } from '../src-main/sweep/run-sweep.js';
 import { checkGrid, linspace, parseParamArg, pointValues, SweepSpecError, MAX_SWEEP_POINTS } from '../src-main/sweep/spec.js';
 import { computeStats } from '../src-main/sweep/stats.js';
+import { HostSweeps } from '../src-main/sweep/host-sweeps.js';
+import { HostRequestError } from '../src-main/web-host/host-error.js';
+import { RunEventSchema, type RunEvent } from '../shared/ipc/protocol.js';
 import { REPO_ROOT } from './shared-files.js';
 
 const TMP = mkdtempSync(join(tmpdir(), 'cogstudio-sweep-'));
@@ -200,5 +203,35 @@ describe('runSweep', () => {
   it('reports spec errors as SweepSpecError', () => {
     expect(() => planSweep({ model: readExample(DDM), params: [] })).toThrow(SweepSpecError);
     expect(() => planSweep({ model: readExample(DDM), params: [{ target: 'DECISION.rate', start: 0, stop: 1, n: 2.5 }] })).toThrow(/whole number/);
+  });
+});
+
+describe('sweeps for the studio (HostSweeps)', () => {
+  const params = (target: string, n = 3) => ({ runId: 'sw1', model: readExample(DDM) as never, mode: 'Auto' as const, trials: 10, params: [{ target, start: 0.5, stop: 1.5, n }], stats: ['DECISION:rt'] });
+
+  it('refuses a bad parameter at once, naming the valid ones', () => {
+    const sweeps = new HostSweeps();
+    expect(() => sweeps.start(params('DECISION.nope'), () => undefined, 1)).toThrow(HostRequestError);
+    try {
+      sweeps.start(params('DECISION.nope'), () => undefined, 1);
+    } catch (e) {
+      expect((e as HostRequestError).error).toMatchObject({ kind: 'invalid-request', message: expect.stringContaining('threshold') });
+    }
+  });
+
+  it('streams accepted, one point per grid point (valid events), and done, with the rows runSweep gives', async () => {
+    const sweeps = new HostSweeps();
+    const events: RunEvent[] = [];
+    const finished = new Promise<void>((resolve) => sweeps.start(params('DECISION.threshold'), (e) => {
+      events.push(RunEventSchema.parse(e));
+      if (e.type === 'sweep.done' || e.type === 'error') resolve();
+    }, 2));
+    await finished;
+    expect(events[0]).toMatchObject({ type: 'sweep.accepted', header: ['DECISION.threshold', 'DECISION:rt'], axes: [[0.5, 1, 1.5]], total: 3 });
+    const points = events.filter((e) => e.type === 'sweep.point');
+    expect(points.map((p) => p.done)).toEqual([1, 2, 3]);
+    expect(events.at(-1)).toMatchObject({ type: 'sweep.done', cancelled: false, points: 3, executed_modes: ['LLVMRun'] });
+    const direct = await runSweep(planSweep({ model: readExample(DDM), params: ['DECISION.threshold=0.5:1.5:3'], stats: ['DECISION:rt'], numTrials: 10 }), { jobs: 1 });
+    expect(points.sort((a, b) => a.index - b.index).map((p) => [...p.values, ...p.stats])).toEqual(direct.rows.map((r) => [...r.values, ...r.stats]));
   });
 });

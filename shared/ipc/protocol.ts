@@ -101,6 +101,31 @@ export const RunParamsSchema = z.strictObject({
 });
 export type RunParams = z.infer<typeof RunParamsSchema>;
 
+/** Most points one sweep may have (the CLI's limit too). */
+export const MAX_SWEEP_POINTS = 100_000;
+/** Parameter kinds a sweep can set to one number (an array-valued `numeric` one is broadcast by its component). */
+export const SWEEPABLE_PARAM_KINDS: readonly string[] = ['number', 'integer', 'numeric', 'noise'];
+
+/** A swept parameter: `NODE.PARAM` (or `NODE.function.PARAM`) over n evenly spaced values from start to stop. */
+export const SweepRangeSchema = z.strictObject({
+  target: z.string().min(3).max(500),
+  start: z.number(),
+  stop: z.number(),
+  n: z.number().int().min(1).max(MAX_SWEEP_POINTS),
+});
+export type SweepRange = z.infer<typeof SweepRangeSchema>;
+
+export const SweepParamsSchema = z.strictObject({
+  runId: RunIdSchema,
+  model: ModelDocumentSchema,
+  mode: ExecutionModeSchema,
+  trials: z.number().int().min(1).max(MAX_TRIALS).optional(),
+  params: z.array(SweepRangeSchema).min(1).max(8),
+  /** `NODE[.PORT]:STAT` columns (default: mean and final of every output port). */
+  stats: z.array(z.string().min(1).max(500)).max(64).optional(),
+});
+export type SweepParams = z.infer<typeof SweepParamsSchema>;
+
 /** Requests, discriminated by `method`. */
 export const HostRequestSchema = z.discriminatedUnion('method', [
   z.strictObject({ method: z.literal('examples.list') }),
@@ -133,6 +158,9 @@ export const HostRequestSchema = z.discriminatedUnion('method', [
   }),
   z.strictObject({ method: z.literal('run.start'), params: RunParamsSchema }),
   z.strictObject({ method: z.literal('run.cancel'), runId: RunIdSchema }),
+  /** A parameter sweep; its rows stream as `sweep.*` events under its runId. */
+  z.strictObject({ method: z.literal('sweep.start'), params: SweepParamsSchema }),
+  z.strictObject({ method: z.literal('sweep.cancel'), runId: RunIdSchema }),
   /** The components the engine knows (mechanisms, functions, conditions) with their parameters. */
   z.strictObject({ method: z.literal('catalog.get') }),
 ]);
@@ -223,6 +251,8 @@ export const HostResultSchemas = {
   'run.start': z.object({ runId: RunIdSchema }),
   'run.cancel': z.object({ cancelled: z.boolean() }),
   'catalog.get': CatalogSchema,
+  'sweep.start': z.object({ runId: RunIdSchema }),
+  'sweep.cancel': z.object({ cancelled: z.boolean() }),
 } as const satisfies Record<HostMethod, z.ZodType>;
 export type ResultOf<M extends HostMethod> = z.infer<(typeof HostResultSchemas)[M]>;
 
@@ -272,6 +302,27 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     timings: z.object({ build_ms: z.number(), compile_ms: z.number(), run_ms: z.number(), total_ms: z.number(), trials_per_s: z.number() }),
   }),
   z.object({ type: z.literal('error'), runId: RunIdSchema, error: HostErrorSchema }),
+  /** A sweep's columns (the swept parameters first, then the statistics), each swept parameter's values, and the grid size. */
+  z.object({ type: z.literal('sweep.accepted'), runId: RunIdSchema, header: z.array(z.string()), axes: z.array(z.array(z.number())).min(1), total: z.number().int().min(1) }),
+  /** One finished grid point (points may finish out of order; `index` is its place in the grid). */
+  z.object({
+    type: z.literal('sweep.point'),
+    runId: RunIdSchema,
+    done: z.number().int(),
+    total: z.number().int(),
+    index: z.number().int().min(0),
+    values: z.array(z.number()),
+    stats: z.array(ResultValue),
+  }),
+  z.object({
+    type: z.literal('sweep.done'),
+    runId: RunIdSchema,
+    cancelled: z.boolean(),
+    points: z.number().int(),
+    executed_modes: z.array(ExecutionModeSchema),
+    warnings: z.array(z.string()),
+    timings: z.object({ total_ms: z.number(), points_per_s: z.number() }),
+  }),
 ]);
 export type RunEvent = z.infer<typeof RunEventSchema>;
 

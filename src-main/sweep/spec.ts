@@ -7,6 +7,7 @@ import { functionDeclaration } from '../components/functions/index.js';
 import { mechanismDeclaration } from '../components/mechanisms/index.js';
 import type { ParamDecl } from '../components/types.js';
 import type { ModelLike } from '../engine/composition.js';
+import { MAX_SWEEP_POINTS, SWEEPABLE_PARAM_KINDS, type SweepRange } from '../../shared/ipc/protocol.js';
 
 /** A sweep request the user got wrong (an unknown node, a bad range, …); the message says how to fix it. */
 export class SweepSpecError extends Error {
@@ -17,7 +18,7 @@ export class SweepSpecError extends Error {
 }
 
 /** Most points one sweep may have (a limit message beats hours of work started by a typo). */
-export const MAX_SWEEP_POINTS = 100_000;
+export { MAX_SWEEP_POINTS };
 
 /** One swept parameter: where it lives in the node spec and the values it takes. */
 export interface SweptParam {
@@ -31,16 +32,9 @@ export interface SweptParam {
 }
 
 /** The user's form of a swept parameter, as the studio sends it. */
-export interface ParamRange {
-  /** `NODE.PARAM` (or `NODE.function.PARAM`). */
-  target: string;
-  start: number;
-  stop: number;
-  n: number;
-}
+export type ParamRange = SweepRange;
 
-/** Parameter kinds a single number can be set to (an array-valued `numeric` one is broadcast by its component). */
-const SCALAR_KINDS = new Set(['number', 'integer', 'numeric', 'noise']);
+const SCALAR_KINDS = new Set(SWEEPABLE_PARAM_KINDS);
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

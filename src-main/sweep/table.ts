@@ -1,16 +1,9 @@
 /** A sweep's table as CSV (one row per grid point) or JSON (the same rows plus what ran). */
+import { sweepCsvText } from '../../shared/ipc/sweep-table.js';
 import type { SweepResult } from './run-sweep.js';
 
-/** A CSV field: quoted when it holds a separator, quote or line break (node names may). */
-function csvField(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** Numbers in their shortest exact form (they read back to the same doubles). */
 export function sweepCsv(r: SweepResult): string {
-  const lines = [r.header.map(csvField).join(',')];
-  for (const row of r.rows) lines.push([...row.values, ...row.stats].map((x) => String(x)).join(','));
-  return lines.join('\n') + '\n';
+  return sweepCsvText(r.header, r.rows.map((row) => [...row.values, ...row.stats]));
 }
 
 export function sweepJson(r: SweepResult): string {

@@ -172,7 +172,7 @@ function serveSocket(ws: WebSocket, service: StudioService, engine: StudioEngine
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
   };
   const emit = (event: RunEvent) => {
-    if (event.type === 'done' || event.type === 'error') runs.delete(event.runId);
+    if (event.type === 'done' || event.type === 'sweep.done' || event.type === 'error') runs.delete(event.runId);
     send({ event });
   };
   ws.on('message', (data, isBinary) => {
@@ -192,10 +192,13 @@ function serveSocket(ws: WebSocket, service: StudioService, engine: StudioEngine
       return;
     }
     const { id, request } = frame.data;
-    if (request.method === 'run.start') runs.add(request.params.runId);
+    if (request.method === 'run.start' || request.method === 'sweep.start') runs.add(request.params.runId);
     void service.handle(request, emit).then((response) => send({ id, response }));
   });
   ws.on('close', () => {
-    for (const runId of runs) engine.cancel(runId);
+    for (const runId of runs) {
+      engine.cancel(runId);
+      void service.handle({ method: 'sweep.cancel', runId }, emit);
+    }
   });
 }

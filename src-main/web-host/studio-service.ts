@@ -20,6 +20,7 @@ import { componentCatalog } from './catalog.js';
 import type { StudioEngine } from './engine.js';
 import { HostRequestError, describeFailure } from './host-error.js';
 import type { RecoveryStore } from './recovery-store.js';
+import { HostSweeps } from '../sweep/host-sweeps.js';
 
 export { HostRequestError } from './host-error.js';
 
@@ -61,6 +62,8 @@ export function parseModelJson(text: string, where: string): ModelDocument {
 }
 
 export class StudioService {
+  private readonly sweeps = new HostSweeps();
+
   constructor(
     private readonly engine: StudioEngine,
     private readonly files: FileAccess,
@@ -118,6 +121,11 @@ export class StudioService {
           return ok({ cancelled: this.engine.cancel(req.runId) });
         case 'catalog.get':
           return ok(componentCatalog());
+        case 'sweep.start':
+          this.sweeps.start(req.params, emit);
+          return ok({ runId: req.params.runId });
+        case 'sweep.cancel':
+          return ok({ cancelled: this.sweeps.cancel(req.runId) });
       }
     } catch (e) {
       return { ok: false, error: describeFailure(e) };
