@@ -73,7 +73,7 @@ describe('the grid', () => {
 });
 
 describe('statistics', () => {
-  // two trials, two ports: [x] and [a, b]
+  // three trials, two ports: [x] and [a, b]
   const results = [
     [[1], [10, -1]],
     [[3], [20, 2]],
@@ -81,7 +81,8 @@ describe('statistics', () => {
   ];
   it('computes mean, final, std (population), min, max and accuracy per element', () => {
     const col = (kind: 'mean' | 'final' | 'std' | 'min' | 'max' | 'accuracy', index: number) => ({ name: '', kind, index });
-    const got = computeStats(results, [col('mean', 0), col('final', 1), col('std', 2), col('min', 0), col('max', 1), col('accuracy', 2)]);
+    const flat = Float64Array.from(results.flat(2));
+    const got = computeStats({ results: flat, width: 3 }, [col('mean', 0), col('final', 1), col('std', 2), col('min', 0), col('max', 1), col('accuracy', 2)]);
     const sd = Math.sqrt(((-1 - 2) ** 2 + (2 - 2) ** 2 + (5 - 2) ** 2) / 3);
     expect(got).toEqual([2 / 3, 30, sd, -2, 30, 2 / 3]);
   });

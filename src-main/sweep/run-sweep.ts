@@ -120,7 +120,7 @@ export function evaluatePoint(task: SweepTask, index: number): PointResult {
     return {
       index,
       values,
-      stats: computeStats(out.results, task.columns),
+      stats: computeStats(out.flat, task.columns),
       executed_mode: out.executed_mode,
       warnings: out.warnings,
       compile_ms: out.timings.compile_ms,

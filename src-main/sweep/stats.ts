@@ -87,11 +87,11 @@ export function parseStat(comp: Composition, arg: string): StatColumn[] {
   return chosen.flatMap((p) => columnsOfPort(p, kind));
 }
 
-/** Computes the columns over a run's trial results (trial → port → elements); NaN for a run without trials. */
-export function computeStats(results: readonly (readonly (readonly number[])[])[], columns: readonly StatColumn[]): number[] {
-  const flat = results.map((trial) => trial.flat());
+/** Computes the columns over a run's results (trials × width doubles, ports in order); NaN for a run without trials. */
+export function computeStats(flat: { results: Float64Array; width: number }, columns: readonly StatColumn[]): number[] {
+  const trials = flat.width > 0 ? Math.floor(flat.results.length / flat.width) : 0;
   return columns.map((c) => {
-    const xs = flat.map((row) => row[c.index]!);
+    const xs = Array.from({ length: trials }, (_, t) => flat.results[t * flat.width + c.index]!);
     if (xs.length === 0) return NaN;
     switch (c.kind) {
       case 'mean':
