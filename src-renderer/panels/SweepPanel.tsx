@@ -1,10 +1,10 @@
 /**
  * The Sweep panel: pick one or two node parameters of the model and their ranges, the trials and
  * a statistic; run the grid on the host (`sweep.start`, streamed back point by point) with a
- * progress bar and Stop; see a line plot (one parameter) or a heatmap (two), the table, and
- * export them as CSV or PNG. Runs in the toolbar's mode.
+ * progress bar and Stop; see a line plot (one parameter) or a heatmap (two) and the table, and
+ * export them (CSV; PNG/SVG) through the host like the other exports. Runs in the toolbar's mode.
  */
-import { useMemo, useRef, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import { MAX_SWEEP_POINTS, SWEEPABLE_PARAM_KINDS, type Catalog, type ModelDocument, type SweepRange } from '../../shared/ipc/protocol.js';
@@ -13,7 +13,7 @@ import { useModelState, useRunState, useStudio } from '../context.js';
 import { isObject, nodeEntries, outputPortNames } from '../model/document.js';
 import { functionInfo, mechanismInfo } from '../store/catalog-store.js';
 import { MAX_PANEL_PARAMS, sweepStoreFor, tableRows } from '../store/sweep-store.js';
-import { downloadCanvasPng, downloadText } from './download.js';
+import { exportStem, saveExport } from '../files/exports.js';
 import { formatValue } from './ResultsPanel.js';
 import { SweepHeatmap, SweepLinePlot } from './SweepPlot.js';
 import './SweepPanel.css';
@@ -68,7 +68,6 @@ export function SweepPanel() {
   const store = useMemo(() => sweepStoreFor(studio), [studio]);
   const [open, setOpen] = useState(false);
   const [column, setColumn] = useState(0);
-  const canvasRef = useRef<HTMLCanvasElement | null>(null);
   const model = useModelState((s) => s.model);
   const mode = useRunState((s) => s.mode);
   const catalog = useStore(studio.catalog, (s) => s.catalog);
@@ -84,7 +83,12 @@ export function SweepPanel() {
   const st = store.getState();
   const rows = tableRows(st);
   const statNames = s.header.slice(s.axes.length);
-  const fileStem = `${typeof model.name === 'string' && model.name ? model.name : 'model'}-sweep`;
+  const exportName = `${typeof model.name === 'string' && model.name ? model.name : 'model'}-sweep`;
+  const exportCsv = () =>
+    saveExport(studio, `${exportStem(exportName)}.csv`, sweepCsvText(s.header, rows)).then(
+      (path) => path && studio.files.getState().setNotice(`Exported the sweep to ${path}`),
+      (e: Error) => studio.files.getState().setNotice(`Export failed: ${e.message}`),
+    );
 
   const addRange = () => {
     const used = new Set(s.ranges.map((r) => r.target));
@@ -187,7 +191,7 @@ export function SweepPanel() {
               {w}
             </p>
           ))}
-          {s.header.length > 0 && (s.done > 0 || busy) && s.axes.length === 1 && <SweepLinePlot key={s.runId} store={store} header={s.header} canvasRef={canvasRef} />}
+          {s.header.length > 0 && (s.done > 0 || busy) && s.axes.length === 1 && <SweepLinePlot key={s.runId} store={store} header={s.header} name={exportName} />}
           {s.header.length > 0 && (s.done > 0 || busy) && s.axes.length === 2 && (
             <>
               <label className="field">
@@ -200,17 +204,14 @@ export function SweepPanel() {
                   ))}
                 </select>
               </label>
-              <SweepHeatmap key={s.runId} store={store} header={s.header} column={Math.min(column, statNames.length - 1)} canvasRef={canvasRef} />
+              <SweepHeatmap key={s.runId} store={store} header={s.header} column={Math.min(column, statNames.length - 1)} name={exportName} />
             </>
           )}
           {rows.length > 0 && (
             <>
               <div className="sweep-controls">
-                <button type="button" onClick={() => downloadText(sweepCsvText(s.header, rows), `${fileStem}.csv`)}>
+                <button type="button" onClick={() => void exportCsv()}>
                   Export CSV
-                </button>
-                <button type="button" onClick={() => canvasRef.current && downloadCanvasPng(canvasRef.current, `${fileStem}.png`)}>
-                  Export PNG
                 </button>
               </div>
               <div className="table-wrap">

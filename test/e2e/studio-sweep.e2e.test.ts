@@ -5,18 +5,20 @@
  * Screenshots go to /tmp/shots-sweep/.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser } from './browser.js';
 import { ROOT, startWebHostProcess, type RunningHost } from './web-host-process.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SHOTS = '/tmp/shots-sweep';
 const EXAMPLE = 'ddm_integrator';
 const TMP = mkdtempSync(join(tmpdir(), 'cogstudio-sweep-e2e-'));
+/** The web host's workspace: exports land in its exports/ folder. */
+const WORKSPACE = mkdtempSync(join(tmpdir(), 'cogstudio-sweep-ws-'));
+const exported = (name: string) => join(WORKSPACE, 'exports', name);
 
 let host: RunningHost;
 let browser: Browser;
@@ -57,9 +59,9 @@ async function runSweepAndWait(status = 'done'): Promise<void> {
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  host = await startWebHostProcess();
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
+  host = await startWebHostProcess(['--workspace', WORKSPACE]);
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
 }, 180_000);
@@ -68,6 +70,7 @@ afterAll(async () => {
   await browser?.close();
   await host?.stop();
   rmSync(TMP, { recursive: true, force: true });
+  rmSync(WORKSPACE, { recursive: true, force: true });
 });
 
 describe('the Sweep panel', () => {
@@ -91,13 +94,18 @@ describe('the Sweep panel', () => {
     await page.screenshot({ path: `${SHOTS}/sweep-line.png` });
 
     // the CSV export is the CLI's file, byte for byte
-    const [csv] = await Promise.all([page.waitForEvent('download'), panel().getByRole('button', { name: 'Export CSV' }).click()]);
-    expect(csv.suggestedFilename()).toBe('ddm_integrator-sweep.csv');
-    expect(readFileSync((await csv.path())!, 'utf8')).toBe(cli);
-    const [png] = await Promise.all([page.waitForEvent('download'), panel().getByRole('button', { name: 'Export PNG' }).click()]);
-    const bytes = readFileSync((await png.path())!);
-    expect(bytes.subarray(1, 4).toString()).toBe('PNG');
+    await panel().getByRole('button', { name: 'Export CSV' }).click();
+    await poll(() => existsSync(exported('ddm_integrator-sweep.csv'))).toBe(true);
+    expect(readFileSync(exported('ddm_integrator-sweep.csv'), 'utf8')).toBe(cli);
+    await panel().getByRole('button', { name: 'Export ddm_integrator-sweep as PNG' }).click();
+    await poll(() => existsSync(exported('ddm_integrator-sweep.png'))).toBe(true);
+    const bytes = readFileSync(exported('ddm_integrator-sweep.png'));
+    expect(bytes.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     expect(bytes.length).toBeGreaterThan(2000);
+    await panel().getByRole('button', { name: 'Export ddm_integrator-sweep as SVG' }).click();
+    await poll(() => existsSync(exported('ddm_integrator-sweep.svg'))).toBe(true);
+    expect(readFileSync(exported('ddm_integrator-sweep.svg'), 'utf8')).toMatch(/<polyline [^>]*points="([-\d.]+,[-\d.]+ ){3}[-\d.]+,[-\d.]+"/);
+    rmSync(exported('ddm_integrator-sweep.svg'));
   });
 
   it('sweeps two parameters as a heatmap', async () => {
@@ -111,6 +119,16 @@ describe('the Sweep panel', () => {
     expect(await sweepTable()).toEqual(cli.trimEnd().split('\n').slice(1).map((l) => l.split(',').map(Number)));
     await page.screenshot({ path: `${SHOTS}/sweep-heatmap.png` });
     await heatmap.screenshot({ path: `${SHOTS}/sweep-heatmap-only.png` });
+    // the SVG export has a cell per point (and the colour bar), and opens as an image
+    await panel().getByRole('button', { name: 'Export ddm_integrator-sweep as SVG' }).click();
+    await poll(() => existsSync(exported('ddm_integrator-sweep.svg'))).toBe(true);
+    const svg = readFileSync(exported('ddm_integrator-sweep.svg'), 'utf8');
+    expect(svg.match(/<rect x=/g)).toHaveLength(12 + 1);
+    const view = await browser.newPage();
+    await view.setContent(`<img id="i" src="data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}">`);
+    await poll(() => view.evaluate(() => (document.getElementById('i') as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    await view.screenshot({ path: `${SHOTS}/sweep-heatmap-svg.png` });
+    await view.close();
   });
 
   it('stops a sweep mid-way', async () => {
