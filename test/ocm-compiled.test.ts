@@ -86,7 +86,7 @@ describe('OptimizationControlMechanism in the compiled modes', () => {
     }
   });
 
-  it('costs on and off: INTENSITY with Linear, Exponential (the default) and negative costs', () => {
+  it('costs on and off: INTENSITY with Linear, Exponential (the default) and negative costs; ADJUSTMENT', () => {
     const projections = [
       { sender: 'A', receiver: 'B' },
       { sender: 'B', receiver: 'OBJ', receiver_port: 'B' },
@@ -99,6 +99,8 @@ describe('OptimizationControlMechanism in the compiled modes', () => {
       { cost_options: 'INTENSITY' },
       { cost_options: ['INTENSITY'], intensity_cost_function: { type: 'Linear', slope: 3 }, allocation_samples: [-2, -1, 0.5] },
       { cost_options: 'NONE', intensity_cost_function: { type: 'Exponential', rate: 2 } },
+      { cost_options: 'ADJUSTMENT' },
+      { cost_options: ['ADJUSTMENT', 'INTENSITY'], adjustment_cost_function: { type: 'Linear', slope: -0.7 }, intensity_cost_function: { type: 'Exponential', rate: 0.5 } },
     ]) {
       expectSameAsInterpreted(model({ obj, projections, inputs: [1, -0.5, 2], signals: [{ name: 'slope', allocation_samples: [0.5, 1, 1.5, 2], ...signal }] }));
     }

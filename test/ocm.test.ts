@@ -109,6 +109,44 @@ describe('OptimizationControlMechanism with GridSearch (Interpreted)', () => {
       expect(allocations(withSignal({ intensity_cost_function: { type: 'Linear', slope: 3 } }))[0]).toEqual([2]);
     });
 
+    it('ADJUSTMENT costs the signed change from the current allocation; a signal’s costs add up before the max(0, ·)', () => {
+      // OBJ = −(B − 3)² with B = 2·(slope·x + 0.5); cost = max(0, 0.5·slope + 0.8·(slope − current slope))
+      const xs = [1.2, 0.4, 2.5, 0.9, 0.4];
+      const samples = [0.5, 1, 1.5, 2];
+      const m = model({
+        inputs: xs,
+        signals: [{ name: 'slope', allocation_samples: samples, cost_options: ['INTENSITY', 'ADJUSTMENT'], intensity_cost_function: { type: 'Linear', slope: 0.5 }, adjustment_cost_function: { type: 'Linear', slope: 0.8 } }],
+        projections: [
+          { sender: 'A', receiver: 'B' },
+          { sender: 'B', receiver: 'OBJ', receiver_port: 'B' },
+          { sender: 'OCM', sender_port: 'slope', receiver: 'A', receiver_parameter: 'slope' },
+        ],
+      });
+      let current = 1; // the default allocation
+      const expected = xs.map((x) => {
+        const net = (a: number) => -((2 * (a * x + 0.5) - 3) ** 2) - Math.max(0, 0.5 * a + 0.8 * (a - current));
+        current = samples.reduce((best, a) => (net(a) > net(best) ? a : best));
+        return [current];
+      });
+      expect(allocations(run(m))).toEqual(expected);
+      // without the adjustment cost the choices differ (the test would not see it otherwise)
+      const signals = [{ ...((m.nodes as Record<string, Json>).OCM!.control_signals as Json[])[0], cost_options: 'INTENSITY' }];
+      const intensityOnly = { ...m, nodes: { ...(m.nodes as Record<string, Json>), OCM: { ...(m.nodes as Record<string, Json>).OCM, control_signals: signals } } };
+      expect(allocations(run(intensityOnly))).not.toEqual(expected);
+    });
+
+    it('DURATION (and ALL) are refused with a message naming the option', () => {
+      for (const option of ['DURATION', 'ALL']) {
+        const e = modelError(model({ signals: [{ name: 'slope', allocation_samples: [1, 2], cost_options: ['INTENSITY', option] }], projections: [
+          { sender: 'A', receiver: 'B' },
+          { sender: 'B', receiver: 'OBJ', receiver_port: 'B' },
+          { sender: 'OCM', sender_port: 'slope', receiver: 'A', receiver_parameter: 'slope' },
+        ] }));
+        expect(e.issues[0]!.path).toBe('nodes.OCM.control_signals[0].cost_options[1]');
+        expect(e.message).toMatch(/DURATION cost.* is not supported yet/);
+      }
+    });
+
     it('a negative cost counts as zero', () => {
       // net = 2·slope + 1 − max(0, 3·slope): with negative slopes the cost is 0 and the larger slope wins
       expect(allocations(withSignal({ cost_options: 'INTENSITY', intensity_cost_function: { type: 'Linear', slope: 3 }, allocation_samples: [-2, -1] }))[0]).toEqual([-1]);

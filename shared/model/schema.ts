@@ -122,6 +122,7 @@ export const ControlSignalSchema = z.looseObject({
   allocation_samples: z.array(Num).min(1, { error: 'allocation_samples needs at least one value' }).optional(),
   cost_options: z.union([z.string(), z.array(z.string())]).optional(),
   intensity_cost_function: FunctionSpecSchema.optional(),
+  adjustment_cost_function: FunctionSpecSchema.optional(),
 });
 
 export const StateFeatureSchema = z.union([NodeRef, z.strictObject({ node: NodeRef, port: PortName })], {

@@ -14,7 +14,9 @@
  * - For every grid point (itertools.product over the control signals, last signal fastest) it
  *   simulates num_trials_per_estimate trials from a copy of the current state with the state
  *   features as inputs and the point's allocation applied, reads the objective mechanism's
- *   OUTCOME, and scores net_outcome = outcome − Σ max(0, cost of each signal). Each simulation
+ *   OUTCOME, and scores net_outcome = outcome − Σ max(0, cost of each signal), a signal's cost
+ *   being the sum of its enabled costs (ControlSignal.compute_costs): INTENSITY of the allocation,
+ *   ADJUSTMENT of its change from the signal's current allocation (signed). Each simulation
  *   starts from the same copy (PsyNeuLink initialises each simulation context from a frozen copy
  *   of the real one, random streams included), so simulations never touch the real context:
  *   node values, integrators, counters and random streams are as the real trial left them.
@@ -408,7 +410,9 @@ export interface ControllerHost {
 /** The controller bound to one execution context. */
 export class ControllerRuntime {
   private readonly features: { fn: BoundFunction | null; out: Value; value: Float64Array }[];
-  private readonly costs: (BoundFunction | null)[];
+  private readonly costs: { intensity: BoundFunction | null; adjustment: BoundFunction | null }[];
+  /** Each signal's allocation when the controller execution began (the adjustment cost's reference). */
+  private readonly current: Float64Array;
   private readonly grid: BoundFunction;
   private readonly values: Float64Array;
   private readonly chosen: Value = [new Float64Array(1)];
@@ -426,7 +430,8 @@ export class ControllerRuntime {
       value: new Float64Array(host.external[f.node]![f.port]!.length),
     }));
     const signals = plan.ocm.ocm.signals;
-    this.costs = signals.map((s) => (s.intensityCost ? s.intensityCost.bind(store) : null));
+    this.costs = signals.map((s) => ({ intensity: s.intensityCost?.bind(store) ?? null, adjustment: s.adjustmentCost?.bind(store) ?? null }));
+    this.current = new Float64Array(signals.length);
     this.grid = plan.ocm.ocm.gridSearch.bind(store);
     this.values = new Float64Array(plan.ocm.ocm.gridSize);
   }
@@ -468,6 +473,10 @@ export class ControllerRuntime {
         x.value.set(input);
       }
     });
+    const ocm = host.mechanisms[plan.index]!;
+    signals.forEach((_, s) => {
+      this.current[s] = ocm.portValues[s]![0]![0]!;
+    });
     const snapshot = host.store.snapshot();
     let g = 0;
     for (const allocation of product(signals.map((s) => s.samples))) {
@@ -487,11 +496,11 @@ export class ControllerRuntime {
     this.apply(allocation);
     let cost = 0;
     allocation.forEach((a, s) => {
-      const fn = this.costs[s];
-      if (!fn) return;
-      this.costIn[0]![0] = a;
-      fn.execute(this.costIn, this.costOut);
-      cost += Math.max(0, this.costOut[0]![0]!);
+      const { intensity, adjustment } = this.costs[s]!;
+      if (!intensity && !adjustment) return;
+      const ic = intensity ? this.costOf(intensity, a) : 0;
+      const ac = adjustment ? this.costOf(adjustment, a - this.current[s]!) : 0;
+      cost += Math.max(0, ic + ac);
     });
     plan.features.forEach((f, i) => host.external[f.node]![f.port]!.set(this.features[i]!.value));
     host.counters.time[TS.TRIAL] = trial;
@@ -500,6 +509,12 @@ export class ControllerRuntime {
       scheduler.runTrial(host.conditionContext, (nodes) => host.executeStep(nodes), limits, () => host.beginTrial());
     }
     return host.mechanisms[plan.objective]!.portValues[0]![0]![0]! - cost;
+  }
+
+  private costOf(fn: BoundFunction, x: number): number {
+    this.costIn[0]![0] = x;
+    fn.execute(this.costIn, this.costOut);
+    return this.costOut[0]![0]!;
   }
 
   /** Writes `allocation` as the OCM's value (and control signals) and switches the controlled nodes. */

@@ -1126,7 +1126,7 @@ function coveredBySchema(segs: readonly Seg[]): boolean {
   const rel = segs.slice(2);
   if (rel.length === 1) return rel[0] === 'function' || rel[0] === 'state_feature_function';
   if (rel.length === 3 && typeof rel[1] === 'number') {
-    return (rel[0] === 'output_ports' && rel[2] === 'function') || (rel[0] === 'control_signals' && rel[2] === 'intensity_cost_function');
+    return (rel[0] === 'output_ports' && rel[2] === 'function') || (rel[0] === 'control_signals' && (rel[2] === 'intensity_cost_function' || rel[2] === 'adjustment_cost_function'));
   }
   return false;
 }

@@ -197,10 +197,11 @@ export class ControllerCodegen {
     }
     const gridSearch = ocm.ocm.gridSearch;
     if (!gridSearch.emit) throw new CodegenUnsupported(ocm.name, 'GridSearch', 'has no compiled form yet');
-    const costs = signals.map((s) => {
-      if (s.intensityCost && !s.intensityCost.emit) throw new CodegenUnsupported(ocm.name, `intensity_cost_function ${s.intensityCost.type} of ${s.name}`, 'has no compiled form yet');
-      return s.intensityCost;
-    });
+    for (const s of signals) {
+      for (const [kind, fn] of [['intensity', s.intensityCost], ['adjustment', s.adjustmentCost]] as const) {
+        if (fn && !fn.emit) throw new CodegenUnsupported(ocm.name, `${kind}_cost_function ${fn.type} of ${s.name}`, 'has no compiled form yet');
+      }
+    }
     for (const f of plan.features) {
       if (f.fn && !f.fn.emit) throw new CodegenUnsupported(ocm.name, `state_feature_function ${f.fn.type}`, 'has no compiled form yet');
     }
@@ -240,16 +241,23 @@ export class ControllerCodegen {
     const evaluate = ir.define('controller.evaluate', ir.void, [['g', ir.i32], ['state', ir.i8p], ['scratch', ir.i8p], ['shared', ir.i8p], ['max_passes', ir.i32], ['trial', ir.f64]], ([g, state, scratch, shared, maxPasses, trial]) => {
       callMemcpy(scratch!, state!, stateBytes);
       cg.state = scratch!;
+      // each signal's current allocation (the copy's, i.e. the real one), before g's is applied
+      const current = signals.map((_, r) => ir.load(cg.slot(ocm.outputPorts[r]!.slot[0]!), 0, 'current'));
       const allocation = allocationAt(g!);
       allocation.forEach((a, r) => writeAllocation(r, a));
       const cost = ir.variable(ir.num(0), 'cost');
       const costIn = ir.alloca(ir.f64, 1, 'cost_in');
       const costOut = ir.alloca(ir.f64, 1, 'cost_out');
-      costs.forEach((fn, r) => {
-        if (!fn) return;
-        ir.store(allocation[r]!, costIn, 0);
+      const costOf = (fn: NonNullable<typeof signals[number]['intensityCost']>, x: V): V => {
+        ir.store(x, costIn, 0);
         fn.emit!(cg, { rows: [{ ptr: costIn, len: 1 }] }, { rows: [{ ptr: costOut, len: 1 }] });
-        cost.set(ir.add(cost.get(), ir.max(ir.num(0), ir.load(costOut, 0))));
+        return ir.load(costOut, 0, 'cost');
+      };
+      signals.forEach((s, r) => {
+        if (!s.intensityCost && !s.adjustmentCost) return;
+        const ic = s.intensityCost ? costOf(s.intensityCost, allocation[r]!) : ir.num(0);
+        const ac = s.adjustmentCost ? costOf(s.adjustmentCost, ir.sub(allocation[r]!, current[r]!)) : ir.num(0);
+        cost.set(ir.add(cost.get(), ir.max(ir.num(0), ir.add(ic, ac))));
       });
       features.forEach((slot, i) => {
         const src = ir.f64At(shared!, featureOffsets[i]!, 'feature');
