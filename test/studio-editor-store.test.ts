@@ -271,6 +271,8 @@ describe('copy and paste', () => {
     expect(store.getState().paste('{"nodes": {"X": {"type": "DDM"}}, "conditions": {"X": {"type": "EveryNCalls", "dependency": "X", "n": 0}}}')).toMatch(/condition of X: n: /);
     expect(store.getState().paste('{"format": "other", "nodes": {}}')).toMatch(/format "other"/);
     expect(store.getState().commandError).toMatch(/format "other"/);
+    const deep = `${'{"type": "Not", "condition": '.repeat(5000)}{"type": "Always"}${'}'.repeat(5000)}`;
+    expect(store.getState().paste(`{"nodes": {"X": {"type": "DDM"}}, "conditions": {"X": ${deep}}}`)).toMatch(/nested more than 100 levels deep/);
     expect(store.getState().model).toBe(before);
     expect(store.getState().past).toEqual([]);
   });

@@ -7,6 +7,7 @@
 import type { ModelDocument } from '../../shared/ipc/protocol.js';
 import {
   ConditionSchema,
+  MAX_NESTING_DEPTH,
   MODEL_FORMAT,
   MODEL_FORMAT_VERSION,
   NodeSpecSchema,
@@ -46,6 +47,18 @@ function firstIssue(r: { success: boolean; error?: { issues: { path: PropertyKey
   return i ? `${where(i.path).replace(/^\./, '')}${i.path.length ? ': ' : ''}${i.message}` : null;
 }
 
+/** Whether a parsed JSON value nests deeper than `limit` (checked without recursion: pasted text is untrusted). */
+function nestsDeeper(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 export type FragmentResult = { fragment: Fragment } | { error: string };
 
 /**
@@ -59,6 +72,8 @@ export function parseFragment(text: string): FragmentResult {
   } catch {
     return { error: 'the pasted text is not CogStudio model JSON (copy nodes in the studio, or paste a model file)' };
   }
+  // the schemas recurse into conditions: a hostile depth is refused before they run
+  if (nestsDeeper(data, MAX_NESTING_DEPTH)) return { error: `the pasted JSON is nested more than ${MAX_NESTING_DEPTH} levels deep` };
   if (!isObject(data) || !isObject(data.nodes)) return { error: 'the pasted JSON has no "nodes" object, so it is not a model or a fragment of one' };
   if (data.format !== undefined && data.format !== FRAGMENT_FORMAT && data.format !== MODEL_FORMAT) return { error: `the pasted JSON is of format ${JSON.stringify(data.format)}, not ${FRAGMENT_FORMAT} or ${MODEL_FORMAT}` };
   if (data.version !== undefined && data.version !== MODEL_FORMAT_VERSION) return { error: `the pasted JSON is format version ${JSON.stringify(data.version)}; this studio reads version ${MODEL_FORMAT_VERSION}` };

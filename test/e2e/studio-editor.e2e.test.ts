@@ -235,6 +235,11 @@ describe('multi-select, delete, move, copy and paste', () => {
     await dragBetween({ x: a.x - 30, y: Math.min(a.y, b.y) - 30 }, { x: b.x + b.width + 30, y: Math.max(a.y + a.height, b.y + b.height) + 30 });
     await p.keyboard.up('Shift');
     await poll(selectedNodes).toEqual(['Processing-0', 'Transfer-0']);
+    // Ctrl-click takes a node out of the selection and puts it back
+    await node('Processing-0').click({ modifiers: ['Control'] });
+    await poll(selectedNodes).toEqual(['Transfer-0']);
+    await node('Processing-0').click({ modifiers: ['Control'] });
+    await poll(selectedNodes).toEqual(['Processing-0', 'Transfer-0']);
   });
 
   it('moves the selected nodes together as one undo step', async () => {
