@@ -4,6 +4,7 @@ import { z } from 'zod';
 import '@xyflow/react/dist/style.css';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
+import './files.css';
 import { App } from './App.js';
 import { connectHost } from './host/connect.js';
 import { createStudio } from './studio.js';

@@ -161,6 +161,14 @@ export const HostRequestSchema = z.discriminatedUnion('method', [
   /** A parameter sweep; its rows stream as `sweep.*` events under its runId. */
   z.strictObject({ method: z.literal('sweep.start'), params: SweepParamsSchema }),
   z.strictObject({ method: z.literal('sweep.cancel'), runId: RunIdSchema }),
+  /** A node's value at each pass of one trial (0-based), re-run in Interpreted mode from the initial state. */
+  z.strictObject({
+    method: z.literal('run.passes'),
+    model: ModelDocumentSchema,
+    node: z.string().min(1).max(1000),
+    trial: z.number().int().min(0).max(MAX_TRIALS - 1),
+    inputs: z.record(z.string(), z.array(z.unknown())).optional(),
+  }),
   /** The components the engine knows (mechanisms, functions, conditions) with their parameters. */
   z.strictObject({ method: z.literal('catalog.get') }),
 ]);
@@ -234,6 +242,17 @@ export const CatalogSchema = z.object({
 });
 export type Catalog = z.infer<typeof CatalogSchema>;
 
+/** A node's value (rows flattened; null = non-finite) after each step of one trial it ran in, with the pass of each. */
+export const PassTraceSchema = z.object({
+  node: z.string(),
+  trial: z.number().int(),
+  passes: z.array(z.number().int()),
+  values: z.array(z.array(z.number().nullable())),
+  steps: z.number().int(),
+  truncated: z.boolean(),
+});
+export type PassTrace = z.infer<typeof PassTraceSchema>;
+
 /** What each method answers. */
 export const HostResultSchemas = {
   'examples.list': z.object({ examples: z.array(ExampleInfoSchema) }),
@@ -250,6 +269,7 @@ export const HostResultSchemas = {
   'model.compile': CompileResultSchema,
   'run.start': z.object({ runId: RunIdSchema }),
   'run.cancel': z.object({ cancelled: z.boolean() }),
+  'run.passes': PassTraceSchema,
   'catalog.get': CatalogSchema,
   'sweep.start': z.object({ runId: RunIdSchema }),
   'sweep.cancel': z.object({ cancelled: z.boolean() }),

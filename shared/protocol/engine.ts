@@ -97,8 +97,24 @@ export const ResetSessionRequestSchema = z.strictObject({
 /** Ends the engine: queued requests are cancelled, the running one is stopped. */
 export const ShutdownRequestSchema = z.strictObject({ type: z.literal('shutdown') });
 
+/**
+ * A node's value at each pass of one trial: the model runs from its initial state up to trial
+ * `trial` (0-based) in Interpreted mode, recording that node after every time step it ran in;
+ * answered by `passes` then `done`. Mode equivalence is exact, so compiled runs pass through the
+ * same values.
+ */
+export const TraceRequestSchema = z.strictObject({
+  type: z.literal('trace'),
+  id: RequestId,
+  model: JsonObject('model'),
+  node: z.string({ error: 'node must be a node name' }).min(1).max(1000),
+  trial: wholeNumber('trial', 0, MAX_TRIALS - 1),
+  inputs: JsonObject('inputs').optional(),
+});
+
 export const EngineRequestSchema = z.discriminatedUnion('type', [
   RunRequestSchema,
+  TraceRequestSchema,
   CancelRequestSchema,
   ValidateRequestSchema,
   CompileRequestSchema,
@@ -116,6 +132,7 @@ export const DebugRequestSchema = z.discriminatedUnion('type', [
 ]);
 
 export type RunRequest = z.infer<typeof RunRequestSchema>;
+export type TraceRequest = z.infer<typeof TraceRequestSchema>;
 export type CancelRequest = z.infer<typeof CancelRequestSchema>;
 export type ValidateRequest = z.infer<typeof ValidateRequestSchema>;
 export type CompileRequest = z.infer<typeof CompileRequestSchema>;
@@ -202,6 +219,19 @@ export const ValidatedEventSchema = z.strictObject({
   warnings: z.array(z.string()),
 });
 
+/** The answer to `trace`: the node's value (rows flattened) after each step it ran in, with the pass of each. */
+export const PassesEventSchema = z.strictObject({
+  type: z.literal('passes'),
+  id: RequestId,
+  node: z.string(),
+  trial: Count,
+  passes: z.array(Count),
+  values: z.array(z.array(Float)),
+  /** Steps the node ran in during the trial; more than `values` holds when `truncated`. */
+  steps: Count,
+  truncated: z.boolean(),
+});
+
 /** IR text asked for by `compile`. */
 export const IREventSchema = z.strictObject({
   type: z.literal('ir'),
@@ -264,6 +294,7 @@ export const EngineEventSchema = z.discriminatedUnion('type', [
   TrialsEventSchema,
   ProgressEventSchema,
   ValidatedEventSchema,
+  PassesEventSchema,
   IREventSchema,
   DoneEventSchema,
   ErrorEventSchema,
@@ -276,6 +307,7 @@ export type TrialsEvent = z.infer<typeof TrialsEventSchema>;
 export type ProgressEvent = z.infer<typeof ProgressEventSchema>;
 export type ValidatedEvent = z.infer<typeof ValidatedEventSchema>;
 export type IREvent = z.infer<typeof IREventSchema>;
+export type PassesEvent = z.infer<typeof PassesEventSchema>;
 export type DoneEvent = z.infer<typeof DoneEventSchema>;
 export type ErrorEvent = z.infer<typeof ErrorEventSchema>;
 export type EngineEvent = z.infer<typeof EngineEventSchema>;

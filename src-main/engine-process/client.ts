@@ -20,6 +20,7 @@ import {
   type FinalEvent,
   type ResetSessionRequest,
   type RunRequest,
+  type TraceRequest,
   type ValidateRequest,
 } from '../../shared/protocol/engine.js';
 
@@ -39,7 +40,7 @@ export interface ForkOptions {
 }
 
 /** A request the client sends and follows to its final event. */
-export type ClientRequest = RunRequest | ValidateRequest | CompileRequest | (ResetSessionRequest & { id: string }) | DebugRequest;
+export type ClientRequest = RunRequest | TraceRequest | ValidateRequest | CompileRequest | (ResetSessionRequest & { id: string }) | DebugRequest;
 
 export interface EngineClientOptions {
   /** Starts an engine process (default: `forkEngine()`). */

@@ -16,6 +16,7 @@ import {
   type Parsed,
   type ResetSessionRequest,
   type RunRequest,
+  type TraceRequest,
   type ValidateRequest,
 } from '../../shared/protocol/engine.js';
 import type { ModelLike } from '../engine/composition.js';
@@ -26,6 +27,7 @@ import { SchedulerLimitError } from '../scheduler/scheduler.js';
 import { JitError, optimizeIR } from '../compiler/jit/index.js';
 import { ModeUnavailableError, ModelSession } from '../runtime/run-model.js';
 import { RunCompiledRunner, createRunner, type Runner } from '../runtime/runners.js';
+import { tracePasses } from '../runtime/pass-trace.js';
 
 /** Test-only native faults (see child.ts): never given to an engine outside tests. */
 export interface NativeFaults {
@@ -55,7 +57,7 @@ export interface EngineOptions {
   congested?: () => boolean;
 }
 
-type QueuedRequest = RunRequest | ValidateRequest | CompileRequest | ResetSessionRequest | DebugRequest;
+type QueuedRequest = RunRequest | TraceRequest | ValidateRequest | CompileRequest | ResetSessionRequest | DebugRequest;
 
 interface Job {
   readonly request: QueuedRequest;
@@ -241,6 +243,8 @@ export class Engine {
         return this.run(job, req);
       case 'validate':
         return this.validate(req);
+      case 'trace':
+        return this.trace(req);
       case 'compile':
         return this.compile(job, req);
       case 'reset-session':
@@ -350,6 +354,14 @@ export class Engine {
     } finally {
       if (transient) session.dispose();
     }
+  }
+
+  /** Pass values of one trial (Interpreted, bounded by MAX_TRACE_STEPS). */
+  private trace(req: TraceRequest): void {
+    const t0 = performance.now();
+    const trace = tracePasses({ model: req.model, node: req.node, trial: req.trial, ...(req.inputs ? { inputs: req.inputs } : {}) });
+    this.emit({ type: 'passes', id: req.id, ...trace });
+    this.emitDone(req.id, req.trial + 1, false, { total_ms: performance.now() - t0 });
   }
 
   private validate(req: ValidateRequest): void {

@@ -31,6 +31,8 @@ export interface RunOptions {
   limits?: SchedulerLimits;
   /** Called after every trial; return false to stop the run early (cancel). */
   onTrial?: (trial: number) => boolean | void;
+  /** Interpreted mode only: called after every time step with the nodes that ran (pass values, see pass-trace.ts). */
+  onStep?: (nodes: readonly number[]) => void;
 }
 
 export class ExecutionContext {

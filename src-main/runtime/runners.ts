@@ -213,6 +213,7 @@ export class InterpretedRunner extends TrialByTrial {
       (nodes) => {
         ctx.executeStep(nodes);
         order?.push([...nodes].sort((a, b) => a - b).map((k) => names[k]!));
+        this.opts.onStep?.(nodes);
       },
       limits,
       () => {

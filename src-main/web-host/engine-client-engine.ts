@@ -4,12 +4,12 @@
  * the host. Translates the engine protocol (shared/protocol/engine.ts) into the renderer
  * protocol (shared/ipc/protocol.ts).
  */
-import type { CompileResult, CompiledMode, HostError, ModelDocument, OutputColumn, RunEvent, RunParams, ValidateResult } from '../../shared/ipc/protocol.js';
+import type { CompileResult, CompiledMode, HostError, ModelDocument, OutputColumn, PassTrace, RunEvent, RunParams, ValidateResult } from '../../shared/ipc/protocol.js';
 import { defaultTrials, outputPortNames } from '../../shared/ipc/model-view.js';
 import type { EngineEvent, ErrorEvent, ErrorKind, FinalEvent } from '../../shared/protocol/engine.js';
 import type { EngineClient } from '../engine-process/client.js';
 import type { OptLevel } from '../compiler/jit/index.js';
-import type { StudioEngine } from './engine.js';
+import { encodeTrace, type StudioEngine } from './engine.js';
 import { HostRequestError } from './host-error.js';
 
 const ERROR_KINDS: Record<ErrorKind, HostError['kind']> = {
@@ -133,6 +133,15 @@ export class EngineClientEngine implements StudioEngine {
     const diagnostics = events.find((e) => e.type === 'diagnostics');
     if (diagnostics?.type !== 'diagnostics' || !diagnostics.compile) throw new HostRequestError({ kind: 'runtime', message: 'the engine compiled without reporting diagnostics' });
     return { mode, ir: ir?.type === 'ir' ? (ir.ir ?? '') : '', diagnostics: diagnostics.compile };
+  }
+
+  async passes(model: ModelDocument, node: string, trial: number, inputs?: Record<string, unknown[]>): Promise<PassTrace> {
+    const { final, events } = await this.request({ type: 'trace', id: this.nextId('trace'), model, node, trial, ...(inputs ? { inputs } : {}) });
+    if (final.type === 'error') throw new HostRequestError(hostErrorOf(final));
+    const trace = events.find((e) => e.type === 'passes');
+    if (trace?.type !== 'passes') throw new HostRequestError({ kind: 'runtime', message: 'the engine traced the trial without reporting its passes' });
+    const { type: _t, id: _i, ...rest } = trace;
+    return encodeTrace(rest);
   }
 
   dispose(): void {

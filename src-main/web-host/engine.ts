@@ -11,6 +11,7 @@ import type {
   ModelDocument,
   ModelIssue,
   OutputColumn,
+  PassTrace,
   RunEvent,
   RunParams,
   TrialResults,
@@ -25,6 +26,7 @@ import { JitError } from '../compiler/jit/jit-error.js';
 import type { OptLevel } from '../compiler/jit/index.js';
 import { ModeUnavailableError, ModelSession, compileFor } from '../runtime/run-model.js';
 import { createRunner, type Runner } from '../runtime/runners.js';
+import { tracePasses } from '../runtime/pass-trace.js';
 import { HostRequestError } from './host-error.js';
 
 export interface StudioEngine {
@@ -34,7 +36,14 @@ export interface StudioEngine {
   cancel(runId: string): boolean;
   validate(model: ModelDocument): Promise<ValidateResult>;
   compile(model: ModelDocument, mode: CompiledMode, optLevel?: OptLevel): Promise<CompileResult>;
+  /** A node's value at each pass of one trial (see runtime/pass-trace.ts). */
+  passes(model: ModelDocument, node: string, trial: number, inputs?: Record<string, unknown[]>): Promise<PassTrace>;
   dispose(): void;
+}
+
+/** JSON cannot carry NaN or ±Infinity: a trace's non-finite values travel as null. */
+export function encodeTrace(trace: { node: string; trial: number; passes: number[]; values: number[][]; steps: number; truncated: boolean }): PassTrace {
+  return { ...trace, values: trace.values.map((v) => v.map((x) => (Number.isFinite(x) ? x : null))) };
 }
 
 /** The columns of a run's results: each output node's output ports, in order. */
@@ -180,6 +189,14 @@ export class InProcessEngine implements StudioEngine {
       return { mode, ir: compiled.irText, diagnostics: compiled.diagnostics };
     } finally {
       compiled.native.dispose();
+    }
+  }
+
+  async passes(model: ModelDocument, node: string, trial: number, inputs?: Record<string, unknown[]>): Promise<PassTrace> {
+    try {
+      return encodeTrace(tracePasses({ model, node, trial, ...(inputs ? { inputs } : {}) }));
+    } catch (e) {
+      throw new HostRequestError(toHostError(e));
     }
   }
 

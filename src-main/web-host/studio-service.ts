@@ -119,6 +119,8 @@ export class StudioService {
           return ok({ runId: req.params.runId });
         case 'run.cancel':
           return ok({ cancelled: this.engine.cancel(req.runId) });
+        case 'run.passes':
+          return ok(await this.engine.passes(req.model, req.node, req.trial, req.inputs));
         case 'catalog.get':
           return ok(componentCatalog());
         case 'sweep.start':

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { useHistoryState, useRunState } from '../context.js';
 import { ResultsPlot } from './ResultsPlot.js';
 import { RunHistoryDialog } from './RunHistory.js';
+import { PassesDialog } from './PassPlot.js';
 
 /** Trials shown in the table (the latest ones). */
 export const TABLE_ROWS = 50;
@@ -22,6 +23,7 @@ export function ResultsPanel() {
   );
   const historyCount = useHistoryState((s) => s.runs.length);
   const [historyOpen, setHistoryOpen] = useState(false);
+  const [passesOpen, setPassesOpen] = useState(false);
   const first = Math.max(0, results.length - TABLE_ROWS);
   const shown = results.slice(first);
   return (
@@ -30,12 +32,16 @@ export function ResultsPanel() {
         Results
         <span className="panel-meta">
           {columns.length > 0 && `${results.length} / ${total} trials `}
+          <button type="button" className="small" onClick={() => setPassesOpen(true)} title="A node’s value at each pass of one trial">
+            Passes
+          </button>{' '}
           <button type="button" className="small" onClick={() => setHistoryOpen(true)} aria-label="Run history">
             History ({historyCount})
           </button>
         </span>
       </h2>
       {historyOpen && <RunHistoryDialog onClose={() => setHistoryOpen(false)} />}
+      {passesOpen && <PassesDialog onClose={() => setPassesOpen(false)} />}
       {columns.length === 0 && <p className="hint">Press Run (Ctrl+Enter) to see the output ports over trials.</p>}
       <div className="plots">
         {columns.map((c, i) => (

@@ -23,6 +23,7 @@ const tempDir = (prefix: string) => {
 };
 
 let browser: Browser;
+const pageErrors: string[] = [];
 beforeAll(async () => {
   browser = await launchBrowser();
 }, 60_000);
@@ -33,6 +34,7 @@ afterAll(async () => {
 
 async function newPage(url: string): Promise<Page> {
   const p = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+  p.on('pageerror', (e) => pageErrors.push(e.message));
   await p.goto(url);
   return p;
 }
@@ -298,5 +300,34 @@ describe('exports and run history', () => {
     await view.screenshot({ path: `${SHOTS}/8-exported-svg.png` });
     await view.close();
     await p.screenshot({ path: `${SHOTS}/9-exports.png` });
+  });
+
+  it('shows the DDM integrator’s value at each pass of a chosen trial; the last pass equals the trial’s result in LLVMRun', async () => {
+    const ddm = await newPage(`${host.url}&example=ddm_integrator`);
+    await poll(() => nodeCount(ddm)).toBe(1);
+    await ddm.getByRole('combobox', { name: 'Mode' }).selectOption('LLVMRun');
+    await ddm.getByRole('button', { name: 'Run', exact: true }).click();
+    await runAndWait(ddm, 7);
+    const values = await tableValues(ddm);
+    await ddm.getByRole('button', { name: 'Passes' }).click();
+    const dialog = ddm.getByRole('dialog', { name: 'Values over passes' });
+    expect(await dialog.getByRole('combobox', { name: 'Node' }).inputValue()).toBe('DECISION');
+    await dialog.getByRole('spinbutton', { name: 'Trial' }).fill('4');
+    await dialog.getByRole('button', { name: 'Show passes' }).click();
+    const passes = dialog.getByRole('region', { name: 'Passes' });
+    await poll(() => passes.count()).toBe(1);
+    const steps = Number(await passes.getAttribute('data-steps'));
+    expect(steps).toBeGreaterThan(10);
+    expect(await passes.getByRole('img', { name: 'Plot of DECISION over passes in trial 4' }).getAttribute('data-points')).toBe(String(steps));
+    const last = (await passes.getByTestId('last-pass-value').textContent())!.split(', ').map(Number);
+    values[3]!.forEach((v, i) => expect(last[i]).toBeCloseTo(v, 4));
+    await ddm.screenshot({ path: `${SHOTS}/10-passes.png` });
+    await ddm.close();
+  });
+});
+
+describe('the pages of this file', () => {
+  it('logged no page errors', () => {
+    expect(pageErrors).toEqual([]);
   });
 });
