@@ -226,6 +226,23 @@ export function targets(r: Report): Target[] {
       detail: `${ms(c.total)} ms cold (median of ${stroop.compile_reps}; first ${ms(stroop.compile_first?.total)} ms): codegen ${ms(c.codegen)}, ir_print ${ms(c.ir_print)}, ir_parse ${ms(c.ir_parse)}, verify ${ms(c.verify)}, optimize ${ms(c.optimize)}, machine_code ${ms(c.machine_code)}`,
     });
   }
+  for (const m of r.models) {
+    const exec = m.modes.LLVMExec;
+    const run = m.modes.LLVMRun;
+    if (!exec || !run || run.trials < 1000) continue;
+    // per-trial cost of LLVMExec (a native call, inputs and results in JS) over LLVMRun's (all native), in CPU time
+    const overheadUs = (1 / exec.trials_per_cpu_s - 1 / run.trials_per_cpu_s) * 1e6;
+    out.push({ target: `${m.name}: LLVMExec per-trial overhead < 1 µs`, holds: overheadUs < 1, detail: `${fmt(overheadUs)} µs per trial over LLVMRun (CPU time: ${fmt(1e6 / exec.trials_per_cpu_s)} vs ${fmt(1e6 / run.trials_per_cpu_s)} µs per trial)` });
+  }
+  const stream = r.scaling.trials?.stream;
+  if (stream) {
+    const holds = stream.peak_rss_mb < 400 && stream.max_loop_delay_ms <= 50;
+    out.push({
+      target: `${fmt(stream.trials)}-trial LLVMRun stream: peak RSS < 400 MB, no event-loop pause > 50 ms`,
+      holds,
+      detail: `peak RSS ${fmt(stream.peak_rss_mb)} MB; longest event-loop delay ${fmt(stream.max_loop_delay_ms)} ms, longest block ${fmt(stream.max_block_ms)} ms (${fmt(stream.max_block_cpu_ms)} ms of CPU time; a longer wall-clock pause is the machine's load) (${fmt(stream.blocks)} blocks in ${ms(stream.run_ms)} ms, integrator_noise)`,
+    });
+  }
   const nodes = r.scaling.nodes;
   if (nodes) {
     const pts = measured(nodes);

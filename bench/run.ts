@@ -91,13 +91,15 @@ function inChild<T>(task: Task, timeoutMs: number): Promise<T> {
 
 function worker(): void {
   process.once('message', (task: Task) => {
-    let reply: unknown;
-    try {
-      reply = { ok: true, report: runTask(task) };
-    } catch (e) {
-      reply = { ok: false, error: (e as Error).stack ?? String(e) };
-    }
-    process.send!(reply, undefined, {}, () => process.disconnect());
+    void (async () => {
+      let reply: unknown;
+      try {
+        reply = { ok: true, report: await runTask(task) };
+      } catch (e) {
+        reply = { ok: false, error: (e as Error).stack ?? String(e) };
+      }
+      process.send!(reply, undefined, {}, () => process.disconnect());
+    })();
   });
 }
 

@@ -4,7 +4,7 @@
  * trial), LLVMRun (one native call per run). Everything — values, integrator state, RNG
  * streams, counters — stays in the shared buffer, so any mode continues where another stopped.
  */
-import { generateModule, type GeneratedModule } from '../compiler/codegen/composition.js';
+import { TRIAL_EXEC, generateModule, type GeneratedModule } from '../compiler/codegen/composition.js';
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { compileIR, type NativeFunction, type NativeModule, type OptLevel } from '../compiler/jit/index.js';
@@ -28,7 +28,8 @@ export interface CompileDiagnostics {
 }
 
 type NodeFn = NativeFunction<(state: ArrayBuffer) => void>;
-type TrialFn = NativeFunction<(state: ArrayBuffer, maxPasses: number, log: Int32Array, logCap: number, logLen: Int32Array) => number>;
+/** trial.exec: one trial, pointers first (state, log, logLen) so that a run binds them once. */
+type TrialFn = NativeFunction<(state: ArrayBuffer, log: Int32Array, logLen: Int32Array, maxPasses: number, logCap: number) => number>;
 type RunFn = NativeFunction<
   (
     state: ArrayBuffer,
@@ -152,9 +153,9 @@ export function compileComposition(comp: Composition, mode: CompiledMode, optLev
   const { native, hit: cacheHit } = acquireMachineCode(irText, optLevel, `${comp.name}.ll`);
   const nodeFns = withScheduler ? [] : generated.names.node.map((name) => native.fn<(state: ArrayBuffer) => void>(name, 'void node(void *state)'));
   const trialFn = withScheduler
-    ? native.fn<(state: ArrayBuffer, maxPasses: number, log: Int32Array, logCap: number, logLen: Int32Array) => number>(
-        generated.names.trial,
-        'int32 trial(void *state, int32 max_passes, int32 *log, int32 log_cap, int32 *log_len)',
+    ? native.fn<(state: ArrayBuffer, log: Int32Array, logLen: Int32Array, maxPasses: number, logCap: number) => number>(
+        TRIAL_EXEC,
+        'int32 trial_exec(void *state, int32 *log, int32 *log_len, int32 max_passes, int32 log_cap)',
       )
     : null;
   const runFn = withScheduler

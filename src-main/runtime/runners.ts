@@ -171,7 +171,7 @@ abstract class TrialByTrial implements Runner {
       count++;
       this.trialsDone++;
       if (this.opts.onTrial?.(t) === false || stop || this.trialsDone >= this.opts.numTrials) this.finished = true;
-      if (performance.now() - start >= budgetMs) break;
+      if (budgetMs !== Infinity && performance.now() - start >= budgetMs) break;
     }
     if (this.finished) this.close();
     return {
@@ -272,17 +272,20 @@ export class NodeCompiledRunner extends TrialByTrial {
 export class TrialCompiledRunner extends TrialByTrial {
   private readonly log: Int32Array;
   private readonly logLen = new Int32Array(1);
+  /** trial.exec with the state and log buffers bound: a call passes two integers. */
+  private readonly exec: (maxPasses: number, logCap: number) => number;
 
-  constructor(ctx: ExecutionContext, opts: RunOptions, private readonly compiled: CompiledModel) {
+  constructor(ctx: ExecutionContext, opts: RunOptions, compiled: CompiledModel) {
     super(ctx, opts);
     this.log = new Int32Array(opts.recordExecutionOrder ? LOG_CAP_PER_TRIAL : 1);
+    this.exec = compiled.trialFn!.bindBuffers(ctx.store.buffer, this.log, this.logLen);
   }
 
   protected trial(t: number): { order?: string[][]; stop: boolean } {
     const cap = this.opts.recordExecutionOrder ? this.log.length : 0;
     this.logLen[0] = 0;
     const limits = this.opts.limits ?? DEFAULT_LIMITS;
-    const status = this.compiled.trialFn!(this.ctx.store.buffer, limits.maxPassesPerTrial, this.log, cap, this.logLen);
+    const status = this.exec(limits.maxPassesPerTrial, cap);
     if (status < 0) throw statusError(status, t, this.ctx, limits.maxPassesPerTrial);
     const order = this.opts.recordExecutionOrder ? decodeSteps(this.log, this.logLen[0]!, this.ctx.comp.nodeNames)[0] : undefined;
     return { order, stop: status === STATUS.RUN_TERMINATED };

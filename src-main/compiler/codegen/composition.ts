@@ -2,7 +2,8 @@
  * Code generation for a whole composition, over the context's state buffer:
  *   node.K(state)    — executes node K from its gathered variable (LLVM mode's unit)
  *   gather.K(state)  — computes node K's variable from external input and projections
- *   trial(state, maxPasses, log, logCap, logLen) — one trial, scheduler included (LLVMExec);
+ *   trial(state, maxPasses, log, logCap, logLen) — one trial, scheduler included (LLVMExec, as
+ *                    trial.exec(state, log, logLen, maxPasses, logCap), whose buffers can be bound);
  *                    with a controller it runs controller.step BEFORE or AFTER (controller.ts)
  *   run(state, inputs, inputLens, firstTrial, ntrials, results, nodeValues, control, maxPasses, log, logCap, logLen)
  *                    — trials firstTrial.. of a run: input cycling, trials, results (LLVMRun; the
@@ -19,6 +20,9 @@ import { IR, sanitize, type V } from './ir.js';
 
 /** Above this many consideration sets, each set's step is generated as its own (not inlined) function. */
 const OUT_OF_LINE_SETS = 8;
+
+/** trial() with its pointer arguments first: (state, log, logLen, maxPasses, logCap). */
+export const TRIAL_EXEC = 'trial.exec';
 
 /** Status codes returned by trial() and run() (negative = error). */
 export const STATUS = { OK: 0, RUN_TERMINATED: 1, DEADLOCK: -1, MAX_PASSES: -2, CANCELLED: -3 } as const;
@@ -242,7 +246,7 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
       : null;
 
     trialName = 'trial';
-    /** One trial; `hook` runs the controller before the first pass or after the trial ended. */
+    /** One trial (internal: called by run() and trial.exec); `hook` runs the controller before the first pass or after the trial ended. */
     const defineTrial = (name: string, hook: { mode: 'BEFORE' | 'AFTER'; step: LLVM.Function } | null) => ir.define(name, ir.i32, [['state', ir.i8p], ['max_passes', ir.i32], ['log', ir.i32p], ['log_cap', ir.i32], ['log_len', ir.i32p]], ([state, maxPasses, log, logCap, logLen]) => {
       cg.state = state!;
       const e = conditionContext();
@@ -320,12 +324,17 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
       b.CreateBr(exit);
       b.SetInsertPoint(exit);
       ir.ret(status.get());
-    }, name !== trialName);
+    }, true);
 
     // the controller simulates with the trial minus the controller (PsyNeuLink's "simulation" variant)
     const trialFn = controller
       ? defineTrial(trialName, { mode: comp.controller!.mode, step: controller.emitStep(defineTrial('trial.simulation', null)) })
       : defineTrial(trialName, null);
+
+    // LLVMExec's entry: trial() with its buffers first, so that the caller can bind them once
+    ir.define(TRIAL_EXEC, ir.i32, [['state', ir.i8p], ['log', ir.i32p], ['log_len', ir.i32p], ['max_passes', ir.i32], ['log_cap', ir.i32]], ([state, log, logLen, maxPasses, logCap]) => {
+      ir.ret(ir.call(trialFn, [state!, maxPasses!, log!, logCap!, logLen!], ir.name('status')));
+    });
 
     runName = 'run';
     ir.define(runName, ir.i32, [
