@@ -45,6 +45,7 @@ const LOG_CAP_PER_TRIAL = 1 << 16;
 function statusError(status: number, trial: number, ctx: ExecutionContext, maxPasses: number): Error {
   const term = ctx.comp.scheduler.describeTermination;
   if (status === STATUS.DEADLOCK) return new SchedulerLimitError(`trial ${trial} cannot end: no node can run and the trial's termination condition (${term}) is not satisfied; check the nodes' conditions`);
+  if (status === STATUS.OUT_OF_MEMORY) return new RangeError(`trial ${trial}: the controller could not allocate memory for its simulations (each evaluating thread copies the model's state)`);
   if (status === STATUS.MAX_PASSES) return new SchedulerLimitError(`trial ${trial} did not end after ${maxPasses} passes (the limit): its termination condition (${term}) was never satisfied`);
   return new Error(`compiled run stopped with status ${status}`);
 }

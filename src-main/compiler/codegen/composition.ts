@@ -25,7 +25,7 @@ const OUT_OF_LINE_SETS = 8;
 export const TRIAL_EXEC = 'trial.exec';
 
 /** Status codes returned by trial() and run() (negative = error). */
-export const STATUS = { OK: 0, RUN_TERMINATED: 1, DEADLOCK: -1, MAX_PASSES: -2, CANCELLED: -3 } as const;
+export const STATUS = { OK: 0, RUN_TERMINATED: 1, DEADLOCK: -1, MAX_PASSES: -2, CANCELLED: -3, OUT_OF_MEMORY: -4 } as const;
 
 export interface GeneratedModule {
   ir: IR;

@@ -28,6 +28,7 @@ import type { Composition } from '../../engine/composition.js';
 import { allocationChoices, product, type ControlledNode, type ControllerPlan } from '../../engine/controller.js';
 import { TS } from '../../scheduler/clock.js';
 import { CodegenUnsupported, type CgValue, type Codegen } from './codegen.js';
+import { STATUS } from './composition.js';
 import { llvm, sanitize, type IR, type V } from './ir.js';
 
 /**
@@ -296,8 +297,13 @@ export class ControllerCodegen {
       const maxPasses = ir.loadI32(ir.i32At(job!, JOB.maxPasses));
       const trial = ir.load(ir.f64At(job!, JOB.trial));
       const scratch = this.callC(c.malloc, [ir.long(Math.max(8, stateBytes))], ir.name('scratch'));
-      ir.loop(b.CreateSub(stop, start), (i) => void ir.call(evaluate, [b.CreateAdd(start, i), state, scratch, shared, maxPasses, trial]), 'point');
-      this.callC(c.free, [scratch]);
+      ir.ifThen(b.CreateIsNull(scratch), () => {
+        const statuses = ir.i32At(shared, statusAt, 'statuses');
+        ir.loop(b.CreateSub(stop, start), (i) => ir.storeI32(ir.int(STATUS.OUT_OF_MEMORY), statuses, b.CreateAdd(start, i)), 'oom');
+      }, () => {
+        ir.loop(b.CreateSub(stop, start), (i) => void ir.call(evaluate, [b.CreateAdd(start, i), state, scratch, shared, maxPasses, trial]), 'point');
+        this.callC(c.free, [scratch]);
+      });
       ir.ret(l.ConstantPointerNull.get(ir.i8p));
     }, true);
 
@@ -307,6 +313,10 @@ export class ControllerCodegen {
       // AFTER runs once the trial counter moved on: the simulations replay the trial that just ended
       const trial = plan.mode === 'AFTER' ? ir.sub(time, ir.num(1)) : time;
       const shared = this.callC(c.malloc, [ir.long(Math.max(8, sharedBytes))], ir.name('shared'));
+      ir.ifThen(b.CreateIsNull(shared), () => {
+        ir.ret(ir.int(STATUS.OUT_OF_MEMORY));
+        b.SetInsertPoint(ir.block('dead'));
+      });
       // state features, in the real state (a state_feature_function integrates across trials)
       plan.features.forEach((f, i) => {
         const input = cg.slots([features[i]!]);
@@ -324,6 +334,11 @@ export class ControllerCodegen {
       const began = now();
       b.CreateStore(count, lastThreads);
       const jobs = this.callC(c.malloc, [b.CreateMul(b.CreateSExt(count, ir.i64), ir.long(JOB.bytes))], ir.name('jobs'));
+      ir.ifThen(b.CreateIsNull(jobs), () => {
+        this.callC(c.free, [shared]);
+        ir.ret(ir.int(STATUS.OUT_OF_MEMORY));
+        b.SetInsertPoint(ir.block('dead'));
+      });
       const jobAt = (t: V) => b.CreateInBoundsGEP(ir.i8, jobs, [b.CreateMul(b.CreateSExt(t, ir.i64), ir.long(JOB.bytes))], ir.name('job'));
       ir.loop(count, (t) => {
         const job = jobAt(t);
