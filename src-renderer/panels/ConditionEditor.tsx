@@ -46,7 +46,7 @@ export function ConditionEditor({ value, onChange, nodes, label, defaultText, he
     onChange(isObject(next) ? next : undefined);
   };
   return (
-    <div className="condition-editor">
+    <div className="condition-editor" role="group" aria-label={label}>
       <ConditionPart root={value} path={[]} prefix="" label={label} defaultText={defaultText} help={help} error={error} nodes={nodes} problems={problems} set={set} />
       {value !== undefined && (
         <p className="condition-summary" title="The condition as PsyNeuLink would write it">

@@ -118,10 +118,10 @@ describe('building and running a model with the conditions and inputs editors', 
     await shot('condition-node');
   });
 
-  it('sets a nested trial termination, Any(AfterNCalls(Transfer-0, 2), AfterNPasses(20)), with nothing selected', async () => {
+  it('sets a nested trial termination, Any(AfterNCalls(Transfer-0, 2), AfterNPasses(20)), and a run termination, with nothing selected', async () => {
     await clickPane();
     await poll(inspecting).toBe('model');
-    const term = inspector().getByRole('group', { name: 'Termination' });
+    const term = inspector().getByRole('group', { name: 'Termination', exact: true });
     await term.getByRole('combobox', { name: 'trial termination', exact: true }).selectOption('Any');
     const add = term.getByRole('button', { name: 'Add a condition to trial termination' });
     await add.click();
@@ -137,8 +137,12 @@ describe('building and running a model with the conditions and inputs editors', 
     await term.getByRole('combobox', { name: 'part 2 type' }).selectOption('AfterNPasses');
     await commitField('part 2 n', '20', term);
     await poll(() => term.getByRole('alert').count()).toBe(0);
+    // the run's own termination: after 2 trials, whatever the toolbar's Trials
+    await term.getByRole('combobox', { name: 'run termination', exact: true }).selectOption('AfterNTrials');
+    await commitField('n', '2', term.getByRole('group', { name: 'run termination' }));
     expect((await modelOnScreen(p)).termination).toEqual({
       trial: { type: 'Any', conditions: [{ type: 'AfterNCalls', dependency: 'Transfer-0', n: 2 }, { type: 'AfterNPasses', n: 20 }] },
+      run: { type: 'AfterNTrials', n: 2 },
     });
     // a part can be removed again (one undo step), and comes back with undo
     await term.getByRole('button', { name: 'Remove part 2' }).click();
@@ -189,11 +193,12 @@ describe('building and running a model with the conditions and inputs editors', 
     await poll(() => table.locator('tbody tr').count()).toBe(3);
   });
 
-  it('runs in Auto; the saved file run by the CLI (Interpreted) gives the same numbers', async () => {
+  it('runs in Auto (the run termination stops it after 2 trials); the saved file run by the CLI (Interpreted) gives the same numbers', async () => {
     await p.getByRole('spinbutton', { name: 'Trials' }).fill('3');
     await p.getByRole('combobox', { name: 'Mode' }).selectOption('Auto');
     await p.getByRole('button', { name: 'Run', exact: true }).click();
-    await runAndWait(p, 3);
+    // the run termination ends the run after 2 of the 3 trials
+    await runAndWait(p, 2);
     const values = await tableValues(p);
     await p.getByRole('button', { name: 'Save' }).click();
     await poll(() => readdirSync(workspace).filter((f) => f.endsWith('.json')).length).toBe(1);
@@ -205,7 +210,8 @@ describe('building and running a model with the conditions and inputs editors', 
     execFileSync('npx', ['cogstudio', 'run', file, '--mode', 'Interpreted', '--trials', '3', '--out', out], { cwd: ROOT, stdio: 'pipe' });
     const cli = JSON.parse(readFileSync(out, 'utf8')) as { results: number[][][] };
     expect(values).toEqual(cli.results.map((trial) => trial.flat()));
-    expect(new Set(values.map((r) => r.join())).size).toBe(3);
+    expect(values).toHaveLength(2);
+    expect(new Set(values.map((r) => r.join())).size).toBe(2);
     await shot('run');
   });
 });
