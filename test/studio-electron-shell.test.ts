@@ -4,7 +4,7 @@
  * security settings, the app:// protocol, and the IPC handler's sender and payload checks.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +33,14 @@ interface Report {
   afterCancel: { closed: boolean; asked: { message: string; buttons: string[] }[] };
   afterSave: { closed: boolean; sent: string[] };
   afterClean: { closed: boolean; title: string };
+  saveChosen: { ok: boolean; result?: { path: string } };
+  saveDenied: { ok: boolean; error?: { kind: string; message: string } };
+  saveUnchosen: { ok: boolean; error?: { message: string } };
+  exported: { ok: boolean; result?: { path: string } };
+  saveDefaults: string[];
+  recentAfterSave: { ok: boolean; result?: { files: { path: string; exists: boolean }[] } };
+  openDeleted: { ok: boolean; error?: { message: string } };
+  recentAfterDelete: { ok: boolean; result?: { files: { path: string; exists: boolean }[] } };
 }
 
 let report: Report;
@@ -101,5 +109,22 @@ describe('the Electron shell', () => {
     expect(report.afterCancel.asked).toEqual([{ message: 'Save the changes to linear_chain before closing?', buttons: ['Save', 'Don’t Save', 'Cancel'] }]);
     expect(report.afterSave).toEqual({ closed: false, sent: ['save-and-close'] });
     expect(report.afterClean).toEqual({ closed: true, title: 'linear_chain — CogStudio' });
+  });
+
+  it('saves to the file chosen in the dialog (atomically), reports a real failure with path and reason, exports through a dialog', () => {
+    const saved = join(stateDir, 'saved.cogmodel.json');
+    expect(report.saveChosen).toEqual({ ok: true, result: { path: saved } });
+    // sysfs refuses new files even to root: a real, not injected, failure
+    expect(report.saveDenied).toMatchObject({ ok: false, error: { kind: 'file', message: expect.stringMatching(/could not save the model to \/sys\/cogstudio-denied\.cogmodel\.json: (permission denied|the disk is read-only)/) } });
+    expect(report.saveUnchosen).toMatchObject({ ok: false, error: { message: /choose this file with File › Open or Save As first/ } });
+    expect(report.exported).toEqual({ ok: true, result: { path: join(stateDir, 'results.csv') } });
+    expect(readFileSync(join(stateDir, 'results.csv'), 'utf8')).toBe('trial,A.B[0]\n1,2\n');
+    expect(report.saveDefaults).toEqual(['model.cogmodel.json', 'model.cogmodel.json', 'results.csv']);
+    expect(report.recentAfterSave.result!.files[0]).toEqual({ path: saved, exists: true });
+  });
+
+  it('a recent file deleted since is refused with a clear message and leaves the recent list', () => {
+    expect(report.openDeleted).toMatchObject({ ok: false, error: { message: /no longer exists.*removed from the recent files/ } });
+    expect(report.recentAfterDelete.result!.files.map((f) => f.path)).not.toContain(join(stateDir, 'saved.cogmodel.json'));
   });
 });

@@ -77,6 +77,9 @@ export function plotSvg(opts: { title: string; xLabel: string; xs: readonly numb
   let yLo = finite.length ? Math.min(...finite) : 0;
   let yHi = finite.length ? Math.max(...finite) : 1;
   if (yLo === yHi) [yLo, yHi] = [yLo - 1, yHi + 1];
+  // a little room above and below, so that no line runs along an edge
+  const pad = (yHi - yLo) * 0.05;
+  [yLo, yHi] = [yLo - pad, yHi + pad];
   const xLo = opts.xs[0] ?? 0;
   const xHi = opts.xs.length > 1 ? opts.xs[opts.xs.length - 1]! : xLo + 1;
   const px = (x: number) => m.left + ((x - xLo) / (xHi - xLo)) * (W - m.left - m.right);

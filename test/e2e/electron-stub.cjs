@@ -79,6 +79,14 @@ const electron = {
   protocol: { registerSchemesAsPrivileged() {}, handle: (_scheme, fn) => (protocolHandler = fn) },
   session: { defaultSession: { setPermissionRequestHandler: (fn) => (permissionHandler = fn), setPermissionCheckHandler() {} } },
   dialog: {
+    // save dialogs: the paths chosen, in turn (set by the scenario below)
+    savePaths: [],
+    showSaveDialog(_win, options) {
+      const filePath = this.savePaths.shift();
+      this.saveDefaults.push(options.defaultPath);
+      return Promise.resolve(filePath ? { canceled: false, filePath } : { canceled: true, filePath: '' });
+    },
+    saveDefaults: [],
     // the close question: answers are taken in turn (Cancel, then Save)
     answers: [2, 0],
     asked: [],
@@ -119,6 +127,20 @@ setTimeout(async () => {
   report.recoverySave = await request(trusted, { method: 'recovery.save', model, source: { kind: 'new' } });
   report.recoveryCheck = await request(trusted, { method: 'recovery.check' });
   report.recoveryForeign = await request({ sender: wc, senderFrame: { url: 'https://evil.example/' } }, { method: 'recovery.check' });
+  // files chosen in (stand-in) native dialogs: saved atomically, a real failure reported with path and reason
+  const { join } = require('node:path');
+  const state = process.env.COGSTUDIO_STATE_DIR;
+  electron.dialog.savePaths.push(join(state, 'saved.cogmodel.json'), '/sys/cogstudio-denied.cogmodel.json', join(state, 'results.csv'));
+  report.saveChosen = await request(trusted, { method: 'file.save', model });
+  report.saveDenied = await request(trusted, { method: 'file.save', model });
+  report.saveUnchosen = await request(trusted, { method: 'file.save', model, path: join(state, 'other.cogmodel.json') });
+  report.exported = await request(trusted, { method: 'file.export', name: 'results.csv', content: 'trial,A.B[0]\n1,2\n', encoding: 'utf8' });
+  report.saveDefaults = electron.dialog.saveDefaults;
+  report.recentAfterSave = await request(trusted, { method: 'file.recent' });
+  require('node:fs').rmSync(join(state, 'saved.cogmodel.json'));
+  report.openDeleted = await request(trusted, { method: 'file.open', path: join(state, 'saved.cogmodel.json') });
+  report.recentAfterDelete = await request(trusted, { method: 'file.recent' });
+
   const win = windows[0];
   const tick = () => new Promise((r) => setTimeout(r, 10));
   await request(trusted, { method: 'session.state', dirty: true, title: 'linear_chain' });
