@@ -4,12 +4,24 @@
  * leaving the cell); a block of numbers pasted into a cell fills the table from there; "Paste CSV"
  * takes CSV text. Each change is one `setRunInputs` command, so undo/redo work as everywhere.
  */
-import { useState, type ClipboardEvent } from 'react';
+import { useState, type ClipboardEvent, type KeyboardEvent } from 'react';
 import { useModelState, useRunState, useStudio } from '../context.js';
 import { isObject, type NodeSpec } from '../model/document.js';
 import { columnNames, inputLayout, inputRows, inputShapeProblems, parseCell, parseCsvRows, pasteBlock, rowsToCsv, rowsToInputs, splitCsv } from '../model/inputs.js';
 import { setRunInputs } from '../store/commands.js';
 import { DraftInput } from './fields.js';
+
+/** Trials shown as rows at most (a long run's inputs are edited as CSV beyond this; the DOM stays small). */
+export const MAX_TABLE_ROWS = 200;
+
+/** Enter in a cell moves to the cell below, as in a spreadsheet (the commit happens on blur). */
+function focusCellBelow(e: KeyboardEvent<HTMLTableElement>) {
+  if (e.key !== 'Enter' || !(e.target instanceof HTMLInputElement)) return;
+  const cell = e.target.closest('td');
+  const row = cell?.parentElement;
+  const below = row?.nextElementSibling?.children[Array.prototype.indexOf.call(row.children, cell)];
+  below?.querySelector('input')?.focus();
+}
 
 export function InputsTable({ node }: { node: string }) {
   const studio = useStudio();
@@ -70,7 +82,7 @@ export function InputsTable({ node }: { node: string }) {
         <p className="hint">No inputs: {node} gets zeros every trial.</p>
       ) : (
         <div className="table-wrap">
-          <table className="inputs-table" aria-label={`Input table of ${node}`}>
+          <table className="inputs-table" aria-label={`Input table of ${node}`} onKeyDown={focusCellBelow}>
             <thead>
               <tr>
                 <th scope="col">trial</th>
@@ -85,7 +97,7 @@ export function InputsTable({ node }: { node: string }) {
               </tr>
             </thead>
             <tbody>
-              {rows.map((r, t) => (
+              {rows.slice(0, MAX_TABLE_ROWS).map((r, t) => (
                 <tr key={t}>
                   <th scope="row">{t + 1}</th>
                   {columns.map((c, j) => (
@@ -109,6 +121,11 @@ export function InputsTable({ node }: { node: string }) {
             </tbody>
           </table>
         </div>
+      )}
+      {rows.length > MAX_TABLE_ROWS && (
+        <p className="hint">
+          … and {rows.length - MAX_TABLE_ROWS} more trial(s): Paste CSV shows and replaces them all.
+        </p>
       )}
       {message && (
         <p className="field-error" role="alert">

@@ -2,7 +2,7 @@
  * The Inspector's form fields: a labelled row with help text and an inline message, and inputs
  * edited as drafts that commit on Enter or leaving the field (so one edit is one command).
  */
-import { useId, useState, type ClipboardEvent, type ReactNode } from 'react';
+import { useId, useRef, useState, type ClipboardEvent, type ReactNode } from 'react';
 
 /** A label, an input (given its id and description id), the help text and an inline message. */
 export function Row({ label, help, title, error, children }: { label: string; help?: string | undefined; title?: string | undefined; error?: string | undefined; children: (id: string, describedBy: string) => ReactNode }) {
@@ -54,12 +54,18 @@ export function DraftInput({
 }) {
   const [draft, setDraft] = useState(value);
   const [base, setBase] = useState(value);
+  // what was last handed to onCommit: Enter then an immediate blur (focus moving on) commits once
+  const committed = useRef<string | null>(null);
   if (base !== value) {
     // the model changed under the field (undo, another edit): show the model's value
     setBase(value);
     setDraft(value);
   }
-  const commit = () => draft !== value && onCommit(draft);
+  const commit = () => {
+    if (draft === value || draft === committed.current) return;
+    committed.current = draft;
+    onCommit(draft);
+  };
   return (
     <input
       id={id}
@@ -70,7 +76,10 @@ export function DraftInput({
       value={draft}
       placeholder={placeholder}
       step={type === 'number' ? 'any' : undefined}
-      onChange={(e) => setDraft(e.target.value)}
+      onChange={(e) => {
+        committed.current = null;
+        setDraft(e.target.value);
+      }}
       onPaste={onPaste}
       onBlur={commit}
       onKeyDown={(e) => {

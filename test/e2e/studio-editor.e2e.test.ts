@@ -180,11 +180,12 @@ describe('building and running a model with the conditions and inputs editors', 
     await poll(() => table.locator('tbody tr').count()).toBe(4);
     expect((await modelOnScreen(p)).run).toEqual({ inputs: { 'Processing-0': [[1, -1], [0.5, 2], [4, 5], [6, 7]] } });
     await shot('inputs-table');
-    // one cell typed; each change is one undo step
-    await commitField('Processing-0 trial 4 x1', 'abc', inputs);
-    await poll(() => inputs.getByRole('alert').textContent()).toBe('trial 4, x1: "abc" is not a number');
-    await commitField('Processing-0 trial 4 x1', '-7', inputs);
-    await poll(async () => (await modelOnScreen(p)).run).toEqual({ inputs: { 'Processing-0': [[1, -1], [0.5, 2], [4, 5], [6, -7]] } });
+    // one cell typed (Enter moves to the cell below, as in a spreadsheet); each change is one undo step
+    await commitField('Processing-0 trial 3 x1', 'abc', inputs);
+    await poll(() => inputs.getByRole('alert').textContent()).toBe('trial 3, x1: "abc" is not a number');
+    await commitField('Processing-0 trial 3 x1', '-7', inputs);
+    await poll(async () => (await modelOnScreen(p)).run).toEqual({ inputs: { 'Processing-0': [[1, -1], [0.5, 2], [4, -7], [6, 7]] } });
+    expect(await p.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Processing-0 trial 4 x1');
     await inspector().getByRole('heading', { name: 'Inspector' }).click();
     await p.keyboard.press('Control+z');
     await poll(async () => (await modelOnScreen(p)).run).toEqual({ inputs: { 'Processing-0': [[1, -1], [0.5, 2], [4, 5], [6, 7]] } });
