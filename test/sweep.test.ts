@@ -12,6 +12,8 @@ import { planSweep, runSweep, SweepPointError, type PointResult } from '../src-m
 import { checkGrid, linspace, parseParamArg, pointValues, SweepSpecError, MAX_SWEEP_POINTS } from '../src-main/sweep/spec.js';
 import { computeStats } from '../src-main/sweep/stats.js';
 import { HostSweeps } from '../src-main/sweep/host-sweeps.js';
+import { forkWorkerAt } from '../src-main/sweep/pool.js';
+import { MAIN_OUT, buildElectron } from '../src-main/electron/build-electron.js';
 import { HostRequestError } from '../src-main/web-host/host-error.js';
 import { RunEventSchema, type RunEvent } from '../shared/ipc/protocol.js';
 import { REPO_ROOT } from './shared-files.js';
@@ -234,5 +236,16 @@ describe('sweeps for the studio (HostSweeps)', () => {
     expect(events.at(-1)).toMatchObject({ type: 'sweep.done', cancelled: false, points: 3, executed_modes: ['LLVMRun'] });
     const direct = await runSweep(planSweep({ model: readExample(DDM), params: ['DECISION.threshold=0.5:1.5:3'], stats: ['DECISION:rt'], numTrials: 10 }), { jobs: 1 });
     expect(points.sort((a, b) => a.index - b.index).map((p) => [...p.values, ...p.stats])).toEqual(direct.rows.map((r) => [...r.values, ...r.stats]));
+  });
+});
+
+describe('the sweep worker as the Electron shell bundles it', () => {
+  it('runs points with the same numbers as this process (out/main/sweep-worker.mjs, started through a spawner)', async () => {
+    await buildElectron();
+    const plan = () => planSweep({ model: readExample(DDM), params: ['DECISION.noise=0.3:0.9:4'], stats: ['DECISION:rt', 'DECISION:accuracy'], numTrials: 15 });
+    const bundled = await runSweep(plan(), { jobs: 2, spawn: () => forkWorkerAt(join(MAIN_OUT, 'sweep-worker.mjs')) });
+    const here = await runSweep(plan(), { jobs: 1 });
+    expect(bundled.cancelled).toBe(false);
+    expect(bundled.rows.map((r) => [...r.values, ...r.stats])).toEqual(here.rows.map((r) => [...r.values, ...r.stats]));
   });
 });

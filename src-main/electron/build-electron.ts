@@ -35,7 +35,7 @@ export async function buildElectron(): Promise<void> {
     ...common,
     format: 'esm',
     outExtension: { '.js': '.mjs' },
-    entryPoints: { 'engine-child': resolve(ROOT, 'src-main/engine-process/child.ts') },
+    entryPoints: { 'engine-child': resolve(ROOT, 'src-main/engine-process/child.ts'), 'sweep-worker': resolve(ROOT, 'src-main/sweep/worker.ts') },
     // bundled CommonJS dependencies call require(): give the ES module one
     banner: { js: "import { createRequire as __cogstudioCreateRequire } from 'node:module'; const require = __cogstudioCreateRequire(import.meta.url);" },
   });

@@ -13,7 +13,7 @@ import { StudioService } from '../web-host/studio-service.js';
 import { RecoveryStore } from '../web-host/recovery-store.js';
 import { CloseGuard } from './close-guard.js';
 import { DialogFiles } from './dialog-files.js';
-import { utilityProcessEngine } from './utility-engine.js';
+import { utilityEngineChild, utilityProcessEngine } from './utility-engine.js';
 
 const SCHEME = 'app';
 const ORIGIN = `${SCHEME}://studio`;
@@ -31,7 +31,7 @@ const CSP = [
 ].join('; ');
 
 /**
- * Where the bundles are: this file is out/main/main.cjs, next to preload.cjs and engine-child.mjs,
+ * Where the bundles are: this file is out/main/main.cjs, next to preload.cjs, engine-child.mjs and sweep-worker.mjs,
  * with out/renderer/ beside it (found from this file, however Electron was started).
  */
 const MAIN_DIR = dirname(fileURLToPath(import.meta.url));
@@ -56,6 +56,7 @@ const closeGuard = new CloseGuard<BrowserWindow>({
 });
 const service = new StudioService(engine, files, EXAMPLES_DIR, {
   recovery,
+  sweepWorker: () => utilityEngineChild(join(MAIN_DIR, 'sweep-worker.mjs')),
   onSessionState: (state) => mainWindow && closeGuard.setState(mainWindow, state),
 });
 

@@ -8,6 +8,7 @@ import type { HostError, RunEvent, SweepParams } from '../../shared/ipc/protocol
 import { ModelError } from '../model/errors.js';
 import type { ModelLike } from '../engine/composition.js';
 import { planSweep, runSweep, type SweepPlan } from './run-sweep.js';
+import type { SweepWorkerSpawner } from './pool.js';
 import { SweepSpecError } from './spec.js';
 import { HostRequestError } from '../web-host/host-error.js';
 
@@ -19,6 +20,9 @@ function describe(e: unknown): HostError {
 
 export class HostSweeps {
   private readonly running = new Map<string, AbortController>();
+
+  /** `spawn`: how the shell starts worker processes (default: forked Node processes). */
+  constructor(private readonly spawn?: SweepWorkerSpawner) {}
 
   /** Starts a sweep (a HostRequestError when it cannot); its events go to `emit`. */
   start(p: SweepParams, emit: (e: RunEvent) => void, jobs?: number): void {
@@ -37,6 +41,8 @@ export class HostSweeps {
     runSweep(plan, {
       jobs,
       signal: ac.signal,
+      spawn: this.spawn,
+      alwaysWorkers: true,
       onProgress: (done, total, row) =>
         emit({ type: 'sweep.point', runId, done, total, index: row.index, values: row.values, stats: row.stats.map((x) => (Number.isFinite(x) ? x : null)) }),
     }).then(

@@ -2,9 +2,11 @@
  * Sweep points on worker processes: each worker gets the task once, then one point index at a
  * time (the next free index goes to whichever worker is idle). A point that fails, or a worker
  * that dies, stops the sweep with an error naming the point; a cancel kills the workers.
+ * Workers are forked Node processes by default; Electron passes a spawner of utility processes
+ * (the same EngineChild shape as the engine's).
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { entryNextTo } from '../engine-process/client.js';
+import { fork } from 'node:child_process';
+import { entryNextTo, type EngineChild } from '../engine-process/client.js';
 import type { PointResult, SweepTask } from './run-sweep.js';
 import { SweepPointError } from './run-sweep.js';
 
@@ -12,10 +14,43 @@ import { SweepPointError } from './run-sweep.js';
 export type ToWorker = { type: 'task'; task: SweepTask } | { type: 'point'; index: number };
 export type FromWorker = { type: 'row'; row: PointResult } | { type: 'failed'; index: number; message: string; bug: boolean };
 
-export function runOnWorkers(task: SweepTask, size: number, jobs: number, take: (row: PointResult) => void, signal?: AbortSignal): Promise<void> {
+/** Starts one sweep worker. */
+export type SweepWorkerSpawner = () => EngineChild;
+
+/** A sweep worker as a forked Node process running `path` (NaN survives the structured-clone channel). */
+export function forkWorkerAt(path: string, execArgv: string[] = []): EngineChild {
+  const child = fork(path, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let ended = false;
+  return {
+    get pid() {
+      return child.pid;
+    },
+    send: (msg) => {
+      if (child.connected) child.send(msg as object);
+    },
+    onMessage: (cb) => child.on('message', cb),
+    onExit: (cb) => {
+      const end = (code: number | null, signal: string | null) => {
+        if (!ended) cb(code, signal);
+        ended = true;
+      };
+      child.on('exit', end);
+      // 'error' without 'exit' when the process could not be started at all
+      child.on('error', () => child.pid === undefined && end(1, null));
+    },
+    kill: (sig) => child.kill(sig),
+  };
+}
+
+/** The worker next to this module (sources through tsx, or built). */
+export const forkSweepWorker: SweepWorkerSpawner = () => {
   const { path, execArgv } = entryNextTo(import.meta.url, 'worker');
+  return forkWorkerAt(path, execArgv);
+};
+
+export function runOnWorkers(task: SweepTask, size: number, jobs: number, take: (row: PointResult) => void, signal?: AbortSignal, spawn: SweepWorkerSpawner = forkSweepWorker): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const workers: ChildProcess[] = [];
+    const workers: EngineChild[] = [];
     let next = 0;
     let done = 0;
     let settled = false;
@@ -30,8 +65,8 @@ export function runOnWorkers(task: SweepTask, size: number, jobs: number, take: 
     const onAbort = () => finish();
     if (signal?.aborted) return finish();
     signal?.addEventListener('abort', onAbort);
-    const current = new Map<ChildProcess, number>();
-    const feed = (w: ChildProcess) => {
+    const current = new Map<EngineChild, number>();
+    const feed = (w: EngineChild) => {
       if (next >= size) {
         current.delete(w);
         w.kill();
@@ -41,9 +76,10 @@ export function runOnWorkers(task: SweepTask, size: number, jobs: number, take: 
       w.send({ type: 'point', index: next++ } satisfies ToWorker);
     };
     for (let j = 0; j < jobs; j++) {
-      const w = fork(path, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const w = spawn();
       workers.push(w);
-      w.on('message', (msg: FromWorker) => {
+      w.onMessage((raw) => {
+        const msg = raw as FromWorker;
         if (settled) return;
         if (msg.type === 'failed') {
           finish(msg.bug ? new Error(`sweep worker failed at point ${msg.index}: ${msg.message}`) : new SweepPointError(msg.message, msg.index));
@@ -53,11 +89,11 @@ export function runOnWorkers(task: SweepTask, size: number, jobs: number, take: 
         if (++done === size) finish();
         else feed(w);
       });
-      w.on('exit', (code, sig) => {
+      w.onExit((code, sig) => {
         const index = current.get(w);
         if (!settled && index !== undefined) finish(new SweepPointError(`the sweep worker running point ${index} stopped (${sig ?? `exit code ${code}`})`, index));
+        else if (!settled && w.pid === undefined) finish(new Error('cannot start a sweep worker'));
       });
-      w.on('error', (e) => finish(new Error(`cannot start a sweep worker: ${e.message}`)));
       w.send({ type: 'task', task } satisfies ToWorker);
       feed(w);
     }

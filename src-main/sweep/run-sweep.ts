@@ -17,7 +17,7 @@ import { SchedulerLimitError } from '../scheduler/scheduler.js';
 import { JitError, type OptLevel } from '../compiler/jit/index.js';
 import { checkGrid, modelAt, paramFromRange, parseParamArg, pointValues, type ParamRange, type SweptParam } from './spec.js';
 import { computeStats, defaultStats, parseStat, type StatColumn } from './stats.js';
-import { runOnWorkers } from './pool.js';
+import { runOnWorkers, type SweepWorkerSpawner } from './pool.js';
 
 /** Everything one grid point needs (plain data: it is sent to worker processes as is). */
 export interface SweepTask {
@@ -133,11 +133,15 @@ export function evaluatePoint(task: SweepTask, index: number): PointResult {
 }
 
 export interface SweepRunOptions {
-  /** Worker processes (default os.availableParallelism()); 1 runs in this process. */
+  /** Worker processes (default os.availableParallelism()); 1 runs in this process unless `alwaysWorkers`. */
   jobs?: number;
   /** After each point: points done, total, the point's result. */
   onProgress?: (done: number, total: number, row: PointResult) => void;
   signal?: AbortSignal;
+  /** How worker processes start (default: forked Node processes). */
+  spawn?: SweepWorkerSpawner;
+  /** Run even a one-worker sweep on a worker process (a host keeps the JIT out of its own process). */
+  alwaysWorkers?: boolean;
 }
 
 export interface SweepResult {
@@ -162,14 +166,14 @@ export async function runSweep(plan: SweepPlan, o: SweepRunOptions = {}): Promis
     rows.push(row);
     o.onProgress?.(rows.length, plan.size, row);
   };
-  if (jobs === 1) {
+  if (jobs === 1 && !o.alwaysWorkers) {
     for (let i = 0; i < plan.size && !o.signal?.aborted; i++) {
       take(evaluatePoint(plan.task, i));
       // let a cancel (and the host's other work) in between points
       await new Promise((r) => setImmediate(r));
     }
   } else {
-    await runOnWorkers(plan.task, plan.size, jobs, take, o.signal);
+    await runOnWorkers(plan.task, plan.size, jobs, take, o.signal, o.spawn);
   }
   rows.sort((a, b) => a.index - b.index);
   const ms = performance.now() - t0;

@@ -1,11 +1,21 @@
-/** A sweep worker process: runs the grid points it is sent (see pool.ts) and sends back their rows. */
+/**
+ * A sweep worker process: runs the grid points it is sent (see pool.ts) and sends back their
+ * rows. Under Electron (utilityProcess) messages come through `process.parentPort`; under
+ * `child_process.fork` through `process.on('message')` / `process.send`.
+ */
 import { evaluatePoint, SweepPointError, type SweepTask } from './run-sweep.js';
 import type { FromWorker, ToWorker } from './pool.js';
 
-let task: SweepTask | null = null;
-const reply = (msg: FromWorker) => process.send!(msg);
+interface ParentPort {
+  on(event: 'message', cb: (e: { data: unknown }) => void): void;
+  postMessage(message: unknown): void;
+}
+const parentPort = (process as NodeJS.Process & { parentPort?: ParentPort }).parentPort;
 
-process.on('message', (msg: ToWorker) => {
+let task: SweepTask | null = null;
+const reply = (msg: FromWorker) => (parentPort ? parentPort.postMessage(msg) : process.send!(msg));
+
+function handle(msg: ToWorker): void {
   if (msg.type === 'task') {
     task = msg.task;
     return;
@@ -16,6 +26,11 @@ process.on('message', (msg: ToWorker) => {
     const bug = !(e instanceof SweepPointError);
     reply({ type: 'failed', index: msg.index, message: bug && e instanceof Error ? (e.stack ?? e.message) : (e as Error).message, bug });
   }
-});
-// the sweep has gone: nobody is left to read the rows
-process.on('disconnect', () => process.exit(0));
+}
+
+if (parentPort) parentPort.on('message', (e) => handle(e.data as ToWorker));
+else {
+  process.on('message', (msg) => handle(msg as ToWorker));
+  // the sweep has gone: nobody is left to read the rows
+  process.on('disconnect', () => process.exit(0));
+}

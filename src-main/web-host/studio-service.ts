@@ -21,6 +21,7 @@ import type { StudioEngine } from './engine.js';
 import { HostRequestError, describeFailure } from './host-error.js';
 import type { RecoveryStore } from './recovery-store.js';
 import { HostSweeps } from '../sweep/host-sweeps.js';
+import type { SweepWorkerSpawner } from '../sweep/pool.js';
 
 export { HostRequestError } from './host-error.js';
 
@@ -45,6 +46,8 @@ export interface FileAccess {
 export interface StudioServiceOptions {
   recovery?: RecoveryStore;
   onSessionState?: (state: { dirty: boolean; title: string }) => void;
+  /** How sweep worker processes start (Electron: utility processes); default forked Node processes. */
+  sweepWorker?: SweepWorkerSpawner;
 }
 
 export const EXAMPLE_SUFFIX = '.cogmodel.json';
@@ -62,7 +65,7 @@ export function parseModelJson(text: string, where: string): ModelDocument {
 }
 
 export class StudioService {
-  private readonly sweeps = new HostSweeps();
+  private sweepsMade?: HostSweeps;
 
   constructor(
     private readonly engine: StudioEngine,
@@ -70,6 +73,10 @@ export class StudioService {
     private readonly examplesDir: string,
     private readonly options: StudioServiceOptions = {},
   ) {}
+
+  private get sweeps(): HostSweeps {
+    return (this.sweepsMade ??= new HostSweeps(this.options.sweepWorker));
+  }
 
   private recovery(): RecoveryStore {
     if (!this.options.recovery) throw new HostRequestError({ kind: 'unavailable', message: 'this host keeps no recovery file' });
