@@ -171,7 +171,6 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
     const outOfLine = comp.scheduler.queue.length > OUT_OF_LINE_SETS;
     if (outOfLine) ir.inlining('trial.terminated', 'noinline');
 
-    const fill = (ptr: V, from: number, count: number, v: number) => ir.loop(count, (i) => ir.store(ir.num(v), ptr, b.CreateAdd(i, ir.int(from))), 'fill');
     const inc = (ptr: V, i: number) => ir.store(ir.add(ir.load(ptr, i), ir.num(1)), ptr, i);
     const logStep = (log: V, logCap: V, logLen: V, members: { node: number; flag: V | null }[]) => {
       // log: count, then the nodes of the step — only while it fits
@@ -200,32 +199,35 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
       const useable = cg.slot(cs.countsUseable);
       const time = cg.slot(cs.time);
       const justRan = cg.slot(cs.justRan);
-      fill(total, TS.TIME_STEP * n, n, 0);
+      ir.zero(total, TS.TIME_STEP * n, n);
       const flags = new Map(set.map((k) => [k, ir.alloca(ir.i32, 1, `in_step.${k}`)]));
       for (const k of set) ir.storeI32(ir.int(0), flags.get(k)!);
-      const changed = ir.intVariable(ir.int(1), 'changed');
-      ir.whileLoop(() => b.CreateICmpNE(changed.get(), ir.int(0)), () => {
-        changed.set(ir.int(0));
-        for (const k of set) {
-          const notIn = b.CreateICmpEQ(ir.loadI32(flags.get(k)!), ir.int(0));
-          ir.ifThen(notIn, () => {
-            ir.ifThen(nodeConds[k]!(e, k), () => {
-              ir.storeI32(ir.int(1), flags.get(k)!);
-              for (let s = 0; s < 5; s++) inc(total, s * n + k);
-              // as SchedulerCounters.recordExecution: first zero what k had used, then count k for the others
-              for (const [d, o] of pairs) if (o === k) ir.store(ir.num(0), useable, d * n + o);
-              for (const [d, o] of pairs) if (d === k) inc(useable, d * n + o);
-              changed.set(ir.int(1));
-            });
-          });
-        }
-      }, 'cascade');
+      const consider = (k: number, changed: { set(v: V): void } | null) => {
+        ir.ifThen(nodeConds[k]!(e, k), () => {
+          ir.storeI32(ir.int(1), flags.get(k)!);
+          for (let s = 0; s < 5; s++) inc(total, s * n + k);
+          // as SchedulerCounters.recordExecution: first zero what k had used, then count k for the others
+          for (const [d, o] of pairs) if (o === k) ir.store(ir.num(0), useable, d * n + o);
+          for (const [d, o] of pairs) if (d === k) inc(useable, d * n + o);
+          changed?.set(ir.int(1));
+        });
+      };
+      if (set.length === 1) {
+        // a single node's cascade evaluates its condition exactly once: no loop needed
+        consider(set[0]!, null);
+      } else {
+        const changed = ir.intVariable(ir.int(1), 'changed');
+        ir.whileLoop(() => b.CreateICmpNE(changed.get(), ir.int(0)), () => {
+          changed.set(ir.int(0));
+          for (const k of set) ir.ifThen(b.CreateICmpEQ(ir.loadI32(flags.get(k)!), ir.int(0)), () => consider(k, changed));
+        }, 'cascade');
+      }
       const inStep = set.map((k) => b.CreateICmpNE(ir.loadI32(flags.get(k)!), ir.int(0)));
       const any = inStep.reduce((a, x) => b.CreateOr(a, x), ir.bool(false));
       ir.ifThen(any, () => {
         set.forEach((k, i) => ir.ifThen(inStep[i]!, () => void ir.call(gatherFns[k]!, [cg.state])));
         set.forEach((k, i) => ir.ifThen(inStep[i]!, () => void ir.call(nodeFns[k]!, [cg.state])));
-        fill(justRan, 0, n, 0);
+        ir.zero(justRan, 0, n);
         set.forEach((k, i) => ir.store(ir.select(inStep[i]!, ir.num(1), ir.num(0)), justRan, k));
         inc(time, TS.TIME_STEP);
         inc(time, 4);
@@ -259,11 +261,11 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
       const done = (): V => b.CreateICmpNE(ir.call(terminated, [state!], ir.name('terminated')), ir.int(0));
 
       // trial start
-      fill(total, TS.TRIAL * n, n, 0);
+      ir.zero(total, TS.TRIAL * n, n);
       for (const [d, o] of pairs) ir.store(ir.num(0), useable, d * n + o);
       ir.store(ir.num(0), time, TS.PASS);
       ir.store(ir.num(0), time, TS.TIME_STEP);
-      fill(finished, 0, n, 0);
+      ir.zero(finished, 0, n);
       resetConds.forEach((cond, k) => {
         if (cond) ir.ifThen(cond(e, k), () => void ir.call(resetFns[k]!, [state!]));
       });
@@ -279,7 +281,7 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
         });
       }
       ir.whileLoop(() => b.CreateNot(done()), () => {
-        fill(total, TS.PASS * n, n, 0);
+        ir.zero(total, TS.PASS * n, n);
         const ran = ir.intVariable(ir.int(0), 'ran_in_pass');
         const passEnd = ir.block('pass.end');
         comp.scheduler.queue.forEach((set, i) => {
@@ -293,7 +295,7 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
         b.SetInsertPoint(passEnd);
         ir.ifThen(b.CreateICmpEQ(ran.get(), ir.int(0)), () => {
           logStep(log!, logCap!, logLen!, []);
-          fill(justRan, 0, n, 0);
+          ir.zero(justRan, 0, n);
           inc(time, TS.TIME_STEP);
           inc(time, 4);
           if (!comp.scheduler.timeDependent) {

@@ -26,6 +26,9 @@ export function sanitize(name: string, max = 48): string {
 /** libm functions the generated code calls (resolved in the process by the JIT). */
 export type LibmUnary = 'exp' | 'log' | 'tanh' | 'sin' | 'cos' | 'atan' | 'expm1' | 'log1p' | 'erf' | 'erfc' | 'sinh' | 'cosh';
 
+/** Constant trip counts up to this are unrolled by `IR.loop`. */
+const UNROLL_MAX = 4;
+
 export class IR {
   readonly l = llvm();
   readonly ctx: LLVM.LLVMContext;
@@ -140,6 +143,15 @@ export class IR {
     const v = n === 1 ? this.b.CreateAlloca(ty, null, this.name(hint)) : this.b.CreateAlloca(ty, this.int(n), this.name(hint));
     if (here) this.b.SetInsertPoint(here);
     return v;
+  }
+
+  /** doubles ptr[from .. from+count) = +0.0, as one llvm.memset (no loop for the optimiser to analyse). */
+  zero(ptr: V, from: number, count: number): void {
+    if (count <= 0) return;
+    const l = this.l;
+    const memset = l.Intrinsic.getDeclaration(this.module, l.Intrinsic.memset, [this.i8p, this.i64]);
+    const start = this.b.CreateBitCast(this.b.CreateInBoundsGEP(this.f64, ptr, [this.int(from)]), this.i8p, this.name('zero'));
+    this.b.CreateCall(memset, [start, l.ConstantInt.get(this.i8, 0, false), this.long(count * 8), this.bool(false)]);
   }
 
   /** A double* at `byteOffset` of an i8* base. */
@@ -261,9 +273,17 @@ export class IR {
     return this.l.BasicBlock.Create(this.ctx, this.name(hint), this.fn!);
   }
 
-  /** for (i = 0; i < n; i++) body(i) — i is an i32 value. */
+  /**
+   * for (i = 0; i < n; i++) body(i) — i is an i32 value. A loop of at most UNROLL_MAX constant
+   * iterations is emitted unrolled (the same operations in the same order): the optimiser would
+   * unroll it anyway, after analysing it as a loop, which is most of the compile time of small models.
+   */
   loop(n: number | V, body: (i: V) => void, hint = 'i'): void {
     if (typeof n === 'number' && n <= 0) return;
+    if (typeof n === 'number' && n <= UNROLL_MAX) {
+      for (let k = 0; k < n; k++) body(this.int(k));
+      return;
+    }
     const b = this.b;
     const counter = this.alloca(this.i32, 1, hint);
     b.CreateStore(this.int(0), counter);
