@@ -412,7 +412,7 @@ describe('run history', () => {
   });
 
   it('is bounded in runs and in stored numbers; the newest run always stays', () => {
-    const history = createRunHistory(3, 10);
+    const history = createRunHistory(3, 20); // a one-trial run of these ports is 6 cells (trial, 2 ports, 3 numbers)
     for (let i = 1; i <= 5; i++) history.getState().add(record(i, [[[i, i], [i]]]));
     expect(history.getState().runs.map((r) => r.seq)).toEqual([5, 4, 3]);
     history.getState().add(record(6, Array.from({ length: 4 }, () => [[0, 0], [0]])));

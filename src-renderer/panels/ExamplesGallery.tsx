@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import type { ExampleInfo } from '../../shared/ipc/protocol.js';
 import { useStudio } from '../context.js';
+import { ModalDialog } from './ModalDialog.js';
 import { confirmLeave } from '../files/file-actions.js';
 import { openExample } from '../studio.js';
 
@@ -17,12 +18,6 @@ export function ExamplesGallery({ onClose }: { onClose: () => void }) {
     );
   }, [studio]);
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [onClose]);
-
   const open = async (name: string) => {
     try {
       if (!(await confirmLeave(studio, 'open another model'))) return;
@@ -34,28 +29,20 @@ export function ExamplesGallery({ onClose }: { onClose: () => void }) {
   };
 
   return (
-    <div className="overlay" onClick={onClose}>
-      <div className="dialog" role="dialog" aria-modal="true" aria-label="Examples" onClick={(e) => e.stopPropagation()}>
-        <div className="dialog-head">
-          <h2>Examples</h2>
-          <button type="button" onClick={onClose} aria-label="Close">
-            ×
-          </button>
-        </div>
-        {error && <p className="error">{error}</p>}
-        {!examples && !error && <p>Loading…</p>}
-        <ul className="gallery">
-          {examples?.map((ex) => (
-            <li key={ex.name}>
-              <button type="button" className="gallery-item" onClick={() => void open(ex.name)} aria-label={`Open ${ex.title}`}>
-                <span className="gallery-title">{ex.title}</span>
-                <span className="gallery-meta">{ex.nodes === 1 ? '1 node' : `${ex.nodes} nodes`}</span>
-                <span className="gallery-description">{ex.description}</span>
-              </button>
-            </li>
-          ))}
-        </ul>
-      </div>
-    </div>
+    <ModalDialog label="Examples" onClose={onClose}>
+      {error && <p className="error">{error}</p>}
+      {!examples && !error && <p>Loading…</p>}
+      <ul className="gallery">
+        {examples?.map((ex) => (
+          <li key={ex.name}>
+            <button type="button" className="gallery-item" onClick={() => void open(ex.name)} aria-label={`Open ${ex.title}`}>
+              <span className="gallery-title">{ex.title}</span>
+              <span className="gallery-meta">{ex.nodes === 1 ? '1 node' : `${ex.nodes} nodes`}</span>
+              <span className="gallery-description">{ex.description}</span>
+            </button>
+          </li>
+        ))}
+      </ul>
+    </ModalDialog>
   );
 }

@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'react';
 import type { CompileResult } from '../../shared/ipc/protocol.js';
 import { useStudio } from '../context.js';
+import { ModalDialog } from './ModalDialog.js';
 
 export function IrViewer({ onClose }: { onClose: () => void }) {
   const studio = useStudio();
@@ -19,38 +20,25 @@ export function IrViewer({ onClose }: { onClose: () => void }) {
     };
   }, [studio]);
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [onClose]);
+  const meta = result && (
+    <span className="panel-meta">
+      {(result.diagnostics.ir_bytes / 1024).toFixed(1)} KiB, {result.diagnostics.functions} functions, {result.ir.split('\n').length} lines (mode {result.mode})
+    </span>
+  );
 
   return (
-    <div className="overlay" onClick={onClose}>
-      <div className="dialog ir-dialog" role="dialog" aria-modal="true" aria-label="LLVM IR" onClick={(e) => e.stopPropagation()}>
-        <div className="dialog-head">
-          <h2>LLVM IR</h2>
-          {result && (
-            <span className="panel-meta">
-              {(result.diagnostics.ir_bytes / 1024).toFixed(1)} KiB, {result.diagnostics.functions} functions, {result.ir.split('\n').length} lines (mode {result.mode})
-            </span>
-          )}
-          <button type="button" onClick={onClose} aria-label="Close">
-            ×
-          </button>
-        </div>
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
-        {!result && !error && <p className="hint">Compiling…</p>}
-        {result && (
-          <pre className="ir" data-testid="ir-text">
-            {result.ir}
-          </pre>
-        )}
-      </div>
-    </div>
+    <ModalDialog label="LLVM IR" className="ir-dialog" onClose={onClose} meta={meta}>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {!result && !error && <p className="hint">Compiling…</p>}
+      {result && (
+        <pre className="ir" data-testid="ir-text">
+          {result.ir}
+        </pre>
+      )}
+    </ModalDialog>
   );
 }

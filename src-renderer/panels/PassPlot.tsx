@@ -3,11 +3,12 @@
  * node and a trial; the host re-runs the model up to that trial in Interpreted mode recording the
  * node after every step it ran in (the numbers a compiled run passes through too).
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import type { PassTrace } from '../../shared/ipc/protocol.js';
 import { useModelState, useRunState, useStudio } from '../context.js';
 import { formatValue } from './ResultsPanel.js';
 import { SERIES_COLORS } from './ResultsPlot.js';
+import { ModalDialog } from './ModalDialog.js';
 import { StaticPlot } from './StaticPlot.js';
 
 /** Elements of a node's value drawn at most. */
@@ -24,12 +25,6 @@ export function PassesDialog({ onClose }: { onClose: () => void }) {
   const [trace, setTrace] = useState<PassTrace | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [onClose]);
 
   const show = async () => {
     setBusy(true);
@@ -53,62 +48,54 @@ export function PassesDialog({ onClose }: { onClose: () => void }) {
   }, [trace]);
 
   return (
-    <div className="overlay" onClick={onClose}>
-      <div className="dialog passes-dialog" role="dialog" aria-modal="true" aria-label="Values over passes" onClick={(e) => e.stopPropagation()}>
-        <div className="dialog-head">
-          <h2>Values over passes</h2>
-          <button type="button" onClick={onClose} aria-label="Close">
-            ×
-          </button>
-        </div>
-        <p className="hint">
-          A node’s value after each pass it ran in, within one trial. The model is re-run from its start up to that trial in Interpreted mode; its numbers equal
-          those of any compiled mode.
-        </p>
-        <div className="passes-form">
-          <label className="field">
-            Node
-            <select value={node} onChange={(e) => setNode(e.target.value)}>
-              {nodes.map((n) => (
-                <option key={n} value={n}>
-                  {n}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="field">
-            Trial
-            <input type="number" min={1} step={1} value={trial} onChange={(e) => setTrial(Math.max(1, Math.floor(Number(e.target.value)) || 1))} />
-          </label>
-          {trialsRun > 0 && <span className="hint">(the last run had {trialsRun} trials)</span>}
-          <button type="button" className="primary" disabled={busy || !node} onClick={() => void show()}>
-            {busy ? 'Running…' : 'Show passes'}
-          </button>
-        </div>
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
-        {trace && (
-          <section role="region" aria-label="Passes" data-steps={trace.steps}>
-            <p className="hint">
-              {trace.node} ran in {trace.steps} step(s) of trial {trace.trial + 1}
-              {trace.truncated ? `; the first ${trace.values.length} are shown` : ''}. Last value:{' '}
-              <span data-testid="last-pass-value">{trace.values.at(-1)?.map(formatValue).join(', ') ?? '—'}</span>
-            </p>
-            {plot && (
-              <StaticPlot
-                title={`${trace.node} in trial ${trace.trial + 1}`}
-                xLabel="pass"
-                xs={plot.xs}
-                series={plot.series}
-                label={`Plot of ${trace.node} over passes in trial ${trace.trial + 1}`}
-              />
-            )}
-          </section>
-        )}
+    <ModalDialog label="Values over passes" className="passes-dialog" onClose={onClose}>
+      <p className="hint">
+        A node’s value after each pass it ran in, within one trial. The model is re-run from its start up to that trial in Interpreted mode; its numbers equal
+        those of any compiled mode.
+      </p>
+      <div className="passes-form">
+        <label className="field">
+          Node
+          <select value={node} onChange={(e) => setNode(e.target.value)}>
+            {nodes.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          Trial
+          <input type="number" min={1} step={1} value={trial} onChange={(e) => setTrial(Math.max(1, Math.floor(Number(e.target.value)) || 1))} />
+        </label>
+        {trialsRun > 0 && <span className="hint">(the last run had {trialsRun} trials)</span>}
+        <button type="button" className="primary" disabled={busy || !node} onClick={() => void show()}>
+          {busy ? 'Running…' : 'Show passes'}
+        </button>
       </div>
-    </div>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {trace && (
+        <section role="region" aria-label="Passes" data-steps={trace.steps}>
+          <p className="hint">
+            {trace.node} ran in {trace.steps} step(s) of trial {trace.trial + 1}
+            {trace.truncated ? `; the first ${trace.values.length} are shown` : ''}. Last value:{' '}
+            <span data-testid="last-pass-value">{trace.values.at(-1)?.map(formatValue).join(', ') ?? '—'}</span>
+          </p>
+          {plot && (
+            <StaticPlot
+              title={`${trace.node} in trial ${trace.trial + 1}`}
+              xLabel="pass"
+              xs={plot.xs}
+              series={plot.series}
+              label={`Plot of ${trace.node} over passes in trial ${trace.trial + 1}`}
+            />
+          )}
+        </section>
+      )}
+    </ModalDialog>
   );
 }

@@ -3,11 +3,12 @@
  * model name and hash. A run can be shown again in Results; two ticked runs are compared: both
  * overlaid per port, and the largest absolute difference per port.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { useHistoryState, useStudio } from '../context.js';
 import { compareRuns, type RunRecord } from '../store/run-history.js';
 import { formatValue } from './ResultsPanel.js';
 import { SERIES_COLORS } from './ResultsPlot.js';
+import { ModalDialog } from './ModalDialog.js';
 import { StaticPlot } from './StaticPlot.js';
 import type { SvgSeries } from '../files/exports.js';
 
@@ -19,12 +20,6 @@ export function RunHistoryDialog({ onClose }: { onClose: () => void }) {
   const compare = useHistoryState((s) => s.compare);
   const [comparing, setComparing] = useState(false);
   const pair = compare.map((seq) => runs.find((r) => r.seq === seq)).filter((r): r is RunRecord => !!r);
-
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onClose();
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [onClose]);
 
   const show = (r: RunRecord) => {
     // the run's results back in the Results panel (a finished run: no more events arrive for it)
@@ -43,66 +38,58 @@ export function RunHistoryDialog({ onClose }: { onClose: () => void }) {
   };
 
   return (
-    <div className="overlay" onClick={onClose}>
-      <div className="dialog history-dialog" role="dialog" aria-modal="true" aria-label="Run history" onClick={(e) => e.stopPropagation()}>
-        <div className="dialog-head">
-          <h2>Run history</h2>
-          <button type="button" onClick={onClose} aria-label="Close">
-            ×
-          </button>
-        </div>
-        {runs.length === 0 ? (
-          <p className="hint">No runs yet in this session.</p>
-        ) : (
-          <table className="history" aria-label="Runs">
-            <thead>
-              <tr>
-                <th scope="col">compare</th>
-                <th scope="col">#</th>
-                <th scope="col">time</th>
-                <th scope="col">model</th>
-                <th scope="col">mode → executed</th>
-                <th scope="col">trials</th>
-                <th scope="col" />
+    <ModalDialog label="Run history" className="history-dialog" onClose={onClose}>
+      {runs.length === 0 ? (
+        <p className="hint">No runs yet in this session.</p>
+      ) : (
+        <table className="history" aria-label="Runs">
+          <thead>
+            <tr>
+              <th scope="col">compare</th>
+              <th scope="col">#</th>
+              <th scope="col">time</th>
+              <th scope="col">model</th>
+              <th scope="col">mode → executed</th>
+              <th scope="col">trials</th>
+              <th scope="col" />
+            </tr>
+          </thead>
+          <tbody>
+            {runs.map((r) => (
+              <tr key={r.seq} data-run={r.seq}>
+                <td>
+                  <input type="checkbox" aria-label={`Compare run ${r.seq}`} checked={compare.includes(r.seq)} onChange={() => studio.history.getState().toggleCompare(r.seq)} />
+                </td>
+                <th scope="row">{r.seq}</th>
+                <td>{time(r.startedAt)}</td>
+                <td title={`model hash ${r.modelHash}`}>
+                  {r.modelName} <code className="hash">{r.modelHash}</code>
+                </td>
+                <td>
+                  {r.mode} → {r.executedMode ?? '?'}
+                </td>
+                <td>
+                  {r.trials}
+                  {r.status === 'cancelled' ? ' (stopped)' : ''}
+                </td>
+                <td>
+                  <button type="button" className="small" onClick={() => show(r)} aria-label={`Show run ${r.seq}`}>
+                    Show
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {runs.map((r) => (
-                <tr key={r.seq} data-run={r.seq}>
-                  <td>
-                    <input type="checkbox" aria-label={`Compare run ${r.seq}`} checked={compare.includes(r.seq)} onChange={() => studio.history.getState().toggleCompare(r.seq)} />
-                  </td>
-                  <th scope="row">{r.seq}</th>
-                  <td>{time(r.startedAt)}</td>
-                  <td title={`model hash ${r.modelHash}`}>
-                    {r.modelName} <code className="hash">{r.modelHash}</code>
-                  </td>
-                  <td>
-                    {r.mode} → {r.executedMode ?? '?'}
-                  </td>
-                  <td>
-                    {r.trials}
-                    {r.status === 'cancelled' ? ' (stopped)' : ''}
-                  </td>
-                  <td>
-                    <button type="button" className="small" onClick={() => show(r)} aria-label={`Show run ${r.seq}`}>
-                      Show
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        <div className="dialog-buttons">
-          <span className="hint">{pair.length === 2 ? `Run ${pair[0]!.seq} vs run ${pair[1]!.seq}` : 'Tick two runs to compare them.'}</span>
-          <button type="button" className="primary" disabled={pair.length !== 2} onClick={() => setComparing(true)}>
-            Compare
-          </button>
-        </div>
-        {comparing && pair.length === 2 && <RunComparison a={pair[0]!} b={pair[1]!} />}
+            ))}
+          </tbody>
+        </table>
+      )}
+      <div className="dialog-buttons">
+        <span className="hint">{pair.length === 2 ? `Run ${pair[0]!.seq} vs run ${pair[1]!.seq}` : 'Tick two runs to compare them.'}</span>
+        <button type="button" className="primary" disabled={pair.length !== 2} onClick={() => setComparing(true)}>
+          Compare
+        </button>
       </div>
-    </div>
+      {comparing && pair.length === 2 && <RunComparison a={pair[0]!} b={pair[1]!} />}
+    </ModalDialog>
   );
 }
 

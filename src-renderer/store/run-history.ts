@@ -7,7 +7,10 @@ import { createStore } from 'zustand/vanilla';
 import type { ExecutionMode, ModelDocument, OutputColumn, TrialResults } from '../../shared/ipc/protocol.js';
 import type { RunDiagnostics, RunState, RunTimings } from './run-store.js';
 
-/** Runs kept at most, and result numbers kept at most over all of them (older runs go first). */
+/**
+ * Runs kept at most, and stored cells at most over all of them (older runs go first). A cell is a
+ * number or an array holding some (a trial, a port), so that many small ports count their overhead.
+ */
 export const HISTORY_RUNS = 20;
 export const HISTORY_VALUES = 4_000_000;
 
@@ -40,7 +43,7 @@ export interface RunHistoryState {
 
 export type RunHistoryStore = ReturnType<typeof createRunHistory>;
 
-const valuesOf = (r: RunRecord) => r.results.length * r.columns.reduce((n, c) => n + c.size, 0);
+const valuesOf = (r: RunRecord) => r.results.length * r.columns.reduce((n, c) => n + 1 + c.size, 1);
 
 export function createRunHistory(maxRuns = HISTORY_RUNS, maxValues = HISTORY_VALUES) {
   return createStore<RunHistoryState>()((set, get) => ({
