@@ -4,7 +4,7 @@
  * leaving the cell); a block of numbers pasted into a cell fills the table from there; "Paste CSV"
  * takes CSV text. Each change is one `setRunInputs` command, so undo/redo work as everywhere.
  */
-import { useState, type ClipboardEvent, type KeyboardEvent } from 'react';
+import { useId, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
 import { useModelState, useRunState, useStudio } from '../context.js';
 import { isObject, type NodeSpec } from '../model/document.js';
 import { columnNames, inputLayout, inputRows, inputShapeProblems, parseCell, parseCsvRows, pasteBlock, rowsToCsv, rowsToInputs, splitCsv } from '../model/inputs.js';
@@ -34,6 +34,7 @@ export function InputsTable({ node }: { node: string }) {
   const hostIssue = useRunState((s) => (s.validation?.issues ?? []).filter((i) => i.path.startsWith('run.inputs') && (i.path.includes(`.${node}`) || i.path.includes(JSON.stringify(node)))).map((i) => i.message).join('; '));
   const [local, setLocal] = useState<string | null>(null);
   const [csv, setCsv] = useState<string | null>(null);
+  const errorId = useId();
   if (!spec || !isObject(spec)) return null;
 
   const layout = inputLayout(spec);
@@ -127,11 +128,6 @@ export function InputsTable({ node }: { node: string }) {
           … and {rows.length - MAX_TABLE_ROWS} more trial(s): Paste CSV shows and replaces them all.
         </p>
       )}
-      {message && (
-        <p className="field-error" role="alert">
-          {message}
-        </p>
-      )}
       {rows.length > 0 && rows.length !== trials && (
         <p className="hint">
           {rows.length} trial input(s); the run has {trials} trial(s){rows.length < trials ? ' (inputs repeat from the first)' : ''}.{' '}
@@ -157,6 +153,8 @@ export function InputsTable({ node }: { node: string }) {
         <div className="csv-entry">
           <textarea
             aria-label={`CSV for ${node}`}
+            aria-describedby={message ? errorId : undefined}
+            aria-invalid={message ? true : undefined}
             rows={4}
             value={csv}
             placeholder={`one trial per line, ${layout.width} value(s) each, e.g.\n${columns.map((_, i) => i).join(', ')}`}
@@ -171,6 +169,11 @@ export function InputsTable({ node }: { node: string }) {
             </button>
           </div>
         </div>
+      )}
+      {message && (
+        <p id={errorId} className="field-error" role="alert">
+          {message}
+        </p>
       )}
     </fieldset>
   );

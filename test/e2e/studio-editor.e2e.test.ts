@@ -163,6 +163,7 @@ describe('building and running a model with the conditions and inputs editors', 
     await csv.fill('1, -1\n0.5, 2, 3\n');
     await inputs.getByRole('button', { name: 'Apply CSV' }).click();
     await poll(() => inputs.getByRole('alert').textContent()).toBe('line 2 has 3 value(s), but Processing-0 takes 2 per trial (its input size)');
+    expect(await csv.getAttribute('aria-describedby')).toBe(await inputs.getByRole('alert').getAttribute('id'));
     await csv.fill('x0, x1\n1, -1\n0.5, two\n');
     await inputs.getByRole('button', { name: 'Apply CSV' }).click();
     await poll(() => inputs.getByRole('alert').textContent()).toBe('line 3, column 2: "two" is not a number');
@@ -295,6 +296,17 @@ describe('multi-select, delete, move, copy and paste', () => {
     expect(await node('Transfer-1').locator('.mechanism-condition').textContent()).toBe('EveryNCalls(Processing-0, 2)');
     await p.keyboard.press('Control+z');
     await poll(() => nodeCount(p)).toBe(2);
+    // Ctrl+X cuts (the projection goes with the node); pasting brings the node back under its own name
+    await node('Transfer-0').click();
+    await p.keyboard.press('Control+x');
+    await poll(() => nodeCount(p)).toBe(1);
+    await p.keyboard.press('Control+v');
+    await poll(selectedNodes).toEqual(['Transfer-0']);
+    expect(await edgeCount(p)).toBe(0);
+    await p.keyboard.press('Control+z');
+    await p.keyboard.press('Control+z');
+    await poll(() => nodeCount(p)).toBe(2);
+    await poll(() => edgeCount(p)).toBe(1);
   });
 
   it('validates model JSON pasted from outside: refuses a bad fragment with a clear message, pastes a good one', async () => {
