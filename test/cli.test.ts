@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runModel } from '../src-main/runtime/run-model.js';
+import { model as ocmModel } from './ocm-models.js';
 import { REPO_ROOT } from './shared-files.js';
 
 const TMP = mkdtempSync(join(tmpdir(), 'cogstudio-cli-'));
@@ -114,6 +115,18 @@ describe('cogstudio run --out', () => {
     expect(json.warnings.filter((w) => w.startsWith('Auto:'))).toHaveLength(skipped);
     expect(r.stderr.split('\n').filter((l) => l.startsWith('warning: Auto:'))).toHaveLength(skipped);
   });
+
+  it('runs a model with a controller compiled with --controller-threads, as Interpreted does', () => {
+    const model = tempFile('ocm.json', ocmModel());
+    const out = join(TMP, 'ocm-out.json');
+    const r = cli('run', model, '--mode', 'LLVMRun', '--controller-threads', '3', '--node-values', '--out', out);
+    expect(r.status).toBe(0);
+    const json = JSON.parse(readFileSync(out, 'utf8')) as { results: unknown; node_values: unknown; executed_mode: string };
+    expect(json.executed_mode).toBe('LLVMRun');
+    const ref = runModel({ model: ocmModel() as never, mode: 'Interpreted', recordNodeValues: true });
+    expect(json.results).toEqual(ref.results);
+    expect(json.node_values).toEqual(ref.node_values);
+  });
 });
 
 describe('cogstudio run without --out', () => {
@@ -161,6 +174,10 @@ describe('cogstudio usage errors exit 2', () => {
 
   it('an unknown --mode', () => {
     expectCleanError(cli('run', LINEAR_CHAIN, '--mode', 'Nope'), 2, '--mode');
+  });
+
+  it('a --controller-threads of 0', () => {
+    expectCleanError(cli('run', LINEAR_CHAIN, '--controller-threads', '0'), 2, '--controller-threads');
   });
 
   it('a negative --trials', () => {

@@ -24,7 +24,7 @@ export const USAGE = `CogStudio — PsyNeuLink-style cognitive models, interpret
 
 Usage:
   cogstudio run MODEL.json [--mode MODE] [--trials N] [--inputs FILE] [--out FILE]
-                           [--node-values] [--execution-order]
+                           [--node-values] [--execution-order] [--controller-threads N]
   cogstudio validate MODEL.json
   cogstudio compile MODEL.json [--mode LLVMRun|LLVMExec|LLVM] [--opt 0|1|2|3] [--emit-ir FILE]
                                [--emit-optimized-ir FILE]
@@ -40,6 +40,7 @@ Options for run:
   --node-values        also record every node's value after each trial
   --execution-order    also record the nodes run in each time step
   --max-passes N       stop a trial that has not ended after N passes (default 100000)
+  --controller-threads N  threads a compiled controller may split its grid over (default: every core)
 
 Options for compile (prints the time of each stage, the IR size and the function count):
   --mode MODE                the compiled unit: LLVMRun (default; the same module as LLVMExec) or LLVM
@@ -118,6 +119,7 @@ async function runCommand(args: string[], io: CliIO): Promise<number> {
       'node-values': { type: 'boolean' },
       'execution-order': { type: 'boolean' },
       'max-passes': { type: 'string' },
+      'controller-threads': { type: 'string' },
     },
   });
   const file = positional(positionals, 'MODEL.json');
@@ -125,6 +127,7 @@ async function runCommand(args: string[], io: CliIO): Promise<number> {
   if (!EXECUTION_MODES.includes(mode)) throw new UsageError(`--mode must be one of ${EXECUTION_MODES.join(', ')}, not ${JSON.stringify(values.mode)}`);
   const numTrials = wholeNumber(values.trials, '--trials', 1e9);
   const maxPasses = wholeNumber(values['max-passes'], '--max-passes', 1e9);
+  const controllerThreads = wholeNumber(values['controller-threads'], '--controller-threads', 1024);
   const model = await loadModel(file);
   const inputs = values.inputs !== undefined ? loadInputs(values.inputs) : undefined;
   let lastShown = 0;
@@ -156,6 +159,7 @@ async function runCommand(args: string[], io: CliIO): Promise<number> {
     recordNodeValues: values['node-values'],
     recordExecutionOrder: values['execution-order'],
     limits: maxPasses ? { maxPassesPerTrial: maxPasses } : undefined,
+    controllerThreads,
     onProgress: progress,
   }));
   for (const w of out.warnings) io.stderr(`warning: ${w}\n`);

@@ -11,7 +11,7 @@ import { ExecutionContext, type RunOptions } from '../engine/interpreter.js';
 import type { SchedulerLimits } from '../scheduler/scheduler.js';
 import { CodegenUnsupported } from '../compiler/codegen/codegen.js';
 import type { OptLevel } from '../compiler/jit/index.js';
-import { compileComposition, releaseMachineCode, type CompileDiagnostics, type CompiledMode, type CompiledModel } from './compiled.js';
+import { compileComposition, DEFAULT_MIN_POINTS_PER_THREAD, DEFAULT_MIN_SERIAL_NS, releaseMachineCode, type CompileDiagnostics, type CompiledMode, type CompiledModel } from './compiled.js';
 import { createRunner, drainBlocks } from './runners.js';
 
 export const EXECUTION_MODES = ['Interpreted', 'LLVM', 'LLVMExec', 'LLVMRun', 'Auto'] as const;
@@ -42,6 +42,11 @@ export interface RunRequest {
   limits?: SchedulerLimits;
   /** Optimisation level of compiled modes (default 2). */
   optLevel?: OptLevel;
+  /**
+   * Threads the compiled controller may split its grid over (default: every core); kept by the
+   * compiled code for later runs too. Results never depend on it.
+   */
+  controllerThreads?: number;
   /** Called after each trial with the number done and the total; return false to cancel. */
   onProgress?: (done: number, total: number) => boolean | void;
 }
@@ -146,6 +151,7 @@ export class ModelSession {
     const mode = req.mode ?? 'Auto';
     const comp = this.comp;
     const choice = this.choose(mode, req.optLevel);
+    if (req.controllerThreads !== undefined) choice.compiled?.setControllerThreads?.(req.controllerThreads, DEFAULT_MIN_POINTS_PER_THREAD, DEFAULT_MIN_SERIAL_NS);
     const warnings: string[] = [...comp.warnings, ...choice.warnings];
     const inputs = prepareInputs(comp, req.inputs ?? comp.run.inputs, req.inputs ? 'inputs' : 'run.inputs');
     warnings.push(...inputs.warnings);
