@@ -179,7 +179,7 @@ export function SweepPanel() {
               Stop sweep
             </button>
             <progress aria-label="Sweep progress" max={Math.max(1, s.total)} value={s.done} />
-            <span className="run-status">{statusText(s.status, s.executedModes, s.pointsPerS, points)}</span>
+            <span className="run-status">{statusText(s, points)}</span>
           </div>
           {s.error && (
             <p className="error" role="alert">
@@ -247,16 +247,18 @@ export function SweepPanel() {
   );
 }
 
-function statusText(status: string, modes: readonly string[], perS: number | null, points: number): string {
-  switch (status) {
+function statusText(s: { status: string; executedModes: readonly string[]; pointsPerS: number | null; done: number; total: number }, points: number): string {
+  switch (s.status) {
     case 'idle':
       return `${points} point${points === 1 ? '' : 's'}`;
     case 'starting':
     case 'running':
       return 'running…';
     case 'done':
-      return `done (${modes.join('/')}${perS !== null ? `, ${perS.toFixed(1)} points/s` : ''})`;
+      return `done (${s.executedModes.join('/')}${s.pointsPerS !== null ? `, ${s.pointsPerS.toFixed(1)} points/s` : ''})`;
+    case 'cancelled':
+      return `stopped after ${s.done} of ${s.total} points`;
     default:
-      return status;
+      return s.status;
   }
 }
