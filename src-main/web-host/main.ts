@@ -1,6 +1,7 @@
 /**
- * `npm run web [-- --port N] [--workspace DIR] [--in-process]`: builds the renderer if it is stale,
- * keeps per-user state (recovery file, recent files) in COGSTUDIO_STATE_DIR or the platform's state folder,
+ * `npm run web [-- --port N] [--workspace DIR] [--state-dir DIR] [--in-process]`: builds the renderer if it
+ * is stale, keeps per-user state (recovery file, recent files) in the state folder (--state-dir, else
+ * COGSTUDIO_STATE_DIR, else the platform's),
  * starts the web host on 127.0.0.1 and prints `CogStudio: http://127.0.0.1:PORT/?token=…`. Models
  * run in the engine process (crash-isolated); `--in-process` runs them in the host itself.
  */
@@ -16,12 +17,12 @@ import { RecoveryStore } from './recovery-store.js';
 import { userStateDir } from './state-dir.js';
 
 export async function startFromArgs(argv: string[]): Promise<WebHost> {
-  const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, workspace: { type: 'string' }, 'in-process': { type: 'boolean' } } });
+  const { values } = parseArgs({ args: argv, options: { port: { type: 'string' }, workspace: { type: 'string' }, 'state-dir': { type: 'string' }, 'in-process': { type: 'boolean' } } });
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number (0–65535), not ${JSON.stringify(values.port)}`);
   await ensureRendererBuilt();
-  // per-user state (recovery file, recent files): COGSTUDIO_STATE_DIR, else the platform's state folder
-  const stateDir = userStateDir();
+  // per-user state (recovery file, recent files): --state-dir, else COGSTUDIO_STATE_DIR, else the platform's state folder
+  const stateDir = values['state-dir'] ? resolve(values['state-dir']) : userStateDir();
   const files = new WorkspaceFiles(resolve(values.workspace ?? process.cwd()), join(stateDir, 'recent-files.json'));
   return startWebHost({
     port,

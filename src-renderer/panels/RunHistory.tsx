@@ -51,6 +51,7 @@ export function RunHistoryDialog({ onClose }: { onClose: () => void }) {
               <th scope="col">model</th>
               <th scope="col">mode → executed</th>
               <th scope="col">trials</th>
+              <th scope="col">took</th>
               <th scope="col" />
             </tr>
           </thead>
@@ -72,6 +73,7 @@ export function RunHistoryDialog({ onClose }: { onClose: () => void }) {
                   {r.trials}
                   {r.status === 'cancelled' ? ' (stopped)' : ''}
                 </td>
+                <td>{r.timings ? `${r.timings.total_ms.toFixed(0)} ms` : '—'}</td>
                 <td>
                   <button type="button" className="small" onClick={() => show(r)} aria-label={`Show run ${r.seq}`}>
                     Show

@@ -68,7 +68,7 @@ describe('unsaved work survives a killed host', () => {
     state = tempDir('cogstudio-kill-state-');
     writeFileSync(join(workspace, 'chain.cogmodel.json'), JSON.stringify(example('linear_chain'), null, 2));
     writeFileSync(join(workspace, 'other.cogmodel.json'), JSON.stringify(example('stroop'), null, 2));
-    host = await startWebHostProcess(['--workspace', workspace], { COGSTUDIO_STATE_DIR: state });
+    host = await startWebHostProcess(['--workspace', workspace, '--state-dir', state]);
   }, 180_000);
 
   afterAll(async () => {
@@ -102,7 +102,7 @@ describe('unsaved work survives a killed host', () => {
   });
 
   it('after a restart the page offers the recovered model, naming its file; Recover brings back the edited model, unsaved', async () => {
-    host = await startWebHostProcess(['--workspace', workspace], { COGSTUDIO_STATE_DIR: state });
+    host = await startWebHostProcess(['--workspace', workspace, '--state-dir', state]);
     const p = await newPage(host.url);
     const offer = p.getByRole('alertdialog', { name: 'Recover unsaved work' });
     await poll(() => offer.count()).toBe(1);
