@@ -353,6 +353,26 @@ describe('minimap, fit view and error badges', () => {
     await poll(() => badge.count()).toBe(0);
   });
 
+  it('gives a node with two input ports one column per element, and keeps its trial inputs one array per port', async () => {
+    const q = await context.newPage();
+    try {
+      q.on('pageerror', (e) => pageErrors.push(e.message));
+      await q.goto(`${host.url}&example=udf`);
+      const inputs = q.getByRole('region', { name: 'Inspector' }).getByRole('group', { name: 'Inputs of LOTTERY' });
+      const table = inputs.getByRole('table', { name: 'Input table of LOTTERY' });
+      await poll(() => table.locator('thead th').allTextContents()).toEqual(['trial', 'payoffs[0]', 'payoffs[1]', 'payoffs[2]', 'probabilities[0]', 'probabilities[1]', 'probabilities[2]', 'remove']);
+      const cell = inputs.getByRole('textbox', { name: 'LOTTERY trial 1 probabilities[2]' });
+      await cell.fill('0.5');
+      await cell.press('Enter');
+      await poll(async () => ((await modelOnScreen(q)).run as { inputs: Record<string, unknown[]> }).inputs.LOTTERY![0]).toEqual([
+        [5, 0, 0],
+        [1, 0, 0.5],
+      ]);
+    } finally {
+      await q.close();
+    }
+  });
+
   it('logged no page errors', () => {
     expect(pageErrors).toEqual([]);
   });
