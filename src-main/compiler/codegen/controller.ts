@@ -55,13 +55,20 @@ function ptr(ty: LLVM.Type): LLVM.PointerType {
   return llvm().PointerType.get(ty, 0);
 }
 
+interface VariantTable {
+  global: LLVM.GlobalVariable;
+  arrayType: LLVM.ArrayType;
+  type: LLVM.FunctionType;
+  pointer: LLVM.PointerType;
+}
+
 /** A job for one evaluating thread (bytes): state*, shared*, tid, start, stop, maxPasses, trial. */
 const JOB = { state: 0, shared: 8, tid: 16, start: 24, stop: 28, maxPasses: 32, trial: 40, bytes: 48 } as const;
 
 export class ControllerCodegen {
   private readonly plan: ControllerPlan;
   private readonly ir: IR;
-  private readonly variants = new Map<number, { node: ControlledNode; choices: number[][]; exec: LLVM.Function[]; reset: LLVM.Function[] | null }>();
+  private readonly variants = new Map<number, { node: ControlledNode; choices: number[][]; exec: VariantTable; reset: VariantTable | null }>();
   private libc: Record<'malloc' | 'free' | 'memcpy' | 'create' | 'join' | 'clock', LLVM.FunctionCallee> | null = null;
 
   constructor(
@@ -80,17 +87,14 @@ export class ControllerCodegen {
     if (k === this.plan.index) return this.plan.ocm.emit(this.cg, variable);
     const v = this.variants.get(k);
     if (!v) return null;
-    const ir = this.ir;
-    const result = ir.alloca(ir.i1, 1, 'finished');
-    this.dispatch(v, v.exec, (fn) => void ir.b.CreateStore(ir.call(fn, [this.cg.state]), result));
-    return ir.b.CreateLoad(ir.i1, result, ir.name('finished'));
+    return this.dispatch(v, v.exec);
   }
 
   /** Emits node k's reset if it is a controlled node (its variants may reset differently); false otherwise. */
   emitReset(k: number): boolean {
     const v = this.variants.get(k);
     if (!v || !v.reset) return false;
-    this.dispatch(v, v.reset, (fn) => void this.ir.call(fn, [this.cg.state]));
+    this.dispatch(v, v.reset);
     return true;
   }
 
@@ -120,11 +124,25 @@ export class ControllerCodegen {
           }, true),
         )
       : null;
-    this.variants.set(k, { node: c, choices, exec, reset });
+    this.variants.set(k, { node: c, choices, exec: this.table(`${symbol}s`, ir.i1, exec), reset: reset && this.table(`${symbol}s.reset`, ir.void, reset) });
+  }
+
+  /**
+   * The variants as a table of function pointers, called indirectly: a writable, exported table
+   * cannot be folded, so no variant is inlined into the node function — and from there into both
+   * the trial and the simulation trial. Each variant's code is compiled once.
+   */
+  private table(name: string, ret: LLVM.Type, fns: LLVM.Function[]): VariantTable {
+    const l = this.ir.l;
+    const type = l.FunctionType.get(ret, [this.ir.i8p], false);
+    const pointer = ptr(type);
+    const arrayType = l.ArrayType.get(pointer, fns.length);
+    const global = new l.GlobalVariable(this.ir.module, arrayType, false, l.Function.LinkageTypes.ExternalLinkage, l.ConstantArray.get(arrayType, fns), sanitize(name, 96));
+    return { global, arrayType, type, pointer };
   }
 
   /** Calls the variant for the OCM's current value (in cg.state): index = position in the product of choices. */
-  private dispatch(v: { node: ControlledNode; choices: number[][] }, fns: LLVM.Function[], call: (fn: LLVM.Function) => void): void {
+  private dispatch(v: { node: ControlledNode; choices: number[][] }, table: VariantTable): V {
     const { ir, cg } = this;
     const b = ir.b;
     const slots = this.plan.ocm.valueSlots;
@@ -139,16 +157,9 @@ export class ControllerCodegen {
       index = b.CreateAdd(index, b.CreateMul(pos, ir.int(stride)));
       stride *= v.choices[j]!.length;
     }
-    const join = ir.block('variant.join');
-    const blocks = fns.map(() => ir.block('variant'));
-    const sw = b.CreateSwitch(index, blocks[0]!, fns.length);
-    fns.forEach((fn, i) => {
-      if (i > 0) sw.addCase(ir.l.ConstantInt.get(ir.i32, i, true), blocks[i]!);
-      b.SetInsertPoint(blocks[i]!);
-      call(fn);
-      b.CreateBr(join);
-    });
-    b.SetInsertPoint(join);
+    const slot = b.CreateInBoundsGEP(table.arrayType, table.global, [ir.int(0), index], ir.name('variant'));
+    const fn = b.CreateLoad(table.pointer, slot, ir.name('variant_fn'));
+    return b.CreateCall(table.type, fn, [cg.state], '');
   }
 
   private libcFunctions() {
