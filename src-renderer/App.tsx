@@ -66,7 +66,7 @@ export function App({ studio, initialExample }: { studio: Studio; initialExample
     (path?: string) => {
       void (async () => {
         if (!(await confirmLeave(studio, 'open another model'))) return;
-        const ask = path ?? (studio.host.transport === 'websocket' ? window.prompt('Model file to open (a path inside the workspace folder):') : undefined);
+        const ask = path ?? (studio.host.transport === 'websocket' ? await studio.files.getState().askOpenPath() : undefined);
         if (ask === null) return;
         await openFile(studio, ask || undefined).catch((e: Error) => setNotice(e.message));
         void refreshRecent(studio);

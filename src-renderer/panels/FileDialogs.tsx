@@ -3,10 +3,11 @@
  * to recover an autosaved model (naming the file it belonged to), and a failed save (path and
  * reason, shown until dismissed).
  */
-import { useEffect, useRef } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Recovery } from '../../shared/ipc/protocol.js';
 import { useFilesState, useStudio } from '../context.js';
-import { discardRecovery, recover } from '../files/file-actions.js';
+import { discardRecovery, recover, refreshRecent } from '../files/file-actions.js';
+import { ModalDialog } from './ModalDialog.js';
 
 function describeSource(source: Recovery['source']): string {
   if (source.kind === 'file') return `the file ${source.path}`;
@@ -20,6 +21,8 @@ export function FileDialogs() {
   const first = useRef<HTMLButtonElement>(null);
   useEffect(() => first.current?.focus(), [prompt]);
   if (!prompt) return null;
+
+  if (prompt.kind === 'open') return <OpenDialog answer={prompt.answer} />;
 
   if (prompt.kind === 'unsaved') {
     return (
@@ -65,6 +68,49 @@ export function FileDialogs() {
         </div>
       </div>
     </div>
+  );
+}
+
+/** The web host's Open: a path inside the workspace folder, typed or picked from the recent files. */
+function OpenDialog({ answer }: { answer: (path: string | null) => void }) {
+  const studio = useStudio();
+  const recent = useFilesState((s) => s.recent);
+  const [path, setPath] = useState('');
+  useEffect(() => void refreshRecent(studio), [studio]);
+  const cancel = useCallback(() => answer(null), [answer]);
+  return (
+    <ModalDialog label="Open a model" className="question open-dialog" onClose={cancel}>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (path.trim()) answer(path.trim());
+        }}
+      >
+        <label className="field-row">
+          <span>Path of a model file in the workspace folder</span>
+          <input aria-label="Path" autoFocus value={path} placeholder="models/my_model.cogmodel.json" onChange={(e) => setPath(e.target.value)} />
+        </label>
+        {recent.length > 0 && (
+          <div role="group" aria-label="Recent files" className="open-recent">
+            <span className="menu-label">Recent files</span>
+            {recent.map((f) => (
+              <button type="button" key={f.path} disabled={!f.exists} onClick={() => answer(f.path)} title={f.exists ? f.path : `${f.path} was moved or deleted`}>
+                {f.path}
+                {!f.exists && <span className="missing"> (missing)</span>}
+              </button>
+            ))}
+          </div>
+        )}
+        <div className="dialog-buttons">
+          <button type="submit" className="primary" disabled={!path.trim()}>
+            Open
+          </button>
+          <button type="button" onClick={cancel}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </ModalDialog>
   );
 }
 

@@ -9,7 +9,9 @@ export type UnsavedAnswer = 'save' | 'discard' | 'cancel';
 
 export type FilesPrompt =
   | { kind: 'unsaved'; title: string; action: string; answer(choice: UnsavedAnswer): void }
-  | { kind: 'recovery'; recovery: Recovery };
+  | { kind: 'recovery'; recovery: Recovery }
+  /** The web host's Open dialog (no native one in a tab): a workspace path, or null when cancelled. */
+  | { kind: 'open'; answer(path: string | null): void };
 
 export interface SaveFailure {
   /** The file the save was for (as the host names it), or null for a new file. */
@@ -28,6 +30,7 @@ export interface FilesState {
   /** Asks Save / Don't save / Cancel about unsaved changes to `title` before `action`. */
   askUnsaved(title: string, action: string): Promise<UnsavedAnswer>;
   offerRecovery(recovery: Recovery): void;
+  askOpenPath(): Promise<string | null>;
   closePrompt(): void;
   setSaveError(error: SaveFailure | null): void;
   setRecent(recent: RecentFile[]): void;
@@ -48,6 +51,7 @@ export function createFilesStore() {
       // a second question replaces the first, which counts as cancelled
       const previous = get().prompt;
       if (previous?.kind === 'unsaved') previous.answer('cancel');
+      if (previous?.kind === 'open') previous.answer(null);
       return new Promise<UnsavedAnswer>((resolve) => {
         const answer = (choice: UnsavedAnswer) => {
           if (get().prompt === prompt) set({ prompt: null });
@@ -58,6 +62,21 @@ export function createFilesStore() {
       });
     },
     offerRecovery: (recovery) => set({ prompt: { kind: 'recovery', recovery } }),
+    askOpenPath() {
+      const previous = get().prompt;
+      if (previous?.kind === 'unsaved') previous.answer('cancel');
+      if (previous?.kind === 'open') previous.answer(null);
+      return new Promise<string | null>((resolve) => {
+        const prompt: FilesPrompt = {
+          kind: 'open',
+          answer: (path) => {
+            if (get().prompt === prompt) set({ prompt: null });
+            resolve(path);
+          },
+        };
+        set({ prompt });
+      });
+    },
     closePrompt: () => set({ prompt: null }),
     setSaveError: (saveError) => set({ saveError }),
     setRecent: (recent) => set({ recent }),

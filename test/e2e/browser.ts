@@ -33,3 +33,11 @@ export async function runAndWait(p: Page, trials: number): Promise<void> {
 export function modelOnScreen(p: Page): Promise<Record<string, unknown>> {
   return p.evaluate(() => (window as unknown as { cogstudioModel: () => Record<string, unknown> }).cogstudioModel());
 }
+
+/** Opens a model file of the web host's workspace through the Open dialog (a path typed in). */
+export async function openInWorkspace(p: Page, path: string): Promise<void> {
+  await p.getByRole('button', { name: 'Open…' }).click();
+  const dialog = p.getByRole('dialog', { name: 'Open a model' });
+  await dialog.getByRole('textbox', { name: 'Path' }).fill(path);
+  await dialog.getByRole('button', { name: 'Open', exact: true }).click();
+}

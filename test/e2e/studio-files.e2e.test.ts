@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { RECOVERY_FILE } from '../../src-main/web-host/recovery-store.js';
-import { launchBrowser, modelOnScreen, nodeCount, poll, runAndWait, tableValues } from './browser.js';
+import { launchBrowser, modelOnScreen, nodeCount, openInWorkspace, poll, runAndWait, tableValues } from './browser.js';
 import { ROOT, startWebHostProcess, type RunningHost } from './web-host-process.js';
 
 const SHOTS = '/tmp/shots-files';
@@ -37,11 +37,6 @@ async function newPage(url: string): Promise<Page> {
   p.on('pageerror', (e) => pageErrors.push(e.message));
   await p.goto(url);
   return p;
-}
-
-async function openInWorkspace(p: Page, path: string): Promise<void> {
-  p.once('dialog', (d) => void d.accept(path));
-  await p.getByRole('button', { name: 'Open…' }).click();
 }
 
 const closeGallery = (p: Page) => p.getByRole('dialog', { name: 'Examples' }).getByRole('button', { name: 'Close' }).click();
@@ -125,7 +120,7 @@ describe('unsaved work survives a killed host', () => {
     await p.close();
   });
 
-  it('lists recent files in the File menu, kept across restarts; a deleted one is marked missing', async () => {
+  it('lists recent files in the File menu and the Open dialog, kept across restarts; a deleted one is marked missing', async () => {
     const p = await newPage(host.url);
     await closeGallery(p);
     await openInWorkspace(p, 'other.cogmodel.json');
@@ -138,6 +133,15 @@ describe('unsaved work survives a killed host', () => {
     expect(await recent.nth(1).isDisabled()).toBe(true);
     await p.screenshot({ path: `${SHOTS}/4-recent-files.png` });
     await p.keyboard.press('Escape');
+    // the Open dialog lists them too; picking one opens it
+    await p.getByRole('button', { name: 'Open…' }).click();
+    const open = p.getByRole('dialog', { name: 'Open a model' });
+    const listed = open.getByRole('group', { name: 'Recent files' }).getByRole('button');
+    await poll(() => listed.allTextContents()).toEqual(['other.cogmodel.json', 'chain.cogmodel.json (missing)']);
+    expect(await listed.nth(1).isDisabled()).toBe(true);
+    await p.screenshot({ path: `${SHOTS}/4b-open-dialog.png` });
+    await open.getByRole('button', { name: 'Cancel' }).click();
+    await poll(() => open.count()).toBe(0);
     await p.close();
   });
 });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { runModel } from '../../src-main/runtime/run-model.js';
-import { edgeCount, launchBrowser, modelOnScreen, nodeCount, poll, runAndWait, tableValues } from './browser.js';
+import { edgeCount, launchBrowser, modelOnScreen, nodeCount, openInWorkspace, poll, runAndWait, tableValues } from './browser.js';
 import { ROOT, startWebHostProcess, type RunningHost } from './web-host-process.js';
 const EXAMPLE = 'linear_chain';
 const model = JSON.parse(readFileSync(join(ROOT, 'examples', `${EXAMPLE}.cogmodel.json`), 'utf8'));
@@ -352,8 +352,7 @@ describe('model files in the workspace folder', () => {
   });
 
   it('opens a file, lists its validation issue, and selects the node when the issue is clicked', async () => {
-    p.once('dialog', (d) => void d.accept('broken.cogmodel.json'));
-    await p.getByRole('button', { name: 'Open…' }).click();
+    await openInWorkspace(p, 'broken.cogmodel.json');
     await poll(() => nodeCount(p)).toBe(3);
     const issues = p.getByRole('region', { name: 'Diagnostics' }).getByRole('list', { name: 'Model issues' });
     await poll(() => issues.getByRole('button').count()).toBe(1);
@@ -382,8 +381,7 @@ describe('model files in the workspace folder', () => {
   });
 
   it('shows each Auto fallback with its reason, and the numbers of the mode that ran', async () => {
-    p.once('dialog', (d) => void d.accept('time_interval.cogmodel.json'));
-    await p.getByRole('button', { name: 'Open…' }).click();
+    await openInWorkspace(p, 'time_interval.cogmodel.json');
     // the model before had 3 nodes too: wait until the new one is on screen (opening it clears the last run)
     await poll(() => p.locator('.statusbar').textContent()).toContain('time_interval.cogmodel.json');
     await poll(() => nodeCount(p)).toBe(3);
@@ -399,8 +397,7 @@ describe('model files in the workspace folder', () => {
   });
 
   it('refuses a path outside the workspace folder', async () => {
-    p.once('dialog', (d) => void d.accept('../../etc/passwd.json'));
-    await p.getByRole('button', { name: 'Open…' }).click();
+    await openInWorkspace(p, '../../etc/passwd.json');
     await poll(() => p.locator('.statusbar').textContent()).toMatch(/no such file in the workspace|only files inside the workspace/);
     // the model on screen stays
     expect(await p.locator('.statusbar').textContent()).toContain('time_interval.cogmodel.json');
