@@ -99,6 +99,31 @@ describe('nextBlock: trials as flat doubles', () => {
     }
   });
 
+  it('nextBlock(…, into) writes the results in place, no more trials than fit', () => {
+    const session = new ModelSession(load('integrator_noise') as never);
+    try {
+      const comp = session.comp;
+      const want = session.run({ mode: 'Interpreted', numTrials: 20 }).flat.results;
+      for (const mode of ['Interpreted', 'LLVMExec', 'LLVMRun'] as const) {
+        session.reset();
+        const runner = createRunner(session.ctx, { numTrials: 20, inputs: prepareInputs(comp, comp.run.inputs) }, session.choose(mode).compiled);
+        const w = runner.layout.resultsWidth;
+        const into = new Float64Array(20 * w);
+        let done = 0;
+        while (!runner.finished) {
+          const b = runner.nextBlock(Number.MAX_SAFE_INTEGER, Infinity, into.subarray(done * w, (done + 7) * w));
+          expect(b.count).toBeLessThanOrEqual(7);
+          expect(b.results.buffer).toBe(into.buffer);
+          done += b.count;
+        }
+        expect(done).toBe(20);
+        expect(firstDifference(Array.from(into), Array.from(want)), mode).toBe(-1);
+      }
+    } finally {
+      session.dispose();
+    }
+  });
+
   it('an LLVMRun block is bounded in size however many trials are asked for', () => {
     const session = new ModelSession(load('integrator_noise') as never);
     try {

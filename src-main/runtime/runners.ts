@@ -28,8 +28,14 @@ export interface TrialBlock {
 export interface Runner {
   /** Runs up to `maxTrials` more trials, stopping early once `budgetMs` has elapsed. */
   next(maxTrials: number, budgetMs: number): TrialRecord[];
-  /** As `next`, without building a record per trial (how long runs should be consumed). */
-  nextBlock(maxTrials: number, budgetMs: number): TrialBlock;
+  /**
+   * As `next`, without building a record per trial (how long runs should be consumed). With
+   * `into`, the results are written there (LLVMRun: by the native loop itself) and the block's
+   * `results` is a view of it; at most `into.length / resultsWidth` trials are run.
+   */
+  nextBlock(maxTrials: number, budgetMs: number, into?: Float64Array): TrialBlock;
+  /** Trials the run was asked for (it may end earlier). */
+  readonly numTrials: number;
   /** How the doubles of a block are laid out. */
   readonly layout: BlockLayout;
   /** True once the run has ended (all trials, run termination, or cancelled by onTrial). */
@@ -142,15 +148,20 @@ abstract class TrialByTrial implements Runner {
   /** Runs trial t; returns the steps it ran (when recorded) and whether the run's termination condition ended it. */
   protected abstract trial(t: number): { order?: string[][]; stop: boolean };
 
+  get numTrials(): number {
+    return this.opts.numTrials;
+  }
+
   next(maxTrials: number, budgetMs: number): TrialRecord[] {
     return recordsOf(this, this.layout, maxTrials, budgetMs);
   }
 
-  nextBlock(maxTrials: number, budgetMs: number): TrialBlock {
+  nextBlock(maxTrials: number, budgetMs: number, into?: Float64Array): TrialBlock {
     const start = performance.now();
     const first = this.trialsDone;
     const rw = this.layout.resultsWidth;
     const vw = this.layout.nodeValuesWidth;
+    if (into && rw > 0) maxTrials = Math.min(maxTrials, Math.floor(into.length / rw));
     const orders: string[][][] | null = this.opts.recordExecutionOrder ? [] : null;
     let count = 0;
     const sched = this.ctx.comp.scheduler;
@@ -162,8 +173,8 @@ abstract class TrialByTrial implements Runner {
       const t = this.trialsDone;
       this.ctx.setTrialInputs(this.opts.inputs, t);
       const { order, stop } = this.trial(t);
-      this.results = grown(this.results, (count + 1) * rw);
-      copyRows(this.resultViews, this.results, count * rw);
+      if (!into) this.results = grown(this.results, (count + 1) * rw);
+      copyRows(this.resultViews, into ?? this.results, count * rw);
       if (this.opts.recordNodeValues) {
         this.nodeValues = grown(this.nodeValues, (count + 1) * vw);
         copyRows(this.valueViews, this.nodeValues, count * vw);
@@ -178,7 +189,7 @@ abstract class TrialByTrial implements Runner {
     return {
       first,
       count,
-      results: this.results.subarray(0, count * rw),
+      results: (into ?? this.results).subarray(0, count * rw),
       nodeValues: this.opts.recordNodeValues ? this.nodeValues.subarray(0, count * vw) : null,
       executionOrder: orders,
     };
@@ -341,22 +352,28 @@ export class RunCompiledRunner implements Runner {
     return recordsOf(this, this.layout, maxTrials, budgetMs);
   }
 
-  nextBlock(maxTrials: number, budgetMs: number): TrialBlock {
+  get numTrials(): number {
+    return this.opts.numTrials;
+  }
+
+  nextBlock(maxTrials: number, budgetMs: number, into?: Float64Array): TrialBlock {
     const t = this.trialsDone;
     const empty: TrialBlock = { first: t, count: 0, results: this.results.subarray(0, 0), nodeValues: null, executionOrder: null };
     if (this.finished) return empty;
     const width = this.layout.resultsWidth;
     const nvWidth = this.layout.nodeValuesWidth;
     const limits = this.opts.limits ?? DEFAULT_LIMITS;
+    if (into && width > 0) maxTrials = Math.min(maxTrials, Math.floor(into.length / width));
     const n = Math.min(this.batch, this.maxBatch, this.opts.numTrials - t, maxTrials);
     if (n <= 0) return empty;
-    if (this.results.length < n * width) this.results = new Float64Array(Math.min(this.maxBatch, Math.max(n, this.batch * 2)) * width);
+    if (!into && this.results.length < n * width) this.results = new Float64Array(Math.min(this.maxBatch, Math.max(n, this.batch * 2)) * width);
+    const results = into ?? this.results;
     if (this.opts.recordNodeValues && (this.nodeValues?.length ?? 0) < n * nvWidth) this.nodeValues = new Float64Array(n * nvWidth);
     this.logLen[0] = 0;
     this.control[2] = 0;
     const began = performance.now();
     const cap = this.opts.recordExecutionOrder ? this.log.length : 0;
-    const status = this.compiled.runFn!(this.ctx.store.buffer, this.data, this.lens, t, n, this.results, this.nodeValues, this.control, limits.maxPassesPerTrial, this.log, cap, this.logLen);
+    const status = this.compiled.runFn!(this.ctx.store.buffer, this.data, this.lens, t, n, results, this.nodeValues, this.control, limits.maxPassesPerTrial, this.log, cap, this.logLen);
     if (status < 0 && status !== STATUS.CANCELLED) throw statusError(status, this.control[1]!, this.ctx, limits.maxPassesPerTrial);
     const done = status < 0 ? this.control[1]! - t : status;
     this.trialsDone += done;
@@ -369,7 +386,7 @@ export class RunCompiledRunner implements Runner {
     return {
       first: t,
       count: done,
-      results: this.results.subarray(0, done * width),
+      results: results.subarray(0, done * width),
       nodeValues: this.opts.recordNodeValues && this.nodeValues ? this.nodeValues.subarray(0, done * nvWidth) : null,
       executionOrder: this.opts.recordExecutionOrder ? decodeSteps(this.log, this.logLen[0]!, this.ctx.comp.nodeNames).slice(0, done) : null,
     };
@@ -417,19 +434,29 @@ export interface RunBlocks {
   executionOrder: string[][][] | null;
 }
 
-/** Runs to the end (blocking), keeping the results as flat doubles. */
+/** Largest results array drainBlocks allocates up front (512 MB); longer runs grow it as they go. */
+const MAX_PREALLOCATED_DOUBLES = 1 << 26;
+
+/**
+ * Runs to the end (blocking), keeping the results as flat doubles: written in place (by the
+ * native loop, in LLVMRun) into one array sized for the whole run.
+ */
 export function drainBlocks(runner: Runner): RunBlocks {
-  let results = new Float64Array(0);
+  const rw = runner.layout.resultsWidth;
+  const vw = runner.layout.nodeValuesWidth;
+  const whole = Math.max(0, runner.numTrials) * rw;
+  const inPlace = whole <= MAX_PREALLOCATED_DOUBLES;
+  let results = new Float64Array(inPlace ? whole : 0);
   let nodeValues: Float64Array<ArrayBuffer> | null = null;
   let order: string[][][] | null = null;
   let count = 0;
-  const rw = runner.layout.resultsWidth;
-  const vw = runner.layout.nodeValuesWidth;
   try {
     while (!runner.finished) {
-      const b = runner.nextBlock(Number.MAX_SAFE_INTEGER, Infinity);
-      results = grown(results, (count + b.count) * rw);
-      results.set(b.results, count * rw);
+      const b = runner.nextBlock(Number.MAX_SAFE_INTEGER, Infinity, inPlace ? results.subarray(count * rw) : undefined);
+      if (!inPlace) {
+        results = grown(results, (count + b.count) * rw);
+        results.set(b.results, count * rw);
+      }
       if (b.nodeValues) {
         nodeValues = grown(nodeValues ?? new Float64Array(0), (count + b.count) * vw);
         nodeValues.set(b.nodeValues, count * vw);
