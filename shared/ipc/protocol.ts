@@ -341,7 +341,8 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     points: z.number().int(),
     executed_modes: z.array(ExecutionModeSchema),
     warnings: z.array(z.string()),
-    timings: z.object({ total_ms: z.number(), points_per_s: z.number() }),
+    /** Wall time, throughput, and the mean compile and run time per point (compiling dominates short compiled runs). */
+    timings: z.object({ total_ms: z.number(), points_per_s: z.number(), compile_ms_per_point: z.number(), run_ms_per_point: z.number() }),
   }),
 ]);
 export type RunEvent = z.infer<typeof RunEventSchema>;

@@ -7,7 +7,7 @@
 import type { HostError, RunEvent, SweepParams } from '../../shared/ipc/protocol.js';
 import { ModelError } from '../model/errors.js';
 import type { ModelLike } from '../engine/composition.js';
-import { planSweep, runSweep, type SweepPlan } from './run-sweep.js';
+import { planSweep, runSweep, type SweepPlan, type SweepResult } from './run-sweep.js';
 import type { SweepWorkerSpawner } from './pool.js';
 import { SweepSpecError } from './spec.js';
 import { HostRequestError } from '../web-host/host-error.js';
@@ -16,6 +16,11 @@ function describe(e: unknown): HostError {
   if (e instanceof ModelError) return { kind: 'model', message: e.message, issues: e.issues };
   if (e instanceof SweepSpecError) return { kind: 'invalid-request', message: e.message };
   return { kind: 'runtime', message: e instanceof Error ? e.message : String(e) };
+}
+
+function perPoint(r: SweepResult): { compile_ms_per_point: number; run_ms_per_point: number } {
+  const n = Math.max(1, r.rows.length);
+  return { compile_ms_per_point: r.timings.compile_ms / n, run_ms_per_point: r.timings.run_ms / n };
 }
 
 export class HostSweeps {
@@ -46,7 +51,7 @@ export class HostSweeps {
       onProgress: (done, total, row) =>
         emit({ type: 'sweep.point', runId, done, total, index: row.index, values: row.values, stats: row.stats.map((x) => (Number.isFinite(x) ? x : null)) }),
     }).then(
-      (r) => emit({ type: 'sweep.done', runId, cancelled: r.cancelled, points: r.rows.length, executed_modes: r.executed_modes, warnings: r.warnings, timings: { total_ms: r.timings.total_ms, points_per_s: r.timings.points_per_s } }),
+      (r) => emit({ type: 'sweep.done', runId, cancelled: r.cancelled, points: r.rows.length, executed_modes: r.executed_modes, warnings: r.warnings, timings: { total_ms: r.timings.total_ms, points_per_s: r.timings.points_per_s, ...perPoint(r) } }),
       (e: unknown) => emit({ type: 'error', runId, error: describe(e) }),
     ).finally(() => this.running.delete(runId));
   }

@@ -73,7 +73,7 @@ export function SweepPanel() {
   const catalog = useStore(studio.catalog, (s) => s.catalog);
   const s = useStore(
     store,
-    useShallow((x) => ({ ranges: x.ranges, trials: x.trials, stat: x.stat, status: x.status, header: x.header, axes: x.axes, total: x.total, done: x.done, version: x.version, error: x.error, warnings: x.warnings, executedModes: x.executedModes, pointsPerS: x.pointsPerS, runId: x.runId })),
+    useShallow((x) => ({ ranges: x.ranges, trials: x.trials, stat: x.stat, status: x.status, header: x.header, axes: x.axes, total: x.total, done: x.done, version: x.version, error: x.error, warnings: x.warnings, executedModes: x.executedModes, pointsPerS: x.pointsPerS, perPoint: x.perPoint, runId: x.runId })),
   );
   const targets = useMemo(() => sweepTargets(model, catalog), [model, catalog]);
   const stats = useMemo(() => statOptions(model), [model]);
@@ -184,6 +184,12 @@ export function SweepPanel() {
           {s.error && (
             <p className="error" role="alert">
               {s.error.message}
+            </p>
+          )}
+          {s.perPoint && s.status === 'done' && (
+            <p className="hint" data-testid="sweep-per-point">
+              Per point: compile {s.perPoint.compile_ms.toFixed(1)} ms, run {s.perPoint.run_ms.toFixed(1)} ms.
+              {!s.executedModes.includes('Interpreted') && s.perPoint.compile_ms > 5 * s.perPoint.run_ms && ' Each point compiles its own code; for runs this short, Mode Interpreted may be faster.'}
             </p>
           )}
           {s.warnings.map((w) => (

@@ -34,6 +34,8 @@ export interface SweepState {
   warnings: string[];
   executedModes: ExecutionMode[];
   pointsPerS: number | null;
+  /** Mean compile and run time per point of the last finished sweep. */
+  perPoint: { compile_ms: number; run_ms: number } | null;
   error: HostError | null;
 
   setRange(i: number, patch: Partial<SweepRange>): void;
@@ -73,6 +75,7 @@ export function createSweepStore() {
     warnings: [],
     executedModes: [],
     pointsPerS: null,
+    perPoint: null,
     error: null,
 
     setRange: (i, patch) => set({ ranges: get().ranges.map((r, k) => (k === i ? { ...r, ...patch } : r)) }),
@@ -85,7 +88,7 @@ export function createSweepStore() {
       const s = get();
       if (s.status === 'running' || s.status === 'starting') return;
       const runId = newSweepId();
-      set({ status: 'starting', runId, header: [], axes: [], total: 0, done: 0, rows: [], version: s.version + 1, warnings: [], executedModes: [], pointsPerS: null, error: null });
+      set({ status: 'starting', runId, header: [], axes: [], total: 0, done: 0, rows: [], version: s.version + 1, warnings: [], executedModes: [], pointsPerS: null, perPoint: null, error: null });
       try {
         await host.call({ method: 'sweep.start', params: { runId, model, mode, trials: s.trials, params: s.ranges, stats: s.stat ? [s.stat] : undefined } });
       } catch (e) {
@@ -112,7 +115,7 @@ export function createSweepStore() {
           break;
         }
         case 'sweep.done':
-          set({ status: event.cancelled ? 'cancelled' : 'done', warnings: event.warnings, executedModes: event.executed_modes, pointsPerS: event.timings.points_per_s });
+          set({ status: event.cancelled ? 'cancelled' : 'done', warnings: event.warnings, executedModes: event.executed_modes, pointsPerS: event.timings.points_per_s, perPoint: { compile_ms: event.timings.compile_ms_per_point, run_ms: event.timings.run_ms_per_point } });
           break;
         case 'error':
           set({ status: 'failed', error: event.error });
