@@ -2,7 +2,7 @@
  * The graph editor: React Flow showing nodes and edges derived from the model store. Drags,
  * selections and connections become store updates and commands; React Flow keeps no model state.
  */
-import { useCallback, useEffect, useMemo, useRef, type MouseEvent as ReactMouseEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type MouseEvent as ReactMouseEvent } from 'react';
 import {
   Background,
   Controls,
@@ -15,6 +15,7 @@ import {
   type NodeChange,
   type NodeTypes,
 } from '@xyflow/react';
+import { createPortal } from 'react-dom';
 import { useShallow } from 'zustand/react/shallow';
 import { useModelState, useRunState, useStudio } from '../context.js';
 import { flaggedNodesKey } from '../store/run-store.js';
@@ -22,6 +23,7 @@ import { connect } from '../store/commands.js';
 import { createFlowDeriver, type MechanismFlowNode } from '../store/derive.js';
 import { MechanismNode } from './MechanismNode.js';
 import { copyNodes, isEditable, pasteNodes } from '../clipboard.js';
+import { ShortcutsHelp } from '../panels/ShortcutsHelp.js';
 import type { MechanismNodeData } from '../store/derive.js';
 
 /** Registered once, at module scope, so React Flow never remounts the nodes. */
@@ -155,6 +157,17 @@ export function Canvas({ onOpenPalette }: { onOpenPalette: (at: { x: number; y: 
 /** Edit actions as buttons (the same as the shortcuts): copy, paste, duplicate, delete, select all. */
 function EditBar() {
   const studio = useStudio();
+  const [help, setHelp] = useState(false);
+  // ? lists the shortcuts
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== '?' || e.ctrlKey || e.metaKey || isEditable(e.target) || document.querySelector('[role="dialog"]')) return;
+      e.preventDefault();
+      setHelp(true);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
   const selected = useModelState((s) => s.selection.nodes.length + s.selection.edges.length);
   const nodes = useModelState((s) => s.selection.nodes.length);
   const clip = useModelState((s) => s.clipboard !== null);
@@ -176,6 +189,11 @@ function EditBar() {
       <button type="button" className="small" title="Select every node (Ctrl+A)" onClick={() => state().selectAll()}>
         Select all
       </button>
+      <button type="button" className="small" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)" onClick={() => setHelp(true)}>
+        ?
+      </button>
+      {/* in a portal: the panel is transformed, which would pin a fixed overlay to it */}
+      {help && createPortal(<ShortcutsHelp onClose={() => setHelp(false)} />, document.body)}
     </Panel>
   );
 }

@@ -341,6 +341,21 @@ describe('minimap, fit view and error badges', () => {
     await poll(inView).toBe(true);
   });
 
+  it('lists the keyboard shortcuts (? or the ? button)', async () => {
+    await clickPane();
+    await p.keyboard.press('?');
+    const help = p.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await poll(() => help.getByRole('rowheader').count()).toBeGreaterThan(10);
+    expect(await help.getByRole('row', { name: /Duplicate the selection/ }).textContent()).toContain('Ctrl+D');
+    await shot('shortcuts');
+    await p.keyboard.press('Escape');
+    await poll(() => help.count()).toBe(0);
+    await p.getByRole('toolbar', { name: 'Edit' }).getByRole('button', { name: 'Keyboard shortcuts' }).click();
+    await poll(() => help.count()).toBe(1);
+    await help.getByRole('button', { name: 'Close' }).click();
+    await poll(() => help.count()).toBe(0);
+  });
+
   it('puts an error badge on a node the validation finds a problem with', async () => {
     await node('Transfer-0').click();
     await commitField('integration_rate', '"fast"');
