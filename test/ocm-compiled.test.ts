@@ -3,11 +3,16 @@
  * Interpreted mode's results, node values (the OCM's allocations included) and execution order,
  * over generated variants — grids, maximise/minimise, BEFORE/AFTER, random tie-breaking from the
  * controller's seed, costs, several trials per estimate, noise in the simulated model, a state
- * feature function — and evaluations split across threads give the single-threaded answer.
+ * feature function, random controllers from a seeded generator — and evaluations split across
+ * threads give the single-threaded answer.
  */
 import { describe, expect, it } from 'vitest';
 import { ModeUnavailableError, ModelSession, runModel, type ExecutionMode, type RunOutput } from '../src-main/runtime/run-model.js';
-import { allocations, model, run, type Json } from './ocm-models.js';
+import fc from 'fast-check';
+import { allocations, model, ocmModelArb, run, type Json } from './ocm-models.js';
+
+const SEED = Number(process.env.FC_SEED ?? Date.now() % 1_000_000);
+const RUNS = Number(process.env.FC_RUNS ?? 12);
 
 const COMPILED: ExecutionMode[] = ['LLVM', 'LLVMExec', 'LLVMRun', 'Auto'];
 
@@ -198,6 +203,16 @@ describe('OptimizationControlMechanism in the compiled modes', () => {
     expect(auto.warnings.some((w) => w.startsWith('Auto:') && w.includes('1271 combinations'))).toBe(true);
     expect(auto.results).toEqual(run(m).results);
   });
+
+  it(`random controllers: every compiled mode = Interpreted (fast-check seed ${SEED}, ${RUNS} models)`, async () => {
+    console.log(`ocm property: fast-check seed ${SEED}, ${RUNS} runs (FC_SEED / FC_RUNS to change)`);
+    const property = fc.asyncProperty(ocmModelArb(), async (m) => {
+      // let the test worker talk to vitest between models (a long synchronous test times its RPC out)
+      await new Promise((resolve) => setImmediate(resolve));
+      expectSameAsInterpreted(m);
+    });
+    await fc.assert(property, { seed: SEED, numRuns: RUNS });
+  }, 600_000);
 
   it('a simulation that cannot end stops the run with the scheduler’s error in every mode', () => {
     // B waits for A's third call but only two passes are allowed: the BEFORE controller's first simulation hits the limit

@@ -1,4 +1,5 @@
 /** Models with a controller (an OptimizationControlMechanism) shared by the OCM tests. */
+import fc from 'fast-check';
 import { runModel, type ExecutionMode, type RunOutput } from '../src-main/runtime/run-model.js';
 
 export type Json = Record<string, unknown>;
@@ -49,4 +50,81 @@ export function run(m: Json, mode: ExecutionMode = 'Interpreted'): RunOutput {
 /** The OCM's allocation after each trial. */
 export function allocations(out: RunOutput): number[][] {
   return out.node_values!.OCM!.map((rows) => rows.map((r) => r[0]!));
+}
+
+const TARGETS = [
+  { receiver: 'A', receiver_parameter: 'slope' },
+  { receiver: 'A', receiver_parameter: 'intercept' },
+  { receiver: 'B', receiver_parameter: 'slope' },
+  { receiver: 'B', receiver_parameter: 'intercept' },
+] as const;
+
+/** A small number on a grid of 0.25 (so that grid points tie often). */
+const quarter = (lo: number, hi: number) => fc.integer({ min: lo * 4, max: hi * 4 }).map((i) => i / 4);
+
+const costArb = fc.oneof(
+  fc.constant({}),
+  fc.record({ cost_options: fc.constant('INTENSITY') }),
+  fc.record({ cost_options: fc.constant(['INTENSITY', 'ADJUSTMENT']), intensity_cost_function: quarter(-1, 1).map((slope) => ({ type: 'Linear', slope })), adjustment_cost_function: quarter(-1, 1).map((slope) => ({ type: 'Linear', slope })) }),
+  fc.record({ cost_options: fc.constant('ADJUSTMENT') }),
+);
+
+const signalArb = fc.record({
+  allocation_samples: fc.array(quarter(-2, 2), { minLength: 1, maxLength: 4 }),
+  modulation: fc.constantFrom('MULTIPLICATIVE', 'ADDITIVE', 'OVERRIDE'),
+  default_allocation: fc.option(quarter(-1, 2), { nil: undefined }),
+  costs: costArb,
+  targets: fc.uniqueArray(fc.integer({ min: 0, max: TARGETS.length - 1 }), { minLength: 1, maxLength: 2 }),
+});
+
+/**
+ * Random controllers over the A → B → OBJ model: 1–3 signals on A's and B's Linear slope and
+ * intercept with any modulation, samples on a 0.25 grid (ties), costs on and off, maximise or
+ * minimise, random tie-breaking or not, BEFORE or AFTER, 1–2 trials per estimate, a
+ * state_feature_function or not, and A integrating with noise or not.
+ */
+export function ocmModelArb(): fc.Arbitrary<Json> {
+  return fc
+    .record({
+      signals: fc.array(signalArb, { minLength: 1, maxLength: 3 }),
+      direction: fc.constantFrom('MAXIMIZE', 'MINIMIZE'),
+      randomTies: fc.boolean(),
+      seed: fc.integer({ min: 0, max: 1000 }),
+      mode: fc.constantFrom('AFTER', 'BEFORE'),
+      perEstimate: fc.integer({ min: 1, max: 2 }),
+      featureRate: fc.option(fc.constantFrom(0.3, 0.7, 1), { nil: undefined }),
+      noise: fc.option(fc.integer({ min: 0, max: 1000 }), { nil: undefined }),
+      inputs: fc.array(quarter(-2, 2), { minLength: 2, maxLength: 5 }),
+    })
+    .map((g) => {
+      const signals = g.signals.map((s, i) => ({
+        name: `s${i}`,
+        allocation_samples: s.allocation_samples,
+        modulation: s.modulation,
+        ...(s.default_allocation === undefined ? {} : { default_allocation: s.default_allocation }),
+        ...s.costs,
+      }));
+      const control = g.signals.flatMap((s, i) => s.targets.map((t) => ({ sender: 'OCM', sender_port: `s${i}`, ...TARGETS[t]! })));
+      const m = model({
+        inputs: g.inputs,
+        signals,
+        projections: [{ sender: 'A', receiver: 'B' }, { sender: 'B', receiver: 'OBJ', receiver_port: 'B' }, ...control],
+        ocm: {
+          function: { type: 'GridSearch', direction: g.direction, select_randomly_from_optimal_values: g.randomTies, seed: g.seed },
+          num_trials_per_estimate: g.perEstimate,
+          ...(g.featureRate === undefined ? {} : { state_feature_function: { type: 'AdaptiveIntegrator', rate: g.featureRate } }),
+        },
+        top: { controller_mode: g.mode },
+      });
+      if (g.noise !== undefined) {
+        (m.nodes as Record<string, Json>).A = {
+          type: 'TransferMechanism',
+          function: { type: 'Linear', intercept: 0.5 },
+          integrator_mode: true,
+          integration_rate: 0.6,
+          noise: { type: 'NormalDist', standard_deviation: 0.4, seed: g.noise },
+        };
+      }
+      return m;
+    });
 }
