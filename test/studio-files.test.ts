@@ -364,6 +364,49 @@ describe('autosave and unsaved changes (renderer)', () => {
     expect(isDirty(studio.model.getState())).toBe(true);
   });
 
+  it('a failed autosave is reported (and cleared by the next one that works); a host without a recovery file stops autosave', async () => {
+    let failing = true;
+    const calls: string[] = [];
+    const host = hostOver({
+      kind: 'websocket',
+      send: async (req) => {
+        calls.push(req.method);
+        if (req.method === 'recovery.save' && failing) return { ok: false, error: { kind: 'file', message: 'could not save the model to /state/recovery: the disk is full' } };
+        return { ok: true, result: answers(req) };
+      },
+      subscribe: () => () => undefined,
+    });
+    const studio = createStudio(host);
+    studio.model.getState().load(example('linear_chain'), { kind: 'new' });
+    stop = installAutosave(studio, 10);
+    studio.model.getState().execute(moveNodes({ HIDDEN: { x: 1, y: 2 } }));
+    await wait(50);
+    expect(studio.files.getState().autosaveError).toMatch(/^Autosave failed: .*the disk is full/);
+    failing = false;
+    studio.model.getState().execute(moveNodes({ HIDDEN: { x: 3, y: 4 } }));
+    await wait(50);
+    expect(studio.files.getState().autosaveError).toBeNull();
+    stop();
+
+    let noneSaves = 0;
+    const none = hostOver({
+      kind: 'websocket',
+      send: async (req) =>
+        req.method === 'recovery.save' ? (noneSaves++, { ok: false, error: { kind: 'unavailable', message: 'this host keeps no recovery file' } }) : { ok: true, result: answers(req) },
+      subscribe: () => () => undefined,
+    });
+    const other = createStudio(none);
+    other.model.getState().load(example('linear_chain'), { kind: 'new' });
+    stop = installAutosave(other, 10);
+    other.model.getState().execute(moveNodes({ HIDDEN: { x: 1, y: 2 } }));
+    await wait(50);
+    other.model.getState().execute(moveNodes({ HIDDEN: { x: 5, y: 6 } }));
+    await wait(50);
+    expect(other.files.getState().autosaveError).toBeNull();
+    expect(noneSaves).toBe(1);
+    expect(calls.filter((c) => c === 'recovery.save')).toHaveLength(2);
+  });
+
   it('a recovered model comes back with its source, marked unsaved', () => {
     const { host } = fakeHost(answers);
     const studio = createStudio(host);
