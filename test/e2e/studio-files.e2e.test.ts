@@ -146,7 +146,12 @@ describe('unsaved work survives a killed host', () => {
   });
 });
 
-describe('a save that fails', () => {
+// test-only fault injection: every model save fails midway, as on a full disk or a read-only one
+// (a read-only folder cannot be made here: the tests run as root, who may write anywhere)
+describe.each([
+  ['ENOSPC', 'disk full', /the disk is full/],
+  ['EROFS', 'read-only file system', /the disk is read-only/],
+])('a save that fails (%s)', (fault, what, reason) => {
   let workspace: string;
   let host: RunningHost;
   let p: Page;
@@ -155,8 +160,7 @@ describe('a save that fails', () => {
   beforeAll(async () => {
     workspace = tempDir('cogstudio-fault-ws-');
     writeFileSync(join(workspace, 'chain.cogmodel.json'), original);
-    // test-only fault injection: every model save fails midway with ENOSPC, as on a full disk
-    host = await startWebHostProcess(['--workspace', workspace], { COGSTUDIO_TEST_SAVE_FAULT: 'ENOSPC' });
+    host = await startWebHostProcess(['--workspace', workspace], { COGSTUDIO_TEST_SAVE_FAULT: fault });
     p = await newPage(host.url);
     await closeGallery(p);
   }, 180_000);
@@ -166,7 +170,7 @@ describe('a save that fails', () => {
     await host?.stop();
   });
 
-  it('(disk full) leaves the old file intact and tells the user the path and the reason', async () => {
+  it(`(${what}) leaves the old file intact and tells the user the path and the reason`, async () => {
     await openInWorkspace(p, 'chain.cogmodel.json');
     await poll(() => nodeCount(p)).toBe(3);
     await p.locator('[data-node="OUTPUT"]').click();
@@ -177,11 +181,11 @@ describe('a save that fails', () => {
     await poll(() => alert.count()).toBe(1);
     const text = (await alert.textContent())!;
     expect(text).toContain('chain.cogmodel.json');
-    expect(text).toMatch(/the disk is full/);
+    expect(text).toMatch(reason);
     expect(readFileSync(join(workspace, 'chain.cogmodel.json'), 'utf8')).toBe(original);
     expect(readdirSync(workspace).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     expect(await p.getByTestId('dirty').count()).toBe(1);
-    await p.screenshot({ path: `${SHOTS}/5-save-failed.png` });
+    await p.screenshot({ path: `${SHOTS}/5-save-failed-${fault}.png` });
   });
 
   it('New on the unsaved model asks first; Cancel keeps it', async () => {
@@ -189,7 +193,7 @@ describe('a save that fails', () => {
     const question = p.getByRole('alertdialog', { name: 'Unsaved changes' });
     await poll(() => question.count()).toBe(1);
     expect(await question.textContent()).toContain('chain.cogmodel.json has changes that are not saved');
-    await p.screenshot({ path: `${SHOTS}/6-unsaved-question.png` });
+    await p.screenshot({ path: `${SHOTS}/6-unsaved-question-${fault}.png` });
     await question.getByRole('button', { name: 'Cancel' }).click();
     await poll(() => question.count()).toBe(0);
     expect(await nodeCount(p)).toBe(2);
