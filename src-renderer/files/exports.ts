@@ -5,33 +5,25 @@
  * through the host (Electron asks where; the web host writes to the workspace's exports/ folder).
  */
 import type { OutputColumn, TrialResults } from '../../shared/ipc/protocol.js';
+import { csvTable, type CsvCell } from '../../shared/csv.js';
 import type { Studio } from '../studio.js';
-
-/** A CSV field, quoted when it holds a comma, quote or line break. */
-function csvField(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
 
 /** The header of an element's column: NODE.PORT[element] (the element index always shown). */
 export function elementHeader(column: OutputColumn, element: number): string {
   return `${column.node}.${column.port}[${element}]`;
 }
 
-/** A non-finite value (null here) is written as NaN, which spreadsheets, numpy and pandas read. */
-const csvNumber = (v: number | null) => (v === null ? 'NaN' : String(v));
-
 export function resultsCsv(columns: readonly OutputColumn[], results: TrialResults): string {
   const header = ['trial', ...columns.flatMap((c) => Array.from({ length: c.size }, (_, e) => elementHeader(c, e)))];
-  const lines = [header.map(csvField).join(',')];
-  results.forEach((trial, t) => {
-    const cells = [String(t + 1)];
+  const rows = results.map((trial, t) => {
+    const cells: CsvCell[] = [t + 1];
     columns.forEach((c, ci) => {
       const values = trial[ci] ?? [];
-      for (let e = 0; e < c.size; e++) cells.push(csvNumber(values[e] ?? null));
+      for (let e = 0; e < c.size; e++) cells.push(values[e] ?? null);
     });
-    lines.push(cells.join(','));
+    return cells;
   });
-  return lines.join('\n') + '\n';
+  return csvTable(header, rows);
 }
 
 export interface RunFacts {
