@@ -86,11 +86,20 @@ const childEntry = () => entryNextTo(here, 'child');
 /** Forks the engine process (Node IPC with structured-clone serialisation: NaN survives). */
 export function forkEngine(opts: ForkOptions = {}): EngineChild {
   const { path, execArgv } = childEntry();
+  return forkChild(path, execArgv, opts.env, 'engine process');
+}
+
+/**
+ * A forked Node process running `path` as an EngineChild (the engine, a sweep worker): Node IPC
+ * with structured-clone serialisation, so NaN survives; `onExit` fires once, also when the process
+ * could not be started at all ('error' without 'exit').
+ */
+export function forkChild(path: string, execArgv: string[], env: NodeJS.ProcessEnv | undefined, what: string): EngineChild {
   const child = fork(path, [], {
     execArgv,
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, ...opts.env },
+    env: { ...process.env, ...env },
   });
   return {
     get pid() {
@@ -101,7 +110,6 @@ export function forkEngine(opts: ForkOptions = {}): EngineChild {
     },
     onMessage: (cb) => child.on('message', cb),
     onExit: (cb) => {
-      // 'error' without 'exit' happens when the process could not be started at all
       let ended = false;
       const end = (code: number | null, signal: string | null) => {
         if (!ended) cb(code, signal);
@@ -109,7 +117,7 @@ export function forkEngine(opts: ForkOptions = {}): EngineChild {
       };
       child.on('exit', end);
       child.on('error', (e) => {
-        console.error(`engine process: ${e.message}`);
+        console.error(`${what}: ${e.message}`);
         if (child.exitCode === null && child.signalCode === null && child.pid === undefined) end(1, null);
       });
     },

@@ -5,8 +5,7 @@
  * Workers are forked Node processes by default; Electron passes a spawner of utility processes
  * (the same EngineChild shape as the engine's).
  */
-import { fork } from 'node:child_process';
-import { entryNextTo, type EngineChild } from '../engine-process/client.js';
+import { entryNextTo, forkChild, type EngineChild } from '../engine-process/client.js';
 import type { PointResult, SweepTask } from './run-sweep.js';
 import { SweepPointError } from './run-sweep.js';
 
@@ -17,29 +16,9 @@ export type FromWorker = { type: 'row'; row: PointResult } | { type: 'failed'; i
 /** Starts one sweep worker. */
 export type SweepWorkerSpawner = () => EngineChild;
 
-/** A sweep worker as a forked Node process running `path` (NaN survives the structured-clone channel). */
+/** A sweep worker as a forked Node process running `path`. */
 export function forkWorkerAt(path: string, execArgv: string[] = []): EngineChild {
-  const child = fork(path, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  let ended = false;
-  return {
-    get pid() {
-      return child.pid;
-    },
-    send: (msg) => {
-      if (child.connected) child.send(msg as object);
-    },
-    onMessage: (cb) => child.on('message', cb),
-    onExit: (cb) => {
-      const end = (code: number | null, signal: string | null) => {
-        if (!ended) cb(code, signal);
-        ended = true;
-      };
-      child.on('exit', end);
-      // 'error' without 'exit' when the process could not be started at all
-      child.on('error', () => child.pid === undefined && end(1, null));
-    },
-    kill: (sig) => child.kill(sig),
-  };
+  return forkChild(path, execArgv, undefined, 'sweep worker');
 }
 
 /** The worker next to this module (sources through tsx, or built). */
