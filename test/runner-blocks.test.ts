@@ -94,6 +94,26 @@ describe('nextBlock: trials as flat doubles', () => {
         expect(firstDifference(Object.values(got.node_values!).flat(3), Object.values(want.node_values!).flat(3)), mode).toBe(-1);
       }
       expect(session.choose('LLVMRun').compiled!.irText).toMatch(/define internal i32 @set\.11\(.*\) noinline \{/);
+      // the scheduler's counters (just_ran, per-step counts…) are left as Interpreted leaves them: a
+      // second run continues the same in Interpreted mode, whichever mode ran first
+      for (const first of ['LLVMExec', 'LLVMRun'] as const) {
+        const twice = (a: 'Interpreted' | typeof first) => {
+          session.reset();
+          session.run({ mode: a, numTrials: 5 });
+          return session.run({ mode: 'Interpreted', numTrials: 5, recordExecutionOrder: true });
+        };
+        const counters = (mode: 'Interpreted' | typeof first) => {
+          session.reset();
+          session.run({ mode, numTrials: 5 });
+          const cs = session.comp.counterSlots;
+          return [cs.countsTotal, cs.countsUseable, cs.time, cs.justRan, cs.finished].map((slot) => Array.from(session.ctx.store.f64(slot)));
+        };
+        expect(counters(first), first).toEqual(counters('Interpreted'));
+        const ref = twice('Interpreted');
+        const got = twice(first);
+        expect(got.execution_order).toEqual(ref.execution_order);
+        expect(firstDifference(Array.from(got.flat.results), Array.from(ref.flat.results)), first).toBe(-1);
+      }
     } finally {
       session.dispose();
     }

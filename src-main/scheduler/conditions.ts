@@ -522,7 +522,10 @@ export function emitCondition(spec: unknown, c: ConditionCompiler): EmitConditio
     case 'AllHaveRun': {
       const ds = depList();
       const ts = scale();
-      return (e) => all(e, ds.map((d) => e.ir.ge(e.count(ts, d), e.ir.num(1))));
+      // pure reads, so any order gives the same answer: last nodes first, which have usually not run
+      // yet, so that a trial's many termination checks stop at the first test instead of reading all
+      const parts: EmitCondition[] = [...ds].reverse().map((d) => (e) => e.ir.ge(e.count(ts, d), e.ir.num(1)));
+      return (e, o) => shortCircuit(e, o, parts, false);
     }
     case 'WhenFinished': {
       const dep = c.node(s.dependency, '');

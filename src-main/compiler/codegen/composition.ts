@@ -193,13 +193,41 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
      * One consideration set's time step: the cascade of its nodes' conditions, then the nodes
      * that are in (gather all, then execute all) and the step's counters; returns whether any ran.
      */
-    const emitSet = (set: readonly number[], log: V, logCap: V, logLen: V): V => {
+    const queue = comp.scheduler.queue;
+    /**
+     * Clears just_ran before a step that ran: all of it (set < 0: unknown), else only the members of
+     * consideration set `set`, the last step that ran — the only ones it can hold. Big models only.
+     */
+    const clearJustRan = outOfLine
+      ? ir.define('scheduler.clear_just_ran', ir.void, [['state', ir.i8p], ['set', ir.i32]], ([state, set]) => {
+          cg.state = state!;
+          const justRan = cg.slot(cs.justRan);
+          const starts: number[] = [0];
+          for (const q of queue) starts.push(starts[starts.length - 1]! + q.length);
+          const startsPtr = ir.constI32Array('scheduler.set_starts', starts);
+          const membersPtr = ir.constI32Array('scheduler.set_members', queue.flat());
+          ir.ifThen(b.CreateICmpSLT(set!, ir.int(0)), () => ir.zero(justRan, 0, n), () => {
+            const from = ir.loadI32(startsPtr, set!);
+            const to = ir.loadI32(startsPtr, b.CreateAdd(set!, ir.int(1)));
+            ir.loop(b.CreateSub(to, from), (i) => ir.store(ir.num(0), justRan, ir.loadI32(membersPtr, b.CreateAdd(from, i))), 'member');
+          });
+          ir.ret();
+        }, true)
+      : null;
+
+    /**
+     * Consideration set `index`'s time step (`lastRan`: i32* holding the index of the last set whose
+     * step ran, -1 when unknown; big models only).
+     */
+    const emitSet = (index: number, set: readonly number[], log: V, logCap: V, logLen: V, lastRan: V | null): V => {
       const e = conditionContext();
       const total = cg.slot(cs.countsTotal);
       const useable = cg.slot(cs.countsUseable);
       const time = cg.slot(cs.time);
       const justRan = cg.slot(cs.justRan);
-      ir.zero(total, TS.TIME_STEP * n, n);
+      // the step's counts start at zero; within a pass only the previous set's nodes can have any
+      if (index === 0) ir.zero(total, TS.TIME_STEP * n, n);
+      else for (const k of queue[index - 1]!) ir.store(ir.num(0), total, TS.TIME_STEP * n + k);
       const flags = new Map(set.map((k) => [k, ir.alloca(ir.i32, 1, `in_step.${k}`)]));
       for (const k of set) ir.storeI32(ir.int(0), flags.get(k)!);
       const consider = (k: number, changed: { set(v: V): void } | null) => {
@@ -227,7 +255,12 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
       ir.ifThen(any, () => {
         set.forEach((k, i) => ir.ifThen(inStep[i]!, () => void ir.call(gatherFns[k]!, [cg.state])));
         set.forEach((k, i) => ir.ifThen(inStep[i]!, () => void ir.call(nodeFns[k]!, [cg.state])));
-        ir.zero(justRan, 0, n);
+        if (clearJustRan && lastRan) {
+          ir.call(clearJustRan, [cg.state, ir.loadI32(lastRan)]);
+          ir.storeI32(ir.int(index), lastRan);
+        } else {
+          ir.zero(justRan, 0, n);
+        }
         set.forEach((k, i) => ir.store(ir.select(inStep[i]!, ir.num(1), ir.num(0)), justRan, k));
         inc(time, TS.TIME_STEP);
         inc(time, 4);
@@ -238,9 +271,9 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
     const setFns = outOfLine
       ? comp.scheduler.queue.map((set, i) => {
           const name = `set.${i}`;
-          const fn = ir.define(name, ir.i32, [['state', ir.i8p], ['log', ir.i32p], ['log_cap', ir.i32], ['log_len', ir.i32p]], ([state, log, logCap, logLen]) => {
+          const fn = ir.define(name, ir.i32, [['state', ir.i8p], ['log', ir.i32p], ['log_cap', ir.i32], ['log_len', ir.i32p], ['last_ran', ir.i32p]], ([state, log, logCap, logLen, lastRan]) => {
             cg.state = state!;
-            ir.ret(emitSet(set, log!, logCap!, logLen!));
+            ir.ret(emitSet(i, set, log!, logCap!, logLen!, lastRan!));
           }, true);
           ir.inlining(name, 'noinline');
           return fn;
@@ -280,6 +313,9 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
           b.SetInsertPoint(ir.block('dead'));
         });
       }
+      // which set's step ran last (for clearing just_ran): unknown at the start of the trial
+      const lastRan = setFns ? ir.alloca(ir.i32, 1, 'last_ran') : null;
+      if (lastRan) ir.storeI32(ir.int(-1), lastRan);
       ir.whileLoop(() => b.CreateNot(done()), () => {
         ir.zero(total, TS.PASS * n, n);
         const ran = ir.intVariable(ir.int(0), 'ran_in_pass');
@@ -288,7 +324,7 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
           const cont = ir.block('set');
           b.CreateCondBr(done(), passEnd, cont);
           b.SetInsertPoint(cont);
-          const any = setFns ? ir.call(setFns[i]!, [state!, log!, logCap!, logLen!], ir.name('ran')) : emitSet(set, log!, logCap!, logLen!);
+          const any = setFns ? ir.call(setFns[i]!, [state!, log!, logCap!, logLen!, lastRan!], ir.name('ran')) : emitSet(i, set, log!, logCap!, logLen!, null);
           ran.set(b.CreateOr(ran.get(), any));
         });
         b.CreateBr(passEnd);

@@ -134,6 +134,15 @@ export class IR {
     return this.b.CreateInBoundsGEP(ty, g, [this.int(0), this.int(0)], this.name(name));
   }
 
+  /** A private constant i32 array; returns an i32* to its first element. */
+  constI32Array(name: string, values: readonly number[]): V {
+    const l = this.l;
+    const ty = l.ArrayType.get(this.i32, Math.max(1, values.length));
+    const init = l.ConstantArray.get(ty, (values.length ? values : [0]).map((x) => l.ConstantInt.get(this.i32, x, true)));
+    const g = new l.GlobalVariable(this.module, ty, true, l.Function.LinkageTypes.PrivateLinkage, init, sanitize(name));
+    return this.b.CreateInBoundsGEP(ty, g, [this.int(0), this.int(0)], this.name(name));
+  }
+
   // ---- memory ------------------------------------------------------------------------------
 
   /** A stack slot in the function's entry block (`n` doubles). */
