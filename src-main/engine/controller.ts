@@ -60,6 +60,20 @@ export interface ControlledNode {
   signals: number[];
   /** The node built for the given allocations (cached). */
   variant(allocations: readonly number[]): MechanismInstance;
+  /** Each modulated parameter (in first-projection order): its own value and who modulates it, in projection order. */
+  params: ModulatedParam[];
+  /** The modulated parameters' values (in `params` order) under the given allocations, as variant() uses them. */
+  valuesAt(allocations: readonly number[]): unknown[];
+  /** The node built with these values of the modulated parameters (in `params` order; not cached). */
+  buildWith(values: readonly unknown[]): MechanismInstance;
+}
+
+/** A parameter of a controlled node and the signals that modulate it. */
+export interface ModulatedParam {
+  param: string;
+  base: unknown;
+  /** In projection order; `signal` indexes the OCM's control signals. */
+  targets: { signal: number; modulation: Modulation }[];
 }
 
 export interface ControllerPlan {
@@ -316,17 +330,19 @@ function controlledNode(input: PlanInput, k: number, targets: readonly ControlTa
   const decl = mechanismDeclaration(baseSpec.type)!;
   const used = [...new Set(targets.map((t) => t.signal))].sort((a, b) => a - b);
   const cache = new Map<string, MechanismInstance>();
-  const build = (allocations: readonly number[]): MechanismInstance => {
-    const spec = structuredClone(baseSpec) as NodeSpec;
+  const groups = [...new Set(targets.map((t) => t.param))].map((param) => targets.filter((t) => t.param === param));
+  const valuesAt = (allocations: readonly number[]): unknown[] => {
     const valueOf = (t: ControlTarget) => allocations[used.indexOf(t.signal)]!;
-    for (const param of new Set(targets.map((t) => t.param))) {
-      const group = targets.filter((t) => t.param === param);
-      const v = modulated(group[0]!.base, group, valueOf);
-      if (group[0]!.level === 'mechanism') spec[param] = v;
-      else spec.function = { ...(isObject(spec.function) ? spec.function : { type: decl.defaultFunction }), [param]: v };
-    }
+    return groups.map((group) => modulated(group[0]!.base, group, valueOf));
+  };
+  const instantiate = (values: readonly unknown[], where: string): MechanismInstance => {
+    const spec = structuredClone(baseSpec) as NodeSpec;
+    groups.forEach((group, i) => {
+      const { param, level } = group[0]!;
+      if (level === 'mechanism') spec[param] = values[i];
+      else spec.function = { ...(isObject(spec.function) ? spec.function : { type: decl.defaultFunction }), [param]: values[i] };
+    });
     const layout = new ReplayLayout(input.nodeSlots[k]!);
-    const where = describeAllocation(targets, signals, allocations, used);
     try {
       const inst = decl.create(spec, { ...makeBuildEnv(layout, path), node: name });
       layout.finish();
@@ -337,11 +353,12 @@ function controlledNode(input: PlanInput, k: number, targets: readonly ControlTa
       throw e;
     }
   };
+  const buildWith = (values: readonly unknown[]) => instantiate(values, groups.map((g, i) => `${g[0]!.param} = ${describeValue(values[i])}`).join(', '));
   const variant = (allocations: readonly number[]): MechanismInstance => {
     const key = allocations.join('|');
     let inst = cache.get(key);
     if (!inst) {
-      inst = build(allocations);
+      inst = instantiate(valuesAt(allocations), describeAllocation(targets, signals, allocations, used));
       cache.set(key, inst);
     }
     return inst;
@@ -365,7 +382,8 @@ function controlledNode(input: PlanInput, k: number, targets: readonly ControlTa
   } else {
     variant(used.map((s) => signals[s]!.defaultAllocation));
   }
-  return { node: k, signals: used, variant };
+  const params = groups.map((g) => ({ param: g[0]!.param, base: g[0]!.base, targets: g.map((t) => ({ signal: t.signal, modulation: t.modulation })) }));
+  return { node: k, signals: used, variant, params, valuesAt, buildWith };
 }
 
 function describeAllocation(targets: readonly ControlTarget[], signals: readonly ControlSignalInfo[], allocations: readonly number[], used: readonly number[]): string {

@@ -36,6 +36,8 @@ export interface GeneratedModule {
   /** Doubles per trial in the node-values buffer (every node's value). */
   nodeValuesWidth: number;
   codegenMs: number;
+  /** Codes compiled per controlled node (by name): 1 when it reads its controlled parameters at run time. */
+  controlledVariants: Record<string, number>;
 }
 
 function nodeSymbol(prefix: string, k: number, name: string): string {
@@ -458,6 +460,7 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
     resultsWidth,
     nodeValuesWidth,
     codegenMs: performance.now() - t0,
+    controlledVariants: controller?.compiledVariants ?? {},
   };
 }
 

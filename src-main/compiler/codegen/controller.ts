@@ -29,6 +29,7 @@ import { allocationChoices, product, type ControlledNode, type ControllerPlan } 
 import { TS } from '../../scheduler/clock.js';
 import { CodegenUnsupported, type CgValue, type Codegen } from './codegen.js';
 import { STATUS } from './composition.js';
+import { controlledCode, emitModulated, type ControlledCode } from './controlled-params.js';
 import { llvm, sanitize, type IR, type V } from './ir.js';
 
 /**
@@ -68,7 +69,11 @@ const JOB = { state: 0, shared: 8, tid: 16, start: 24, stop: 28, maxPasses: 32, 
 export class ControllerCodegen {
   private readonly plan: ControllerPlan;
   private readonly ir: IR;
-  private readonly variants = new Map<number, { node: ControlledNode; choices: number[][]; exec: VariantTable; reset: VariantTable | null }>();
+  private readonly variants = new Map<number, { code: ControlledCode; exec: VariantTable; reset: VariantTable | null }>();
+  /** Controlled nodes compiled as one code that reads its modulated parameters from the state. */
+  private readonly single = new Map<number, { exec: LLVM.Function; reset: LLVM.Function | null }>();
+  /** Codes compiled per controlled node (by name): 1 when its parameters are read at run time. */
+  readonly compiledVariants: Record<string, number> = {};
   private libc: Record<'malloc' | 'free' | 'memcpy' | 'create' | 'join' | 'clock', LLVM.FunctionCallee> | null = null;
 
   constructor(
@@ -85,6 +90,8 @@ export class ControllerCodegen {
   /** The body of node k's function, or null when the node is not the controller's business. */
   emitNode(k: number, variable: CgValue): V | null {
     if (k === this.plan.index) return this.plan.ocm.emit(this.cg, variable);
+    const one = this.single.get(k);
+    if (one) return this.ir.call(one.exec, [this.cg.state]);
     const v = this.variants.get(k);
     if (!v) return null;
     return this.dispatch(v, v.exec);
@@ -92,6 +99,9 @@ export class ControllerCodegen {
 
   /** Emits node k's reset if it is a controlled node (its variants may reset differently); false otherwise. */
   emitReset(k: number): boolean {
+    const one = this.single.get(k);
+    if (one?.reset) this.ir.call(one.reset, [this.cg.state]);
+    if (one) return one.reset !== null;
     const v = this.variants.get(k);
     if (!v || !v.reset) return false;
     this.dispatch(v, v.reset);
@@ -102,29 +112,36 @@ export class ControllerCodegen {
     const { ir, cg, comp } = this;
     const k = c.node;
     const signals = this.plan.ocm.ocm.signals;
-    const choices = c.signals.map((s) => allocationChoices(signals[s]!));
-    const combos = [...product(choices)];
     const name = comp.nodeNames[k]!;
+    const code = controlledCode(c, c.signals.map((s) => allocationChoices(signals[s]!)), comp.variableSlots[k]!, withReset, MAX_COMPILED_VARIANTS);
+    const combos = [...product(code.choices)];
+    this.compiledVariants[name] = combos.length;
     if (combos.length > MAX_COMPILED_VARIANTS) {
       throw new CodegenUnsupported(name, 'control of its parameters', `its control signals give ${combos.length} combinations of allocations; at most ${MAX_COMPILED_VARIANTS} are compiled`);
     }
+    // parameters read at run time: num(sentinel) computes the modulated value from the OCM's value
+    const slots = this.plan.ocm.valueSlots;
+    const emitters = new Map([...code.sentinels].map(([s, p]) => [s, () => emitModulated(ir, p, (signal) => ir.load(cg.slot(slots[signal]!), 0, 'allocation'))] as const));
     const symbol = `node.${k}.${sanitize(name)}.variant`;
-    const exec = combos.map((combo, i) =>
-      ir.define(`${symbol}.${i}`, ir.i1, [['state', ir.i8p]], ([state]) => {
+    const define = (fn: string, ret: LLVM.Type, body: () => void) =>
+      ir.define(fn, ret, [['state', ir.i8p]], ([state]) => {
         cg.state = state!;
-        ir.ret(c.variant(combo).emit(cg, cg.slots(comp.variableSlots[k]!)));
-      }, true),
-    );
+        ir.withSentinels(emitters, body);
+      }, true);
+    const exec = combos.map((combo, i) => define(`${symbol}.${i}`, ir.i1, () => ir.ret(code.build(combo).emit(cg, cg.slots(comp.variableSlots[k]!)))));
     const reset = withReset
       ? combos.map((combo, i) =>
-          ir.define(`${symbol}.${i}.reset`, ir.void, [['state', ir.i8p]], ([state]) => {
-            cg.state = state!;
-            c.variant(combo).emitReset(cg);
+          define(`${symbol}.${i}.reset`, ir.void, () => {
+            code.build(combo).emitReset(cg);
             ir.ret();
-          }, true),
+          }),
         )
       : null;
-    this.variants.set(k, { node: c, choices, exec: this.table(`${symbol}s`, ir.i1, exec), reset: reset && this.table(`${symbol}s.reset`, ir.void, reset) });
+    if (combos.length === 1) {
+      this.single.set(k, { exec: exec[0]!, reset: reset?.[0] ?? null });
+      return;
+    }
+    this.variants.set(k, { code, exec: this.table(`${symbol}s`, ir.i1, exec), reset: reset && this.table(`${symbol}s.reset`, ir.void, reset) });
   }
 
   /**
@@ -142,20 +159,20 @@ export class ControllerCodegen {
   }
 
   /** Calls the variant for the OCM's current value (in cg.state): index = position in the product of choices. */
-  private dispatch(v: { node: ControlledNode; choices: number[][] }, table: VariantTable): V {
+  private dispatch({ code }: { code: ControlledCode }, table: VariantTable): V {
     const { ir, cg } = this;
     const b = ir.b;
     const slots = this.plan.ocm.valueSlots;
     let index: V = ir.int(0);
     let stride = 1;
-    for (let j = v.node.signals.length - 1; j >= 0; j--) {
-      const value = ir.load(cg.slot(slots[v.node.signals[j]!]!), 0, 'allocation');
+    for (let j = code.signals.length - 1; j >= 0; j--) {
+      const value = ir.load(cg.slot(slots[code.signals[j]!]!), 0, 'allocation');
       let pos: V = ir.int(0);
-      v.choices[j]!.forEach((choice, i) => {
+      code.choices[j]!.forEach((choice, i) => {
         pos = b.CreateSelect(ir.eq(value, ir.num(choice)), ir.int(i), pos);
       });
       index = b.CreateAdd(index, b.CreateMul(pos, ir.int(stride)));
-      stride *= v.choices[j]!.length;
+      stride *= code.choices[j]!.length;
     }
     const slot = b.CreateInBoundsGEP(table.arrayType, table.global, [ir.int(0), index], ir.name('variant'));
     const fn = b.CreateLoad(table.pointer, slot, ir.name('variant_fn'));

@@ -101,6 +101,11 @@ export class IR {
     return fn;
   }
 
+  /** The function being generated (null outside define). */
+  get currentFunction(): LLVM.Function | null {
+    return this.fn;
+  }
+
   call(fn: LLVM.Function, args: V[], name = ''): V {
     return this.b.CreateCall(fn, args, name);
   }
@@ -113,7 +118,38 @@ export class IR {
   // ---- constants ---------------------------------------------------------------------------
 
   num(x: number): V {
+    const stand = this.sentinels?.get(x);
+    if (stand) {
+      // the emitter may itself call num(): not for a sentinel again
+      const saved = this.sentinels;
+      this.sentinels = null;
+      try {
+        return stand();
+      } finally {
+        this.sentinels = saved;
+      }
+    }
     return this.l.ConstantFP.get(this.f64, x);
+  }
+
+  /** Sentinel doubles → what num() emits in their place while `body` runs (see withSentinels). */
+  private sentinels: ReadonlyMap<number, () => V> | null = null;
+
+  /**
+   * Runs `body` (code generation) with num(S) emitting `emitters.get(S)()` for each sentinel S:
+   * a component built with a parameter equal to S then reads that parameter from wherever the
+   * emitter says (e.g. computed from the state at run time) instead of folding it in. Only
+   * values that reach the code through num() are replaced; the caller must prove that is all of
+   * them (controller.ts compares the texts).
+   */
+  withSentinels<T>(emitters: ReadonlyMap<number, () => V>, body: () => T): T {
+    const saved = this.sentinels;
+    this.sentinels = emitters;
+    try {
+      return body();
+    } finally {
+      this.sentinels = saved;
+    }
   }
   int(x: number): V {
     return this.l.ConstantInt.get(this.i32, x, true);

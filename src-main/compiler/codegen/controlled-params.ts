@@ -1,0 +1,142 @@
+/**
+ * Controlled parameters read at run time, when that provably gives the per-allocation code.
+ *
+ * A component folds its parameters into its code as constants, so a controlled node used to be
+ * compiled once per allocation combination (controller.ts's variants). Instead, the node is built
+ * once with each modulated parameter set to a sentinel double, and IR.withSentinels makes num(S)
+ * emit the parameter's modulated value computed from the OCM's value in the state — with the
+ * operations of engine/controller.ts `modulated()` in the same order (OVERRIDE wins, else
+ * base·Πmult + Σadd), so bit for bit the value the variant would have been built with.
+ *
+ * That is only the variant's program if the parameter reaches the code through num() alone —
+ * not derived in JS (sqrt(dt·noise)), branched on (noise === 0), or put in a constant array.
+ * Proof, per allocation combination: the plain variant's IR text must equal the sentinel build's
+ * IR text with num(S) emitting the variant's constant value. Equal texts for every combination
+ * mean the two programs differ only where the run-time code stands for that constant, so the
+ * one code computes what every variant would. Any difference (or a sentinel the component
+ * rejects, or one used outside the node's own function) keeps the variants.
+ */
+import { product, type ControlledNode, type ModulatedParam } from '../../engine/controller.js';
+import type { MechanismInstance } from '../../components/mechanisms/types.js';
+import type { F64Slot } from '../../engine/state.js';
+import { Codegen } from './codegen.js';
+import { IR, type V } from './ir.js';
+
+/** Sentinel for the i-th modulated parameter: arbitrary digits in (0, 1), which most validators accept. */
+function sentinel(i: number): number {
+  return 0.5377342762329567 + i / 1024;
+}
+
+/** The modulated parameter's value at run time, from each signal's allocation (`allocation(signal)`). */
+export function emitModulated(ir: IR, p: ModulatedParam, allocation: (signal: number) => V): V {
+  const overrides = p.targets.filter((t) => t.modulation === 'OVERRIDE');
+  if (overrides.length) return allocation(overrides[overrides.length - 1]!.signal);
+  let mult = ir.num(1);
+  let add = ir.num(0);
+  for (const t of p.targets) {
+    if (t.modulation === 'MULTIPLICATIVE') mult = ir.mul(mult, allocation(t.signal));
+    else add = ir.add(add, allocation(t.signal));
+  }
+  return ir.add(ir.mul(ir.num(p.base as number), mult), add);
+}
+
+/** A node's code (its function, and its reset when compiled) as IR text, in a module of its own. */
+function nodeText(inst: MechanismInstance, variable: readonly F64Slot[], withReset: boolean, constants?: ReadonlyMap<number, number>): { text: string; escaped: boolean } {
+  const ir = new IR('probe');
+  const cg = new Codegen(ir);
+  let escaped = false;
+  const define = (name: string, body: () => void) =>
+    ir.define(name, name.endsWith('reset') ? ir.void : ir.i1, [['state', ir.i8p]], ([state]) => {
+      cg.state = state!;
+      const top = ir.currentFunction;
+      const gen = () => body();
+      if (!constants) return gen();
+      // a sentinel in a helper function of the node's own would have no state to read at run time
+      const emitters = new Map([...constants].map(([s, v]) => [s, () => ((escaped ||= ir.currentFunction !== top), ir.num(v))] as const));
+      ir.withSentinels(emitters, gen);
+    });
+  define('probe', () => ir.ret(inst.emit(cg, cg.slots(variable))));
+  if (withReset) {
+    define('probe.reset', () => {
+      inst.emitReset(cg);
+      ir.ret();
+    });
+  }
+  return { text: ir.print(), escaped };
+}
+
+/** How a controlled node is compiled: one code per combination of `signals`' allocations. */
+export interface ControlledCode {
+  /** The signals the codes are chosen by (ascending; a subset of the node's). */
+  signals: number[];
+  /** Each of those signals' allocations, as allocationChoices gives them. */
+  choices: number[][];
+  /** The node for a combination of those signals' allocations (product order). */
+  build(combo: readonly number[]): MechanismInstance;
+  /** Sentinel → the parameter it stands for, computed at run time (num() interception). */
+  sentinels: Map<number, ModulatedParam>;
+}
+
+/**
+ * The node's parameters in `runtime` (indices into c.params) read at run time, the others
+ * folded in per combination of the remaining signals — or null when that is not provably every
+ * variant's program (see the header). `combos` are the node's allocation combinations.
+ */
+function tryRuntime(c: ControlledNode, choices: readonly number[][], combos: readonly number[][], runtime: ReadonlySet<number>, variable: readonly F64Slot[], withReset: boolean): ControlledCode | null {
+  const at = (i: number) => c.params[i]!;
+  // the signals of every parameter folded in choose the code
+  const chosenBy = new Set(c.params.flatMap((p, i) => (runtime.has(i) ? [] : p.targets.map((t) => t.signal))));
+  const keep = c.signals.map((s, j) => (chosenBy.has(s) ? j : -1)).filter((j) => j >= 0);
+  const sentinelOf = new Map([...runtime].map((i, n) => [i, sentinel(n)]));
+  const built = new Map<string, MechanismInstance>();
+  const build = (part: readonly number[]): MechanismInstance => {
+    const key = part.join('|');
+    let inst = built.get(key);
+    if (!inst) {
+      // any full combination with these allocations gives the folded parameters' values
+      const full = choices.map((ch) => ch[0]!);
+      keep.forEach((j, n) => (full[j] = part[n]!));
+      const values = c.valuesAt(full).map((v, i) => sentinelOf.get(i) ?? v);
+      inst = c.buildWith(values);
+      built.set(key, inst);
+    }
+    return inst;
+  };
+  for (const combo of combos) {
+    const plain = nodeText(c.variant(combo), variable, withReset);
+    const values = c.valuesAt(combo);
+    let probe: ReturnType<typeof nodeText>;
+    try {
+      probe = nodeText(build(keep.map((j) => combo[j]!)), variable, withReset, new Map([...sentinelOf].map(([i, s]) => [s, values[i] as number])));
+    } catch {
+      // a component that rejects a sentinel value (or cannot generate code with it) keeps its variants
+      return null;
+    }
+    if (probe.escaped || probe.text !== plain.text) return null;
+  }
+  return { signals: keep.map((j) => c.signals[j]!), choices: keep.map((j) => choices[j]!), build, sentinels: new Map([...sentinelOf].map(([i, s]) => [s, at(i)])) };
+}
+
+/**
+ * How to compile controlled node c: as many of its modulated parameters as provably can be read at
+ * run time (all of them if possible, else those that can be together, else the one that saves
+ * the most codes), the rest folded in per combination — or, when none can, a variant per
+ * combination of allocations (today's compiled control). Proofs are only attempted up to
+ * `maxCombos` combinations (each costs two code generations of the node).
+ */
+export function controlledCode(c: ControlledNode, choices: number[][], variable: readonly F64Slot[], withReset: boolean, maxCombos: number): ControlledCode {
+  const variants: ControlledCode = { signals: c.signals, choices, build: (combo) => c.variant(combo), sentinels: new Map() };
+  const combos = [...product(choices)];
+  if (combos.length > maxCombos) return variants;
+  const eligible = c.params.flatMap((p, i) => (typeof p.base === 'number' || p.targets.some((t) => t.modulation === 'OVERRIDE') ? [i] : []));
+  const attempt = (runtime: number[]) => (runtime.length ? tryRuntime(c, choices, combos, new Set(runtime), variable, withReset) : null);
+  const all = attempt(eligible);
+  if (all) return all;
+  const singles = eligible.length > 1 ? eligible.map((i) => attempt([i])).filter((x): x is ControlledCode => x !== null) : [];
+  if (singles.length > 1) {
+    const together = attempt(eligible.filter((i) => singles.some((s) => [...s.sentinels.values()].includes(c.params[i]!))));
+    if (together) return together;
+  }
+  const codes = (x: ControlledCode) => x.choices.reduce((a, ch) => a * ch.length, 1);
+  return singles.sort((a, b) => codes(a) - codes(b))[0] ?? variants;
+}
