@@ -7,27 +7,12 @@
  * threads give the single-threaded answer.
  */
 import { describe, expect, it } from 'vitest';
-import { ModeUnavailableError, ModelSession, runModel, type ExecutionMode, type RunOutput } from '../src-main/runtime/run-model.js';
+import { ModeUnavailableError, ModelSession, runModel, type ExecutionMode } from '../src-main/runtime/run-model.js';
 import fc from 'fast-check';
-import { allocations, model, ocmModelArb, run, type Json } from './ocm-models.js';
+import { allocations, expectSameAsInterpreted, model, ocmModelArb, run, type Json } from './ocm-models.js';
 
 const SEED = Number(process.env.FC_SEED ?? Date.now() % 1_000_000);
 const RUNS = Number(process.env.FC_RUNS ?? 12);
-
-const COMPILED: ExecutionMode[] = ['LLVM', 'LLVMExec', 'LLVMRun', 'Auto'];
-
-function expectSameAsInterpreted(m: Json): RunOutput {
-  const ref = run(m);
-  for (const mode of COMPILED) {
-    const out = run(m, mode);
-    expect(out.executed_mode, mode).toBe(mode === 'Auto' ? 'LLVMRun' : mode);
-    expect(out.warnings.filter((w) => w.startsWith('Auto:')), `${mode} fell back`).toEqual([]);
-    expect(out.results, `${mode} results`).toEqual(ref.results);
-    expect(out.node_values, `${mode} node values`).toEqual(ref.node_values);
-    expect(out.execution_order, `${mode} execution order`).toEqual(ref.execution_order);
-  }
-  return ref;
-}
 
 /** A integrates its input with NormalDist noise (its own stream) before B: noise inside every simulation. */
 function noisyModel(opts: { seed: number; rate: number[]; top?: Json; ocm?: Json }): Json {

@@ -1,5 +1,6 @@
 /** Models with a controller (an OptimizationControlMechanism) shared by the OCM tests. */
 import fc from 'fast-check';
+import { expect } from 'vitest';
 import { runModel, type ExecutionMode, type RunOutput } from '../src-main/runtime/run-model.js';
 
 export type Json = Record<string, unknown>;
@@ -45,6 +46,22 @@ export function model(opts: { signals?: Json[]; projections?: Json[]; ocm?: Json
 
 export function run(m: Json, mode: ExecutionMode = 'Interpreted'): RunOutput {
   return runModel({ model: m as never, mode, recordNodeValues: true, recordExecutionOrder: true });
+}
+
+export const COMPILED: ExecutionMode[] = ['LLVM', 'LLVMExec', 'LLVMRun', 'Auto'];
+
+/** Every compiled mode (none falling back) gives the Interpreted results, node values and execution order. */
+export function expectSameAsInterpreted(m: Json): RunOutput {
+  const ref = run(m);
+  for (const mode of COMPILED) {
+    const out = run(m, mode);
+    expect(out.executed_mode, mode).toBe(mode === 'Auto' ? 'LLVMRun' : mode);
+    expect(out.warnings.filter((w) => w.startsWith('Auto:')), `${mode} fell back`).toEqual([]);
+    expect(out.results, `${mode} results`).toEqual(ref.results);
+    expect(out.node_values, `${mode} node values`).toEqual(ref.node_values);
+    expect(out.execution_order, `${mode} execution order`).toEqual(ref.execution_order);
+  }
+  return ref;
 }
 
 /** The OCM's allocation after each trial. */
