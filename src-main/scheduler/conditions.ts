@@ -522,10 +522,16 @@ export function emitCondition(spec: unknown, c: ConditionCompiler): EmitConditio
     case 'AllHaveRun': {
       const ds = depList();
       const ts = scale();
-      // pure reads, so any order gives the same answer: last nodes first, which have usually not run
-      // yet, so that a trial's many termination checks stop at the first test instead of reading all
-      const parts: EmitCondition[] = [...ds].reverse().map((d) => (e) => e.ir.ge(e.count(ts, d), e.ir.num(1)));
-      return (e, o) => shortCircuit(e, o, parts, false);
+      // pure reads, so any order gives the same answer: last nodes first (they have usually not run
+      // yet), in groups of 16 that stop at the first group with a node that has not — a trial's many
+      // termination checks then read a few counts instead of all, and the code stays compact
+      const reversed = [...ds].reverse();
+      const groups: EmitCondition[] = [];
+      for (let g = 0; g < reversed.length; g += 16) {
+        const group = reversed.slice(g, g + 16);
+        groups.push((e) => all(e, group.map((d) => e.ir.ge(e.count(ts, d), e.ir.num(1)))));
+      }
+      return (e, o) => shortCircuit(e, o, groups, false);
     }
     case 'WhenFinished': {
       const dep = c.node(s.dependency, '');

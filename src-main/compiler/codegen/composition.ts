@@ -216,6 +216,8 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
           ir.ret();
         }, true)
       : null;
+    // one copy, called from every set's function
+    if (clearJustRan) ir.inlining('scheduler.clear_just_ran', 'noinline');
 
     /**
      * Consideration set `index`'s time step (`lastRan`: i32* holding the index of the last set whose
