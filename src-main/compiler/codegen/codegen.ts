@@ -6,7 +6,7 @@
 import type { F64Slot, RngSlot } from '../../engine/state.js';
 import type { Shape } from '../../components/types.js';
 import { IR, type V } from './ir.js';
-import { emitRandomFunctions, type RandomFunctions } from './random.js';
+import { declareRandomFunctions, emitRandomFunctions, type RandomFunctions } from './random.js';
 
 /** A 2-D value in generated code: one double* per row, with its static length. */
 export interface CgValue {
@@ -18,7 +18,11 @@ export class Codegen {
   state!: V;
   private random: RandomFunctions | null = null;
 
-  constructor(readonly ir: IR) {}
+  constructor(
+    readonly ir: IR,
+    /** Declare the draw functions instead of defining them (code that is only compared as text). */
+    private readonly declareOnly = false,
+  ) {}
 
   /** double* to an f64 slot of the state. */
   slot(slot: F64Slot): V {
@@ -37,7 +41,7 @@ export class Codegen {
 
   /** Draw primitives of an MT19937 stream stored in the state (numpy's legacy RandomState). */
   rng(slot: RngSlot): { randomSample(): V; standardNormal(): V; normal(loc: V, scale: V): V; uniform(low: V, high: V): V } {
-    this.random ??= emitRandomFunctions(this.ir);
+    this.random ??= this.declareOnly ? declareRandomFunctions(this.ir) : emitRandomFunctions(this.ir);
     const ir = this.ir;
     const r = this.random;
     const base = ir.b.CreateInBoundsGEP(ir.i8, this.state, [ir.long(slot.byteOffset)], ir.name('rng'));

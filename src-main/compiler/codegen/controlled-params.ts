@@ -43,7 +43,8 @@ export function emitModulated(ir: IR, p: ModulatedParam, allocation: (signal: nu
 /** A node's code (its function, and its reset when compiled) as IR text, in a module of its own. */
 function nodeText(inst: MechanismInstance, variable: readonly F64Slot[], withReset: boolean, constants?: ReadonlyMap<number, number>): { text: string; escaped: boolean } {
   const ir = new IR('probe');
-  const cg = new Codegen(ir);
+  // the draw functions' bodies do not depend on any parameter: declared, they cost nothing to print
+  const cg = new Codegen(ir, true);
   let escaped = false;
   const define = (name: string, body: () => void) =>
     ir.define(name, name.endsWith('reset') ? ir.void : ir.i1, [['state', ir.i8p]], ([state]) => {

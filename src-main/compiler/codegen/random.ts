@@ -13,6 +13,12 @@ export interface RandomFunctions {
   standardNormal: LLVM.Function;
 }
 
+/** The draw functions declared only (same names and types, no bodies): for IR that is compared, never run. */
+export function declareRandomFunctions(ir: IR): RandomFunctions {
+  const declare = (name: string) => ir.l.Function.Create(ir.l.FunctionType.get(ir.f64, [ir.i8p], false), ir.l.Function.LinkageTypes.ExternalLinkage, name, ir.module);
+  return { randomSample: declare('mt19937.random_sample'), standardNormal: declare('mt19937.standard_normal') };
+}
+
 export function emitRandomFunctions(ir: IR): RandomFunctions {
   const b = ir.b;
   const u32 = (x: number) => ir.l.ConstantInt.get(ir.i32, x >>> 0, false);
