@@ -92,6 +92,25 @@ describe('controlled parameters read at run time', () => {
     expectSameAsInterpreted(m);
   });
 
+  it('one parameter modulated by two signals (MULTIPLICATIVE and ADDITIVE: base·mult + add) is one code, with the Interpreted results', () => {
+    const m = model({
+      inputs: [1.2, -0.4, 0.3],
+      signals: [
+        { name: 'gain', allocation_samples: [0.5, 1, 2, 4] },
+        { name: 'more', allocation_samples: [-0.3, 0, 0.7], modulation: 'ADDITIVE', default_allocation: 0 },
+      ],
+      projections: [
+        { sender: 'A', receiver: 'B' },
+        { sender: 'B', receiver: 'OBJ', receiver_port: 'B' },
+        { sender: 'OCM', sender_port: 'more', receiver: 'A', receiver_parameter: 'gain' },
+        { sender: 'OCM', sender_port: 'gain', receiver: 'A', receiver_parameter: 'gain' },
+      ],
+    });
+    (m.nodes as Record<string, Json>).A = { type: 'ProcessingMechanism', function: { type: 'Logistic', gain: 1.5, x_0: 0.2 } };
+    expect(compiledVariants(m)).toEqual({ A: 1 });
+    expectSameAsInterpreted(m);
+  });
+
   it('a parameter the component derives in JS (the integrator’s time_step_size: sqrt(dt·noise)) keeps its variants, with the Interpreted results', () => {
     const m = ddmModel(integrator, ['time_step_size', 'rate'], [[0.01, 0.02], [0.5, 1]]);
     // rate alone is read at run time: a code per time_step_size choice (its default and 2 samples)
