@@ -1,23 +1,28 @@
 /**
  * The engine protocol and the transport-free Engine, in process: every incoming message is
  * checked, a bad one gets a `protocol` error (with its id when it has one) and never stops the
- * engine; errors map to their kind; batches pack and unpack losslessly.
+ * engine; errors map to their kind; trial batches stream as packed blocks that unpack losslessly
+ * and concatenate to exactly runModel's results.
  */
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../src-main/engine-process/engine.js';
 import {
   EngineEventSchema,
   messageShapeProblem,
-  packTrials,
   parseEngineRequest,
   parseEngineRequestText,
   unpackTrials,
   type EngineEvent,
+  type PackedTrialsEvent,
   type TrialsEvent,
+  type WireEvent,
 } from '../shared/protocol/engine.js';
+import { runModel } from '../src-main/runtime/run-model.js';
 import { readReferenceJson } from './shared-files.js';
 
 const linearChain = readReferenceJson<{ model: Record<string, unknown> }>('a_linear_chain.json').model;
+/** Stateful with noise: every trial's values differ, so a misplaced trial shows. */
+const integratorNoise = readReferenceJson<{ model: Record<string, unknown> }>('b_transfer_integrator_noise.json').model;
 
 /** Sends messages to a fresh engine and returns every event once it is idle. */
 async function exchange(...messages: unknown[]): Promise<EngineEvent[]> {
@@ -130,8 +135,22 @@ describe('events', () => {
     expect(e.type === 'error' && e.issues!.length).toBeGreaterThan(0);
   });
 
-  it('trial batches pack into one Float64Array and unpack to the same values, NaN included', () => {
-    const e: TrialsEvent = {
+  it('a packed trial batch unpacks to nested arrays, NaN included, also after a structured clone', () => {
+    const packed: PackedTrialsEvent = {
+      type: 'trials-packed',
+      id: 'p',
+      first: 7,
+      count: 2,
+      resultRows: [2, 1],
+      results: Float64Array.of(1, NaN, Infinity, -0.5, 2, 3),
+      nodeRows: [
+        ['A', [1]],
+        ['B', [2, 1]],
+      ],
+      nodeValues: Float64Array.of(1, 1, 2, 3, 2, 4, 5, 6),
+      executionOrder: [[['A'], ['B']], [['A', 'B']]],
+    };
+    const want: TrialsEvent = {
       type: 'trials',
       id: 'p',
       first: 7,
@@ -142,9 +161,53 @@ describe('events', () => {
       nodeValues: { A: [[[1]], [[2]]], B: [[[1, 2], [3]], [[4, 5], [6]]] },
       executionOrder: [[['A'], ['B']], [['A', 'B']]],
     };
-    const packed = packTrials(e)!;
-    expect(packed.results).toBeInstanceOf(Float64Array);
-    expect(unpackTrials(structuredClone(packed))).toEqual(e);
-    expect(packTrials({ ...e, results: [[[1]], [[1, 2]]], nodeValues: undefined })).toBeNull();
+    expect(unpackTrials(structuredClone(packed))).toEqual(want);
+    expect(unpackTrials({ ...packed, results: packed.results.subarray(1) })).toBeNull();
+    expect(unpackTrials({ ...packed, nodeValues: packed.nodeValues!.subarray(1) })).toBeNull();
   });
+});
+
+describe('streamed blocks', () => {
+  for (const mode of ['LLVMRun', 'Interpreted'] as const) {
+    it(`${mode}: the packed batches, in many small events, concatenate to exactly runModel's results and node values`, async () => {
+      const numTrials = 300;
+      // a zero time slice makes the runners hand over tiny blocks (Interpreted: one trial each), which
+      // a small flush bound gathers by the dozen into each of the batches
+      const engine = new Engine({ sliceMs: 0, flushValues: 100 });
+      const wire: WireEvent[] = [];
+      const decoded: EngineEvent[] = [];
+      engine.onWireEvent((e) => wire.push(e));
+      engine.onEvent((e) => decoded.push(e));
+      engine.handle({ type: 'run', id: 's', model: integratorNoise, mode, numTrials, recordNodeValues: true });
+      await engine.idle();
+      await engine.shutdown();
+      expect(wire.at(-1)).toMatchObject({ type: 'done', id: 's', trials: numTrials, cancelled: false });
+      const want = runModel({ model: integratorNoise as never, mode, numTrials, recordNodeValues: true });
+      expect(new Set(want.flat.results).size).toBeGreaterThan(numTrials);
+
+      // on the wire: consecutive flat blocks, no nested arrays
+      const packed = wire.filter((e): e is PackedTrialsEvent => e.type === 'trials-packed');
+      expect(packed.length).toBeGreaterThan(10);
+      let next = 0;
+      const flat: number[] = [];
+      for (const p of packed) {
+        expect(p.first).toBe(next);
+        expect(p.results).toBeInstanceOf(Float64Array);
+        expect(p.nodeValues).toBeInstanceOf(Float64Array);
+        next += p.count;
+        flat.push(...p.results);
+      }
+      expect(next).toBe(numTrials);
+      expect(flat).toEqual(Array.from(want.flat.results));
+
+      // decoded for in-process listeners: runModel's nested results, exactly, and schema-valid
+      const batches = decoded.filter((e): e is TrialsEvent => e.type === 'trials');
+      expect(batches).toHaveLength(packed.length);
+      for (const e of decoded) expect(EngineEventSchema.safeParse(e).success, e.type).toBe(true);
+      expect(batches.flatMap((b) => b.results)).toEqual(want.results);
+      for (const name of Object.keys(want.node_values!)) {
+        expect(batches.flatMap((b) => b.nodeValues![name]!), name).toEqual(want.node_values![name]);
+      }
+    });
+  }
 });

@@ -438,10 +438,10 @@ export function parseEngineRequestText(text: string, opts: { debug?: boolean; li
 // Wire encoding of trial batches
 
 /**
- * A `trials` event packed for transports that carry typed arrays (structured clone: Node IPC
+ * A `trials` event as the engine emits it and transports carry it (structured clone: Node IPC
  * with advanced serialisation, Electron's MessagePort): the numbers of every trial in one
  * Float64Array, which costs a copy instead of one serialised value per number. Every trial of
- * a run has the same shape, given once. Decoded back into a `trials` event by `unpackTrials`.
+ * a run has the same shape, given once. Decoded into a `trials` event by `unpackTrials`.
  */
 export interface PackedTrialsEvent {
   type: 'trials-packed';
@@ -450,66 +450,21 @@ export interface PackedTrialsEvent {
   count: number;
   /** Length of each output port's row, for every trial. */
   resultRows: number[];
+  /** count × sum(resultRows): per trial, its output ports' rows in order. */
   results: Float64Array;
   /** Per node: its name and the lengths of its value's rows. */
   nodeRows?: [string, number[]][];
+  /** count × all nodeRows: per trial, every node's value rows in nodeRows order. */
   nodeValues?: Float64Array;
   executionOrder?: string[][][];
 }
 
-function rowLengths(rows: readonly (readonly number[])[]): number[] {
-  return rows.map((r) => r.length);
-}
+/** An event as the engine emits it: every event but `trials`, which goes packed. */
+export type WireEvent = Exclude<EngineEvent, TrialsEvent> | PackedTrialsEvent;
 
-function sameRows(rows: readonly (readonly number[])[], lengths: readonly number[]): boolean {
-  if (rows.length !== lengths.length) return false;
-  for (let i = 0; i < lengths.length; i++) if (rows[i]!.length !== lengths[i]) return false;
-  return true;
-}
-
-/** Packs a batch, or returns null when its trials do not all have one shape. */
-export function packTrials(e: TrialsEvent): PackedTrialsEvent | null {
-  const count = e.results.length;
-  if (count === 0) return null;
-  const resultRows = rowLengths(e.results[0]!);
-  const width = resultRows.reduce((a, b) => a + b, 0);
-  const results = new Float64Array(count * width);
-  let pos = 0;
-  for (const trial of e.results) {
-    if (!sameRows(trial, resultRows)) return null;
-    for (const row of trial) {
-      results.set(row, pos);
-      pos += row.length;
-    }
-  }
-  const packed: PackedTrialsEvent = { type: 'trials-packed', id: e.id, first: e.first, count, resultRows, results };
-  if (e.nodeValues) {
-    const entries = Object.entries(e.nodeValues);
-    const nodeRows: [string, number[]][] = [];
-    let nodeWidth = 0;
-    for (const [name, perTrial] of entries) {
-      if (perTrial.length !== count) return null;
-      const rows = rowLengths(perTrial[0]!);
-      nodeRows.push([name, rows]);
-      nodeWidth += rows.reduce((a, b) => a + b, 0);
-    }
-    const values = new Float64Array(count * nodeWidth);
-    let q = 0;
-    for (let t = 0; t < count; t++) {
-      for (let k = 0; k < entries.length; k++) {
-        const value = entries[k]![1][t]!;
-        if (!sameRows(value, nodeRows[k]![1])) return null;
-        for (const row of value) {
-          values.set(row, q);
-          q += row.length;
-        }
-      }
-    }
-    packed.nodeRows = nodeRows;
-    packed.nodeValues = values;
-  }
-  if (e.executionOrder) packed.executionOrder = e.executionOrder;
-  return packed;
+/** The event a wire event stands for: trial batches decoded (null for a malformed batch). */
+export function fromWire(e: WireEvent): EngineEvent | null {
+  return e.type === 'trials-packed' ? unpackTrials(e) : e;
 }
 
 /** Decodes a packed batch (null when it is not a well-formed one). */

@@ -3,7 +3,7 @@
  * messages come through `process.parentPort`; under `child_process.fork` (web host, CLI,
  * tests) through `process.on('message')` / `process.send`.
  */
-import { packTrials, type EngineEvent } from '../../shared/protocol/engine.js';
+import type { WireEvent } from '../../shared/protocol/engine.js';
 import { Engine, type NativeFaults } from './engine.js';
 
 /** Electron's utilityProcess side of the channel. */
@@ -17,21 +17,20 @@ const faults: NativeFaults | undefined =
 /** Events handed to the IPC channel and not yet written to the pipe. */
 let unsent = 0;
 const engine = new Engine({ faults, congested: () => unsent > 0 });
-/** Trial batches travel packed (both transports carry typed arrays by structured clone). */
-const wire = (e: EngineEvent) => (e.type === 'trials' ? (packTrials(e) ?? e) : e);
 const parentPort = (process as NodeJS.Process & { parentPort?: ParentPort }).parentPort;
 
 if (parentPort) {
   parentPort.on('message', (e) => engine.handle(e.data));
-  engine.onEvent((e: EngineEvent) => parentPort.postMessage(wire(e)));
+  // trial batches travel packed, as the engine emits them (both transports carry typed arrays by structured clone)
+  engine.onWireEvent((e: WireEvent) => parentPort.postMessage(e));
   void engine.closed.then(() => process.exit(0));
 } else if (process.send) {
   const send = process.send.bind(process);
   process.on('message', (msg: unknown) => engine.handle(msg));
-  engine.onEvent((e: EngineEvent) => {
+  engine.onWireEvent((e: WireEvent) => {
     if (!process.connected) return;
     unsent++;
-    send(wire(e), undefined, undefined, () => unsent--);
+    send(e, undefined, undefined, () => unsent--);
   });
   // the parent has gone: nobody is left to read the results
   process.on('disconnect', () => process.exit(0));

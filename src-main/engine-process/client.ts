@@ -11,8 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   MAX_MESSAGE_BYTES,
   messageShapeProblem,
-  unpackTrials,
-  type PackedTrialsEvent,
+  fromWire,
   type CompileRequest,
   type DebugRequest,
   type EngineEvent,
@@ -22,6 +21,7 @@ import {
   type RunRequest,
   type TraceRequest,
   type ValidateRequest,
+  type WireEvent,
 } from '../../shared/protocol/engine.js';
 
 /** One engine process as the client sees it; `spawn` may give any transport behind this. */
@@ -267,7 +267,7 @@ export class EngineClient {
   private onMessage(child: EngineChild, msg: unknown): void {
     this.heard.add(child);
     if (typeof msg !== 'object' || msg === null) return;
-    const e = (msg as { type?: unknown }).type === 'trials-packed' ? unpackTrials(msg as PackedTrialsEvent) : (msg as EngineEvent);
+    const e = fromWire(msg as WireEvent);
     if (!e) {
       console.error('engine client: a malformed trial batch was dropped');
       return;

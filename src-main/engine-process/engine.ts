@@ -6,6 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import {
+  fromWire,
   parseEngineRequest,
   parseEngineRequestText,
   type CompileRequest,
@@ -18,15 +19,15 @@ import {
   type RunRequest,
   type TraceRequest,
   type ValidateRequest,
+  type WireEvent,
 } from '../../shared/protocol/engine.js';
 import type { ModelLike } from '../engine/composition.js';
 import { prepareInputs } from '../engine/inputs.js';
-import type { TrialRecord } from '../engine/interpreter.js';
 import { ModelError } from '../model/errors.js';
 import { SchedulerLimitError } from '../scheduler/scheduler.js';
 import { JitError, optimizeIR } from '../compiler/jit/index.js';
 import { ModeUnavailableError, ModelSession } from '../runtime/run-model.js';
-import { RunCompiledRunner, createRunner, type Runner } from '../runtime/runners.js';
+import { RunCompiledRunner, createRunner, type BlockLayout, type Runner } from '../runtime/runners.js';
 import { tracePasses } from '../runtime/pass-trace.js';
 
 /** Test-only native faults (see child.ts): never given to an engine outside tests. */
@@ -44,7 +45,7 @@ export interface EngineOptions {
   sliceMs?: number;
   /** Trial results are sent at most this often... Default 50 ms. */
   flushMs?: number;
-  /** ...or as soon as this many numbers are waiting. Default 65 536. */
+  /** ...or as soon as this many numbers are waiting (one more per trial counted). Default 65 536. */
   flushValues?: number;
   /** Accept `debug-crash` and `debug-hang` (tests only). */
   faults?: NativeFaults;
@@ -76,7 +77,7 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class Engine {
-  private readonly listeners = new Set<(e: EngineEvent) => void>();
+  private readonly listeners = new Set<(e: WireEvent) => void>();
   private readonly queue: Job[] = [];
   private current: Job | null = null;
   /** Ids of the queued and running requests. */
@@ -102,10 +103,19 @@ export class Engine {
     };
   }
 
-  /** Subscribes to every event; returns the unsubscribe function. */
-  onEvent(cb: (e: EngineEvent) => void): () => void {
+  /** Subscribes to every event as transports carry it (trial batches packed); returns the unsubscribe function. */
+  onWireEvent(cb: (e: WireEvent) => void): () => void {
     this.listeners.add(cb);
     return () => this.listeners.delete(cb);
+  }
+
+  /** Subscribes to every event, trial batches decoded into nested arrays (in-process consumers). */
+  onEvent(cb: (e: EngineEvent) => void): () => void {
+    return this.onWireEvent((w) => {
+      const e = fromWire(w);
+      if (!e) throw new Error('the engine emitted a malformed trial batch');
+      cb(e);
+    });
   }
 
   /** Takes one incoming message (any value: malformed ones get a `protocol` error). */
@@ -141,7 +151,7 @@ export class Engine {
     this.resolveClosed();
   }
 
-  private emit(e: EngineEvent): void {
+  private emit(e: WireEvent): void {
     for (const cb of this.listeners) {
       try {
         cb(e);
@@ -322,7 +332,7 @@ export class Engine {
         choice.compiled,
       );
       job.runner = runner;
-      const batch = new TrialBatch(id, comp.nodeNames, numTrials, this.opts.flushValues, (e) => this.emit(e));
+      const batch = new TrialBatch(id, comp.nodeNames, runner.layout, req.recordNodeValues === true, numTrials, this.opts.flushValues, (e) => this.emit(e));
       // LLVMRun checks its budget after each native batch, which may itself take up to the budget
       const budget = runner instanceof RunCompiledRunner ? this.opts.sliceMs / 2 : this.opts.sliceMs;
       let cancelled = false;
@@ -332,7 +342,8 @@ export class Engine {
             cancelled = true;
             break;
           }
-          batch.add(runner.next(Infinity, budget));
+          // one block per iteration: its native/interpreted time is bounded by the budget, the rest is copies
+          batch.take(runner, budget);
           if (performance.now() - batch.lastFlush >= this.opts.flushMs) batch.flush();
           await tick();
           while (this.opts.congested() && !job.cancelled) await sleep(2);
@@ -447,60 +458,75 @@ export class Engine {
   }
 }
 
-/** Trial records waiting to be sent, flushed as one `trials` event (and a `progress`). */
+/**
+ * Trials waiting to be sent, as flat doubles, flushed as one packed `trials` event (and a
+ * `progress`). The runner writes each block's results straight into the batch's free space and
+ * its node values are copied after them: nothing is built per trial, so an iteration of the run
+ * loop costs the runner's time budget plus copies, and a cancel is seen soon.
+ */
 class TrialBatch {
+  /** Trials flushed so far (the next event's `first`). */
   done = 0;
   lastFlush = performance.now();
-  private first = 0;
-  private results: number[][][] = [];
-  private nodeValues: number[][][][] | null = null;
+  /** Trials waiting. */
+  private count = 0;
+  /** Trials one event holds at most. */
+  private readonly capacity: number;
+  private readonly results: Float64Array<ArrayBuffer>;
+  private readonly nodeValues: Float64Array<ArrayBuffer> | null;
+  private readonly nodeRows: [string, number[]][];
   private order: string[][][] | null = null;
-  private values = 0;
 
   constructor(
     private readonly id: string,
-    private readonly nodeNames: readonly string[],
+    nodeNames: readonly string[],
+    private readonly layout: BlockLayout,
+    recordNodeValues: boolean,
     private readonly total: number,
-    private readonly maxValues: number,
-    private readonly emit: (e: EngineEvent) => void,
-  ) {}
+    maxValues: number,
+    private readonly emit: (e: WireEvent) => void,
+  ) {
+    const perTrial = 1 + layout.resultsWidth + (recordNodeValues ? layout.nodeValuesWidth : 0);
+    this.capacity = Math.max(1, Math.min(total, Math.floor(maxValues / perTrial)));
+    this.results = new Float64Array(this.capacity * layout.resultsWidth);
+    this.nodeValues = recordNodeValues ? new Float64Array(this.capacity * layout.nodeValuesWidth) : null;
+    this.nodeRows = nodeNames.map((name, k) => [name, layout.nodeRows[k]!]);
+  }
 
-  add(records: TrialRecord[]): void {
-    for (const r of records) {
-      this.results.push(r.results);
-      let n = 1;
-      for (const row of r.results) n += row.length;
-      if (r.nodeValues) {
-        this.nodeValues ??= this.nodeNames.map(() => []);
-        r.nodeValues.forEach((v, k) => {
-          this.nodeValues![k]!.push(v);
-          for (const row of v) n += row.length;
-        });
-      }
-      if (r.executionOrder) (this.order ??= []).push(r.executionOrder);
-      this.values += n;
-      if (this.values >= this.maxValues) this.flush();
+  /** Runs one block of trials into the batch (at most the room left, within `budgetMs`); flushes once full. */
+  take(runner: Runner, budgetMs: number): void {
+    const rw = this.layout.resultsWidth;
+    const at = this.count;
+    const b = runner.nextBlock(this.capacity - at, budgetMs, this.results.subarray(at * rw));
+    // runners write into the space given; copy only if one handed back its own buffer
+    if (b.results.buffer !== this.results.buffer) this.results.set(b.results, at * rw);
+    if (this.nodeValues && b.nodeValues) this.nodeValues.set(b.nodeValues, at * this.layout.nodeValuesWidth);
+    if (b.executionOrder) {
+      const order = (this.order ??= []);
+      for (const steps of b.executionOrder) order.push(steps);
     }
+    this.count += b.count;
+    if (this.count >= this.capacity) this.flush();
   }
 
   flush(): void {
     this.lastFlush = performance.now();
-    if (this.results.length === 0) return;
-    const count = this.results.length;
+    const count = this.count;
+    if (count === 0) return;
     this.emit({
-      type: 'trials',
+      type: 'trials-packed',
       id: this.id,
-      first: this.first,
-      results: this.results,
-      ...(this.nodeValues ? { nodeValues: Object.fromEntries(this.nodeNames.map((name, k) => [name, this.nodeValues![k]!])) } : {}),
+      first: this.done,
+      count,
+      resultRows: this.layout.resultSizes,
+      // copies of just the filled part: the event may outlive the batch's buffers
+      results: this.results.slice(0, count * this.layout.resultsWidth),
+      ...(this.nodeValues ? { nodeRows: this.nodeRows, nodeValues: this.nodeValues.slice(0, count * this.layout.nodeValuesWidth) } : {}),
       ...(this.order ? { executionOrder: this.order } : {}),
     });
-    this.first += count;
     this.done += count;
-    this.results = [];
-    this.nodeValues = null;
+    this.count = 0;
     this.order = null;
-    this.values = 0;
     this.emit({ type: 'progress', id: this.id, done: this.done, total: this.total, phase: 'run' });
   }
 }

@@ -79,11 +79,14 @@ export class BlockLayout {
   readonly nodeValuesWidth: number;
   /** Sizes of the output ports, in result order. */
   readonly resultSizes: number[];
+  /** Per node (in model order), the lengths of its value's rows. */
+  readonly nodeRows: number[][];
 
-  constructor(private readonly comp: Composition) {
+  constructor(comp: Composition) {
     this.resultSizes = comp.outputNodes.flatMap((k) => comp.nodes[k]!.outputPorts.map((p) => p.slot.reduce((a, s) => a + s.length, 0)));
     this.resultsWidth = this.resultSizes.reduce((a, b) => a + b, 0);
-    this.nodeValuesWidth = comp.nodes.reduce((a, m) => a + m.valueSlots.reduce((b, s) => b + s.length, 0), 0);
+    this.nodeRows = comp.nodes.map((m) => m.valueSlots.map((s) => s.length));
+    this.nodeValuesWidth = this.nodeRows.reduce((a, rows) => a + rows.reduce((b, len) => b + len, 0), 0);
   }
 
   /** Trial i of a block as a record (the slow, per-trial form older callers use). */
@@ -94,7 +97,7 @@ export class BlockLayout {
     const nv = block.nodeValues;
     if (nv) {
       let q = i * this.nodeValuesWidth;
-      r.nodeValues = this.comp.nodes.map((m) => m.valueSlots.map((s) => Array.from(nv.subarray(q, (q += s.length)))));
+      r.nodeValues = this.nodeRows.map((rows) => rows.map((len) => Array.from(nv.subarray(q, (q += len)))));
     }
     if (block.executionOrder) r.executionOrder = block.executionOrder[i] ?? [];
     return r;
