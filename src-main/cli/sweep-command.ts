@@ -75,14 +75,17 @@ export async function sweepCommand(args: string[], io: CliIO): Promise<number> {
   });
   for (const w of result.warnings) io.stderr(`warning: ${w}\n`);
   const perPoint = (ms: number) => ms / Math.max(1, result.rows.length);
-  if (!result.executed_modes.includes('Interpreted') && perPoint(result.timings.compile_ms) > 5 * perPoint(result.timings.run_ms)) {
-    // each point's parameters are built into its code, so short runs spend their time compiling
+  const compiledModes = !result.executed_modes.includes('Interpreted');
+  if (compiledModes && result.compiled_once < result.rows.length && perPoint(result.timings.compile_ms) > 5 * perPoint(result.timings.run_ms)) {
+    // points not compiled once have their parameters built into their code, so short runs spend their time compiling
     io.stderr(`note: compiling took ${perPoint(result.timings.compile_ms).toFixed(0)} ms per point and running ${perPoint(result.timings.run_ms).toFixed(1)} ms; for runs this short --mode Interpreted may be faster\n`);
   }
   writeFileSync(values.out, format === '.csv' ? sweepCsv(result) : sweepJson(result));
   const t = result.timings;
+  const once = result.compiled_once;
+  const compiled = !compiledModes ? '' : once === result.rows.length ? ', compiled once' : once ? `, compiled once for ${once} of ${result.rows.length} points` : ', compiled per point';
   io.stdout(
-    `${result.rows.length} points in ${result.executed_modes.join('/')} mode on ${result.jobs} worker${result.jobs > 1 ? 's' : ''} ` +
+    `${result.rows.length} points in ${result.executed_modes.join('/')} mode on ${result.jobs} worker${result.jobs > 1 ? 's' : ''}${compiled} ` +
       `(${(t.total_ms / 1000).toFixed(2)} s, ${t.points_per_s.toFixed(1)} points/s; per point on average: compile ${perPoint(t.compile_ms).toFixed(1)} ms, run ${perPoint(t.run_ms).toFixed(1)} ms); table written to ${values.out}\n`,
   );
   return 0;

@@ -4,7 +4,7 @@
  * trial), LLVMRun (one native call per run). Everything — values, integrator state, RNG
  * streams, counters — stays in the shared buffer, so any mode continues where another stopped.
  */
-import { TRIAL_EXEC, generateModule, type GeneratedModule } from '../compiler/codegen/composition.js';
+import { RUNTIME_PARAMS_SETTER, TRIAL_EXEC, generateModule, type GeneratedModule, type RuntimeParams } from '../compiler/codegen/composition.js';
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { compileIR, type NativeFunction, type NativeModule, type OptLevel } from '../compiler/jit/index.js';
@@ -66,6 +66,8 @@ export interface CompiledModel {
   readonly setControllerThreads: ((threads: number, minPointsPerThread: number, minSerialNs: number) => void) | null;
   /** Threads the last controller execution used. */
   readonly controllerThreadsUsed: (() => number) | null;
+  /** Sets the parameters read at run time (compiled with RuntimeParams; null otherwise), in sentinel order. */
+  readonly setRuntimeParams: ((values: Float64Array) => void) | null;
 }
 
 /** Machine code reused for the same composition object and options (one compile per model). */
@@ -139,14 +141,14 @@ export function defaultControllerThreads(): number {
   return availableParallelism();
 }
 
-export function compileComposition(comp: Composition, mode: CompiledMode, optLevel: OptLevel = 2): CompiledModel {
+export function compileComposition(comp: Composition, mode: CompiledMode, optLevel: OptLevel = 2, runtimeParams?: RuntimeParams): CompiledModel {
   const withScheduler = mode !== 'LLVM';
-  const key = `${withScheduler}:${optLevel}`;
+  const key = `${withScheduler}:${optLevel}:${runtimeParams?.sentinels.join(',') ?? ''}`;
   const perComp = cache.get(comp) ?? new Map<string, CompiledModel>();
   cache.set(comp, perComp);
   const hit = perComp.get(key);
   if (hit && !hit.native.disposed) return { ...hit, mode, diagnostics: { ...hit.diagnostics, cache: 'hit' } };
-  const generated = generateModule(comp, { withScheduler });
+  const generated = generateModule(comp, { withScheduler, runtimeParams });
   const t0 = performance.now();
   const irText = generated.ir.print();
   const irPrintMs = performance.now() - t0;
@@ -168,6 +170,7 @@ export function compileComposition(comp: Composition, mode: CompiledMode, optLev
   const controllerFn = ctl ? native.fn<(state: ArrayBuffer, maxPasses: number) => number>(ctl.step, 'int32 step(void *state, int32 max_passes)') : null;
   const setControllerThreads = ctl ? native.fn<(threads: number, minPointsPerThread: number, minSerialNs: number) => void>(ctl.setThreads, 'void set_threads(int32 threads, int32 min_points, double min_serial_ns)') : null;
   const controllerThreadsUsed = ctl ? native.fn<() => number>(ctl.lastThreads, 'int32 last_threads()') : null;
+  const setRuntimeParams = runtimeParams ? native.fn<(values: Float64Array) => void>(RUNTIME_PARAMS_SETTER, 'void set(double *values)') : null;
   setControllerThreads?.(defaultControllerThreads(), DEFAULT_MIN_POINTS_PER_THREAD, DEFAULT_MIN_SERIAL_NS);
   const t = cacheHit ? { ir_parse_ms: 0, verify_ms: 0, optimize_ms: 0, machine_code_ms: 0, total_ms: 0 } : native.timings;
   const compiled: CompiledModel = {
@@ -181,6 +184,7 @@ export function compileComposition(comp: Composition, mode: CompiledMode, optLev
     controllerFn,
     setControllerThreads,
     controllerThreadsUsed,
+    setRuntimeParams,
     diagnostics: {
       codegen_ms: generated.codegenMs,
       ir_print_ms: irPrintMs,

@@ -146,11 +146,19 @@ export class ModelSession {
     return choice;
   }
 
-  run(req: Omit<RunRequest, 'model'>): RunOutput {
+  /**
+   * Runs on machine code compiled elsewhere for a model with this one's state layout (a sweep's
+   * compiled-once code, sweep/compile-once.ts); its owner keeps it: dispose() does not free it.
+   */
+  runWith(compiled: CompiledModel, req: Omit<RunRequest, 'model'>): RunOutput {
+    return this.run(req, { executed: compiled.mode, compiled, warnings: [] });
+  }
+
+  run(req: Omit<RunRequest, 'model'>, lent?: ModeChoice): RunOutput {
     const t0 = performance.now();
     const mode = req.mode ?? 'Auto';
     const comp = this.comp;
-    const choice = this.choose(mode, req.optLevel);
+    const choice = lent ?? this.choose(mode, req.optLevel);
     if (req.controllerThreads !== undefined) choice.compiled?.setControllerThreads?.(req.controllerThreads, DEFAULT_MIN_POINTS_PER_THREAD, DEFAULT_MIN_SERIAL_NS);
     const warnings: string[] = [...comp.warnings, ...choice.warnings];
     const inputs = prepareInputs(comp, req.inputs ?? comp.run.inputs, req.inputs ? 'inputs' : 'run.inputs');

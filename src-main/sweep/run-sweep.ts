@@ -12,7 +12,9 @@
 import { availableParallelism } from 'node:os';
 import { ModelError } from '../model/errors.js';
 import type { ModelLike } from '../engine/composition.js';
-import { ModelSession, ModeUnavailableError, runModel, type ExecutionMode } from '../runtime/run-model.js';
+import { ModelSession, ModeUnavailableError, type ExecutionMode, type RunOutput } from '../runtime/run-model.js';
+import type { CompiledModel } from '../runtime/compiled.js';
+import { SweepCompiler } from './compile-once.js';
 import { SchedulerLimitError } from '../scheduler/scheduler.js';
 import { JitError, type OptLevel } from '../compiler/jit/index.js';
 import { checkGrid, modelAt, paramFromRange, parseParamArg, pointValues, type ParamRange, type SweptParam } from './spec.js';
@@ -29,6 +31,8 @@ export interface SweepTask {
   inputs?: Record<string, unknown>;
   optLevel?: OptLevel;
   maxPassesPerTrial?: number;
+  /** false: every point compiled on its own, never on compiled-once code (compile-once.ts). */
+  compileOnce?: boolean;
 }
 
 export interface PointResult {
@@ -39,6 +43,8 @@ export interface PointResult {
   warnings: string[];
   compile_ms: number;
   run_ms: number;
+  /** Ran on the sweep's compiled-once code (compile-once.ts) rather than compiled on its own. */
+  compiled_once: boolean;
 }
 
 export interface SweepPlan {
@@ -105,18 +111,30 @@ export function isPointFailure(e: unknown): e is Error {
   return e instanceof ModelError || e instanceof ModeUnavailableError || e instanceof SchedulerLimitError || e instanceof JitError || e instanceof RangeError;
 }
 
-/** Runs one grid point. */
-export function evaluatePoint(task: SweepTask, index: number): PointResult {
+/** Runs one grid point, on `once`'s compiled-once code when the point's proof passes. */
+export function evaluatePoint(task: SweepTask, index: number, once?: SweepCompiler): PointResult {
   const values = pointValues(task.params, index);
   try {
-    const out = runModel({
-      model: modelAt(task.model, task.params, values),
-      mode: task.mode,
-      numTrials: task.numTrials,
-      inputs: task.inputs,
-      optLevel: task.optLevel,
-      limits: task.maxPassesPerTrial ? { maxPassesPerTrial: task.maxPassesPerTrial } : undefined,
-    });
+    const t0 = performance.now();
+    const session = new ModelSession(modelAt(task.model, task.params, values));
+    let out: RunOutput;
+    let code: CompiledModel | null = null;
+    try {
+      code = once?.codeFor(session, values) ?? null;
+      const proofMs = performance.now() - t0 - session.buildMs;
+      const req = {
+        mode: task.mode,
+        numTrials: task.numTrials,
+        inputs: task.inputs,
+        optLevel: task.optLevel,
+        limits: task.maxPassesPerTrial ? { maxPassesPerTrial: task.maxPassesPerTrial } : undefined,
+      };
+      out = code ? session.runWith(code, req) : session.run(req);
+      // the proof (and the one compile) is this point's compile time
+      out.timings.compile_ms += proofMs;
+    } finally {
+      session.dispose();
+    }
     return {
       index,
       values,
@@ -125,6 +143,7 @@ export function evaluatePoint(task: SweepTask, index: number): PointResult {
       warnings: out.warnings,
       compile_ms: out.timings.compile_ms,
       run_ms: out.timings.run_ms,
+      compiled_once: code !== null,
     };
   } catch (e) {
     if (isPointFailure(e)) throw new SweepPointError(`at ${describePoint(task, values)}: ${e.message}`, index);
@@ -142,6 +161,8 @@ export interface SweepRunOptions {
   spawn?: SweepWorkerSpawner;
   /** Run even a one-worker sweep on a worker process (a host keeps the JIT out of its own process). */
   alwaysWorkers?: boolean;
+  /** false: compile every point on its own (the path compile-once.ts must agree with; for tests and comparisons). */
+  compileOnce?: boolean;
 }
 
 export interface SweepResult {
@@ -154,6 +175,8 @@ export interface SweepResult {
   /** Distinct warnings over all points. */
   warnings: string[];
   executed_modes: ExecutionMode[];
+  /** Points that ran on the compiled-once code (the rest were compiled one by one). */
+  compiled_once: number;
   timings: { total_ms: number; compile_ms: number; run_ms: number; points_per_s: number };
 }
 
@@ -161,19 +184,25 @@ export interface SweepResult {
 export async function runSweep(plan: SweepPlan, o: SweepRunOptions = {}): Promise<SweepResult> {
   const t0 = performance.now();
   const jobs = Math.max(1, Math.min(o.jobs ?? availableParallelism(), plan.size));
+  const task = o.compileOnce === false ? { ...plan.task, compileOnce: false } : plan.task;
   const rows: PointResult[] = [];
   const take = (row: PointResult) => {
     rows.push(row);
     o.onProgress?.(rows.length, plan.size, row);
   };
   if (jobs === 1 && !o.alwaysWorkers) {
-    for (let i = 0; i < plan.size && !o.signal?.aborted; i++) {
-      take(evaluatePoint(plan.task, i));
-      // let a cancel (and the host's other work) in between points
-      await new Promise((r) => setImmediate(r));
+    const once = new SweepCompiler(task);
+    try {
+      for (let i = 0; i < plan.size && !o.signal?.aborted; i++) {
+        take(evaluatePoint(task, i, once));
+        // let a cancel (and the host's other work) in between points
+        await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      once.dispose();
     }
   } else {
-    await runOnWorkers(plan.task, plan.size, jobs, take, o.signal, o.spawn);
+    await runOnWorkers(task, plan.size, jobs, take, o.signal, o.spawn);
   }
   rows.sort((a, b) => a.index - b.index);
   const ms = performance.now() - t0;
@@ -186,6 +215,7 @@ export async function runSweep(plan: SweepPlan, o: SweepRunOptions = {}): Promis
     jobs,
     warnings: [...new Set(rows.flatMap((r) => r.warnings))],
     executed_modes: [...new Set(rows.map((r) => r.executed_mode))],
+    compiled_once: rows.filter((r) => r.compiled_once).length,
     timings: { total_ms: ms, compile_ms: sum((r) => r.compile_ms), run_ms: sum((r) => r.run_ms), points_per_s: rows.length / Math.max(ms / 1000, 1e-9) },
   };
 }

@@ -4,6 +4,7 @@
  * `child_process.fork` through `process.on('message')` / `process.send`.
  */
 import { evaluatePoint, SweepPointError, type SweepTask } from './run-sweep.js';
+import { SweepCompiler } from './compile-once.js';
 import type { FromWorker, ToWorker } from './pool.js';
 
 interface ParentPort {
@@ -13,15 +14,18 @@ interface ParentPort {
 const parentPort = (process as NodeJS.Process & { parentPort?: ParentPort }).parentPort;
 
 let task: SweepTask | null = null;
+/** The task's compiled-once code: compiled at most once in this process (the process ends with the sweep). */
+let once: SweepCompiler | null = null;
 const reply = (msg: FromWorker) => (parentPort ? parentPort.postMessage(msg) : process.send!(msg));
 
 function handle(msg: ToWorker): void {
   if (msg.type === 'task') {
     task = msg.task;
+    once = new SweepCompiler(task);
     return;
   }
   try {
-    reply({ type: 'row', row: evaluatePoint(task!, msg.index) });
+    reply({ type: 'row', row: evaluatePoint(task!, msg.index, once ?? undefined) });
   } catch (e) {
     const bug = !(e instanceof SweepPointError);
     reply({ type: 'failed', index: msg.index, message: bug && e instanceof Error ? (e.stack ?? e.message) : (e as Error).message, bug });

@@ -189,7 +189,7 @@ export function SweepPanel() {
           {s.perPoint && s.status === 'done' && (
             <p className="hint" data-testid="sweep-per-point">
               Per point: compile {s.perPoint.compile_ms.toFixed(1)} ms, run {s.perPoint.run_ms.toFixed(1)} ms.
-              {!s.executedModes.includes('Interpreted') && s.perPoint.compile_ms > 5 * s.perPoint.run_ms && ' Each point compiles its own code; for runs this short, Mode Interpreted may be faster.'}
+              {compiledText(s.perPoint, s.executedModes)}
             </p>
           )}
           {s.warnings.map((w) => (
@@ -251,6 +251,14 @@ export function SweepPanel() {
       )}
     </section>
   );
+}
+
+/** How the sweep's compiled code was made: once for every point, once for some, or per point. */
+function compiledText(p: { compile_ms: number; run_ms: number; compiled_once: number; points: number }, modes: readonly string[]): string {
+  if (modes.includes('Interpreted')) return '';
+  if (p.compiled_once === p.points) return ' Compiled once.';
+  const some = p.compiled_once > 0 ? ` Compiled once for ${p.compiled_once} of ${p.points} points; the rest compile per point.` : ' Compiled per point.';
+  return p.compile_ms > 5 * p.run_ms ? `${some} Each such point compiles its own code; for runs this short, Mode Interpreted may be faster.` : some;
 }
 
 function statusText(s: { status: string; executedModes: readonly string[]; pointsPerS: number | null; done: number; total: number }, points: number): string {

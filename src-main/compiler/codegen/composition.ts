@@ -16,6 +16,7 @@ import { TS, useablePairs } from '../../scheduler/clock.js';
 import { emitCondition, type ConditionCompiler, type EmitCondition, type EmitConditionContext } from '../../scheduler/conditions.js';
 import { Codegen, CodegenUnsupported, type CgValue } from './codegen.js';
 import { CONTROLLER_SYMBOLS, ControllerCodegen } from './controller.js';
+import { constantEmitters } from './controlled-params.js';
 import { IR, sanitize, type V } from './ir.js';
 
 /** Above this many consideration sets, each set's step is generated as its own (not inlined) function. */
@@ -45,21 +46,46 @@ function nodeSymbol(prefix: string, k: number, name: string): string {
 }
 
 /** Decides compilability without generating code: throws CodegenUnsupported for the first blocker. */
-export function generateModule(comp: Composition, opts: { withScheduler: boolean }): GeneratedModule {
+/**
+ * Parameters read at run time (a sweep's, sweep/compile-once.ts): the composition was built with
+ * parameter i set to `sentinels[i]`, and num(sentinels[i]) emits a load from a module global that
+ * RUNTIME_PARAMS_SETTER(double *values) fills — or, given `constants` (a proof build), the constant.
+ */
+export interface RuntimeParams {
+  sentinels: readonly number[];
+  constants?: readonly number[];
+}
+
+/** The exported function that sets the run-time parameters (RuntimeParams), in sentinel order. */
+export const RUNTIME_PARAMS_SETTER = 'runtime_params.set';
+
+export function generateModule(comp: Composition, opts: { withScheduler: boolean; runtimeParams?: RuntimeParams }): GeneratedModule {
   const t0 = performance.now();
   const ir = new IR(`cogstudio.${comp.name}`);
+  const rp = opts.runtimeParams;
+  if (!rp) return generateInto(ir, comp, opts.withScheduler, t0);
+  if (rp.constants) return ir.withSentinels(constantEmitters(ir, new Map(rp.sentinels.map((s, i) => [s, rp.constants![i]!]))), () => generateInto(ir, comp, opts.withScheduler, t0));
+  const params = ir.globalArray('runtime_params', rp.sentinels.length);
+  ir.define(RUNTIME_PARAMS_SETTER, ir.void, [['values', ir.f64p]], ([values]) => {
+    rp.sentinels.forEach((_, i) => ir.store(ir.load(values!, i), params, i));
+    ir.ret();
+  });
+  return ir.withSentinels(new Map(rp.sentinels.map((s, i) => [s, () => ir.load(params, i, 'param')])), () => generateInto(ir, comp, opts.withScheduler, t0));
+}
+
+function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: number): GeneratedModule {
   const cg = new Codegen(ir);
   const b = ir.b;
   const n = comp.nodes.length;
   const cs = comp.counterSlots;
   // the controller's simulations run the compiled trial, so a model with one always gets the scheduler
-  const withScheduler = opts.withScheduler || comp.controller !== undefined;
+  const withScheduler = withSchedulerOpt || comp.controller !== undefined;
   const controller = comp.controller ? new ControllerCodegen(comp, cg, (k) => withScheduler && comp.conditionSpecs.reset[k] !== undefined) : null;
 
   // ---- per-node execution and input gathering ----------------------------------------------
   // Exported only for LLVM mode: with the scheduler they are internal, so that once inlined into
   // trial() they are not also optimised and compiled a second time as standalone functions.
-  const internal = opts.withScheduler;
+  const internal = withSchedulerOpt;
   const nodeFns = comp.nodes.map((m, k) =>
     ir.define(nodeSymbol('node', k, m.name), ir.void, [['state', ir.i8p]], ([state]) => {
       cg.state = state!;

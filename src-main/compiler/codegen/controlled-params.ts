@@ -22,9 +22,33 @@ import type { F64Slot } from '../../engine/state.js';
 import { Codegen } from './codegen.js';
 import { IR, type V } from './ir.js';
 
-/** Sentinel for the i-th modulated parameter: arbitrary digits in (0, 1), which most validators accept. */
-function sentinel(i: number): number {
-  return 0.5377342762329567 + i / 1024;
+/**
+ * Sentinel for the i-th parameter read at run time: arbitrary digits in (0, 1), which most
+ * validators accept; a controller's and a sweep's (sweep/compile-once.ts) never coincide.
+ */
+export function sentinel(i: number, family: 'control' | 'sweep' = 'control'): number {
+  return (family === 'control' ? 0.5377342762329567 : 0.2718281828459045) + i / 1024;
+}
+
+/** num(S) → the constant `constants.get(S)`: the emitters of a proof build (see sameProgram); `onEmit` sees each use. */
+export function constantEmitters(ir: IR, constants: ReadonlyMap<number, number>, onEmit?: () => void): Map<number, () => V> {
+  return new Map([...constants].map(([s, v]) => [s, () => (onEmit?.(), ir.num(v))] as const));
+}
+
+/**
+ * The proof that reading parameters at run time gives the same program: the plain build's IR
+ * text (the parameters folded in) equals the sentinel build's with num(S) emitting the same
+ * constants (`probe`, e.g. through constantEmitters). A probe that throws (a component rejecting
+ * a sentinel, or unable to generate code with it) or that `probe` reports unusable (null) fails.
+ */
+export function sameProgram(plain: () => string, probe: () => string | null): boolean {
+  let text: string | null;
+  try {
+    text = probe();
+  } catch {
+    return false;
+  }
+  return text !== null && text === plain();
 }
 
 /** The modulated parameter's value at run time, from each signal's allocation (`allocation(signal)`). */
@@ -53,8 +77,7 @@ function nodeText(inst: MechanismInstance, variable: readonly F64Slot[], withRes
       const gen = () => body();
       if (!constants) return gen();
       // a sentinel in a helper function of the node's own would have no state to read at run time
-      const emitters = new Map([...constants].map(([s, v]) => [s, () => ((escaped ||= ir.currentFunction !== top), ir.num(v))] as const));
-      ir.withSentinels(emitters, gen);
+      ir.withSentinels(constantEmitters(ir, constants, () => (escaped ||= ir.currentFunction !== top)), gen);
     });
   define('probe', () => ir.ret(inst.emit(cg, cg.slots(variable))));
   if (withReset) {
@@ -104,16 +127,13 @@ function tryRuntime(c: ControlledNode, choices: readonly number[][], combos: rea
     return inst;
   };
   for (const combo of combos) {
-    const plain = nodeText(c.variant(combo), variable, withReset);
     const values = c.valuesAt(combo);
-    let probe: ReturnType<typeof nodeText>;
-    try {
-      probe = nodeText(build(keep.map((j) => combo[j]!)), variable, withReset, new Map([...sentinelOf].map(([i, s]) => [s, values[i] as number])));
-    } catch {
-      // a component that rejects a sentinel value (or cannot generate code with it) keeps its variants
-      return null;
-    }
-    if (probe.escaped || probe.text !== plain.text) return null;
+    const probe = () => {
+      const p = nodeText(build(keep.map((j) => combo[j]!)), variable, withReset, new Map([...sentinelOf].map(([i, s]) => [s, values[i] as number])));
+      return p.escaped ? null : p.text;
+    };
+    // a component that rejects a sentinel value (or cannot generate code with it) keeps its variants
+    if (!sameProgram(() => nodeText(c.variant(combo), variable, withReset).text, probe)) return null;
   }
   return { signals: keep.map((j) => c.signals[j]!), choices: keep.map((j) => choices[j]!), build, sentinels: new Map([...sentinelOf].map(([i, s]) => [s, at(i)])) };
 }

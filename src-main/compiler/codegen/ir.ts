@@ -144,7 +144,8 @@ export class IR {
    */
   withSentinels<T>(emitters: ReadonlyMap<number, () => V>, body: () => T): T {
     const saved = this.sentinels;
-    this.sentinels = emitters;
+    // nested (a sweep's parameters around a controller's): the outer sentinels stay in force
+    this.sentinels = saved ? new Map([...saved, ...emitters]) : emitters;
     try {
       return body();
     } finally {
@@ -167,6 +168,16 @@ export class IR {
     const ty = l.ArrayType.get(this.f64, values.length);
     const init = l.ConstantArray.get(ty, Array.from(values, (x) => l.ConstantFP.get(this.f64, x)));
     const g = new l.GlobalVariable(this.module, ty, true, l.Function.LinkageTypes.PrivateLinkage, init, sanitize(name));
+    return this.b.CreateInBoundsGEP(ty, g, [this.int(0), this.int(0)], this.name(name));
+  }
+
+  /** A private writable global array of `n` doubles, zero at load (e.g. parameters set at run time), as a double*. */
+  globalArray(name: string, n: number): V {
+    const l = this.l;
+    const ty = l.ArrayType.get(this.f64, Math.max(1, n));
+    const zeros = l.ConstantArray.get(ty, Array.from({ length: Math.max(1, n) }, () => l.ConstantFP.get(this.f64, 0)));
+    const g = new l.GlobalVariable(this.module, ty, false, l.Function.LinkageTypes.InternalLinkage, zeros, sanitize(name));
+    // constant operands: the builder folds this to a constant expression, usable in any function
     return this.b.CreateInBoundsGEP(ty, g, [this.int(0), this.int(0)], this.name(name));
   }
 

@@ -1,0 +1,87 @@
+/**
+ * Sweeps compiled once (src-main/sweep/compile-once.ts, real JIT): the swept parameter read at
+ * run time when the controller's proof holds for every point, each row identical to the
+ * per-point path and to `cogstudio run` on a file with that value; a parameter that fails the
+ * proof (derived in JS) falls back and is still identical; --jobs 1 and 2 give the same rows.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { planSweep, runSweep, type SweepResult } from '../src-main/sweep/run-sweep.js';
+import { compileOnceStats } from '../src-main/sweep/compile-once.js';
+import { computeStats } from '../src-main/sweep/stats.js';
+import { REPO_ROOT } from './shared-files.js';
+
+const TMP = mkdtempSync(join(tmpdir(), 'cogstudio-sweep-once-'));
+afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+
+const DDM = join(REPO_ROOT, 'examples/ddm_integrator.cogmodel.json');
+const readDdm = () => JSON.parse(readFileSync(DDM, 'utf8')) as { nodes: { DECISION: { function: Record<string, unknown> } } };
+
+/** `cogstudio run --out` on the example with DECISION.function[param] = value: the flat results. */
+function plainRun(param: string, value: number, trials: number): { flat: Float64Array; width: number } {
+  const model = readDdm();
+  model.nodes.DECISION.function[param] = value;
+  const file = join(TMP, `ddm-${param}-${value}.json`);
+  const out = `${file}.out.json`;
+  writeFileSync(file, JSON.stringify(model));
+  const r = spawnSync(process.execPath, ['bin/cogstudio.mjs', 'run', file, '--mode', 'LLVMRun', '--trials', String(trials), '--out', out], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
+  expect(r.status, r.stderr).toBe(0);
+  const results = (JSON.parse(readFileSync(out, 'utf8')) as { results: number[][][] }).results;
+  const rows = results.map((t) => t.flat());
+  return { flat: Float64Array.from(rows.flat()), width: rows[0]!.length };
+}
+
+async function sweep(param: string, opts: { jobs: number; compileOnce?: boolean }): Promise<SweepResult> {
+  const plan = planSweep({ model: readDdm() as never, params: [param], mode: 'LLVMRun', numTrials: 25 });
+  return runSweep(plan, opts);
+}
+
+describe('a sweep compiled once', () => {
+  it('reads DECISION.function.rate at run time: one compile, every row = per-point path = cogstudio run', async () => {
+    const before = compileOnceStats.compiles;
+    const once = await sweep('DECISION.function.rate=0.25:2:4', { jobs: 1 });
+    expect(compileOnceStats.compiles - before).toBe(1);
+    expect(once.compiled_once).toBe(4);
+    expect(once.rows.every((r) => r.compiled_once && r.executed_mode === 'LLVMRun')).toBe(true);
+    const perPoint = await sweep('DECISION.function.rate=0.25:2:4', { jobs: 1, compileOnce: false });
+    expect(perPoint.compiled_once).toBe(0);
+    expect(once.rows.map((r) => r.stats)).toEqual(perPoint.rows.map((r) => r.stats));
+    const plan = planSweep({ model: readDdm() as never, params: ['DECISION.function.rate=0.25:2:4'], mode: 'LLVMRun', numTrials: 25 });
+    for (const row of [once.rows[0]!, once.rows[3]!]) {
+      const flat = plainRun('rate', row.values[0]!, 25);
+      expect(row.stats).toEqual(computeStats({ results: flat.flat, width: flat.width }, plan.task.columns));
+    }
+    // the rate reached the code: the points differ
+    expect(new Set(once.rows.map((r) => JSON.stringify(r.stats))).size).toBe(4);
+  });
+
+  it('falls back per point for a parameter derived in JS (time_step_size), with the same rows', async () => {
+    const before = compileOnceStats.compiles;
+    const r = await sweep('DECISION.function.time_step_size=0.005,0.02', { jobs: 1 });
+    expect(compileOnceStats.compiles - before).toBe(0);
+    expect(r.compiled_once).toBe(0);
+    const perPoint = await sweep('DECISION.function.time_step_size=0.005,0.02', { jobs: 1, compileOnce: false });
+    expect(r.rows.map((x) => x.stats)).toEqual(perPoint.rows.map((x) => x.stats));
+    const flat = plainRun('time_step_size', 0.02, 25);
+    expect(r.rows[1]!.stats).toEqual(computeStats({ results: flat.flat, width: flat.width }, planSweep({ model: readDdm() as never, params: ['DECISION.function.time_step_size=0.02,0.03'], mode: 'LLVMRun' }).task.columns));
+  });
+
+  it('gives the same rows on 1 and 2 workers, compiled once on each', async () => {
+    const one = await sweep('DECISION.function.noise=0.2:1:5', { jobs: 1 });
+    const two = await sweep('DECISION.function.noise=0.2:1:5', { jobs: 2 });
+    expect(one.compiled_once).toBe(5);
+    expect(two.compiled_once).toBe(5);
+    expect(two.jobs).toBe(2);
+    expect(two.rows.map((r) => [r.values, r.stats])).toEqual(one.rows.map((r) => [r.values, r.stats]));
+  });
+
+  it('says so in the CLI summary', () => {
+    const out = join(TMP, 'cli.csv');
+    const r = spawnSync(process.execPath, ['bin/cogstudio.mjs', 'sweep', DDM, '--param', 'DECISION.function.rate=0.5:1.5:3', '--mode', 'LLVMRun', '--trials', '10', '--jobs', '1', '--out', out], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('on 1 worker, compiled once');
+  });
+});
