@@ -83,5 +83,10 @@ describe('a sweep compiled once', () => {
     const r = spawnSync(process.execPath, ['bin/cogstudio.mjs', 'sweep', DDM, '--param', 'DECISION.function.rate=0.5:1.5:3', '--mode', 'LLVMRun', '--trials', '10', '--jobs', '1', '--out', out], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('on 1 worker, compiled once');
+    const json = join(TMP, 'cli.json');
+    const j = spawnSync(process.execPath, ['bin/cogstudio.mjs', 'sweep', DDM, '--param', 'DECISION.function.time_step_size=0.01,0.02', '--mode', 'LLVMRun', '--trials', '10', '--jobs', '1', '--out', json], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(j.status, j.stderr).toBe(0);
+    expect(j.stdout).toContain('on 1 worker, compiled per point');
+    expect((JSON.parse(readFileSync(json, 'utf8')) as { compiled_once: number }).compiled_once).toBe(0);
   });
 });

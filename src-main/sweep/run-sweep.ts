@@ -4,10 +4,12 @@
  * on which process runs them. `jobs` > 1 spreads the points over worker processes (the JIT is a
  * native library best kept one per process); rows come back in grid order either way.
  *
- * Compilation: a component bakes its parameters into the code it generates, so each point's IR
- * differs and is compiled on its own; points with the same IR (a parameter the code does not
- * contain, e.g. a seed, or repeated sweeps) reuse machine code through the in-process IR-hash
- * cache and the on-disk object cache (runtime/compiled.ts, compiler/jit/object-cache.ts).
+ * Compilation: a component bakes its parameters into the code it generates. When a point's code
+ * provably differs from the others' only in those constants, it runs on code compiled once per
+ * process with the swept values read at run time (compile-once.ts); otherwise its IR is compiled
+ * on its own, points with the same IR (e.g. a swept seed, or repeated sweeps) reusing machine code
+ * through the in-process IR-hash cache and the on-disk object cache (runtime/compiled.ts,
+ * compiler/jit/object-cache.ts).
  */
 import { availableParallelism } from 'node:os';
 import { ModelError } from '../model/errors.js';

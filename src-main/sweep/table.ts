@@ -15,6 +15,8 @@ export function sweepJson(r: SweepResult): string {
       points: r.total,
       cancelled: r.cancelled,
       executed_modes: r.executed_modes,
+      // points run on code compiled once for the sweep (compile-once.ts); the rest compiled their own
+      compiled_once: r.compiled_once,
       warnings: r.warnings,
       jobs: r.jobs,
       timings: r.timings,
