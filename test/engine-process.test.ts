@@ -3,6 +3,7 @@
  * EngineClient to a forked engine; results equal an in-process runModel; runs stream in
  * batches, stop on cancel, survive native crashes and hangs, and keep sessions.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineClient, forkEngine } from '../src-main/engine-process/client.js';
 import { runModel, type ExecutionMode } from '../src-main/runtime/run-model.js';
@@ -301,4 +302,57 @@ describe('memory', () => {
       await small.close();
     }
   });
+});
+
+describe('a 10⁶-trial run streamed to the end', () => {
+  /** A wide output (100 values a trial): kept whole, 10⁶ trials would be 800 MB in either process. */
+  const wide = {
+    format: 'cogstudio-model',
+    version: 1,
+    name: 'wide_stream',
+    nodes: {
+      IN: { type: 'ProcessingMechanism', size: 100, function: { type: 'Linear', slope: 2, intercept: 0.5 } },
+    },
+    run: { inputs: { IN: [Array.from({ length: 100 }, (_, i) => i / 10), Array.from({ length: 100 }, (_, i) => -i)] } },
+  };
+
+  /** The highest resident set size (VmHWM, bytes) a process has had, from /proc. */
+  function peakRss(pid: number): number {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return Number(kb) * 1024;
+  }
+
+  it('LLVMRun: every trial arrives in order, and neither process holds the run in memory', async () => {
+    const streaming = new EngineClient();
+    try {
+      const trials = 1_000_000;
+      let received = 0;
+      let inOrder = true;
+      let checked = 0;
+      const arrayBuffersBefore = process.memoryUsage().arrayBuffers;
+      let arrayBuffersPeak = 0;
+      const final = await streaming.request({ type: 'run', id: newId('stream'), model: wide, mode: 'LLVMRun', numTrials: trials }, (e) => {
+        if (e.type !== 'trials') return;
+        if (e.first !== received) inOrder = false;
+        // spot-check values: trial t alternates between the two inputs, OUT = 2·x + 0.5
+        const t = e.first;
+        const x = t % 2 === 0 ? 99 / 10 : -99;
+        if (e.results[0]![0]![99] === 2 * x + 0.5) checked++;
+        received += e.results.length;
+        arrayBuffersPeak = Math.max(arrayBuffersPeak, process.memoryUsage().arrayBuffers - arrayBuffersBefore);
+      });
+      expect(final).toMatchObject({ type: 'done', trials, cancelled: false });
+      expect(received).toBe(trials);
+      expect(inOrder).toBe(true);
+      expect(checked).toBeGreaterThan(0);
+      // 10⁶ × 100 doubles = 800 MB: a stream that kept them (or built them up before sending)
+      // would pass these bounds many times over
+      const enginePeak = peakRss(streaming.pid!);
+      console.log(`10⁶-trial stream: engine peak RSS ${(enginePeak / 2 ** 20).toFixed(0)} MB, receiver array buffers peak +${(arrayBuffersPeak / 2 ** 20).toFixed(0)} MB`);
+      expect(enginePeak).toBeLessThan(400 * 2 ** 20);
+      expect(arrayBuffersPeak).toBeLessThan(300 * 2 ** 20);
+    } finally {
+      await streaming.close();
+    }
+  }, 300_000);
 });
