@@ -380,6 +380,27 @@ describe('model files in the workspace folder', () => {
     await poll(() => Object.keys(JSON.parse(readFileSync(join(workspace, 'broken.cogmodel.json'), 'utf8')).nodes)).toEqual(['INPUT', 'HIDDEN', 'OUTPUT']);
   });
 
+  it('after a save, a reloaded page reopens the file as an equal model, layout included', async () => {
+    // an edit of the layout (drag a node), saved
+    const box = (await p.locator('.react-flow__node [data-node="HIDDEN"]').boundingBox())!;
+    await p.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await p.mouse.down();
+    await p.mouse.move(box.x + box.width / 2 + 60, box.y + box.height / 2 + 90, { steps: 8 });
+    await p.mouse.up();
+    await p.keyboard.press('Control+s');
+    await poll(() => p.getByTestId('dirty').count()).toBe(0);
+    const saved = await modelOnScreen(p);
+    expect(JSON.parse(readFileSync(join(workspace, 'broken.cogmodel.json'), 'utf8'))).toEqual(saved);
+    await p.reload();
+    await p.getByRole('dialog', { name: 'Examples' }).getByRole('button', { name: 'Close' }).click();
+    await openInWorkspace(p, 'broken.cogmodel.json');
+    await poll(() => p.locator('.statusbar').textContent()).toContain('broken.cogmodel.json');
+    await poll(() => modelOnScreen(p)).toEqual(saved);
+    // the dragged position is part of what was saved and reopened (the node's studio.position)
+    const nodes = saved.nodes as Record<string, { studio?: { position?: { x: number; y: number } } }>;
+    expect(nodes.HIDDEN?.studio?.position).toBeTruthy();
+  });
+
   it('shows each Auto fallback with its reason, and the numbers of the mode that ran', async () => {
     await openInWorkspace(p, 'time_interval.cogmodel.json');
     // the model before had 3 nodes too: wait until the new one is on screen (opening it clears the last run)
