@@ -1,13 +1,28 @@
-/** The IR viewer: the LLVM IR the host generates for the model on screen (its compile request). */
-import { useEffect, useState } from 'react';
+/**
+ * The IR viewer: the LLVM IR the host generates for the model on screen (its compile request), the
+ * whole module or one node's functions (the selected node's first).
+ */
+import { useEffect, useMemo, useState } from 'react';
 import type { CompileResult } from '../../shared/ipc/protocol.js';
 import { useStudio } from '../context.js';
+import { nodeIr } from '../model/ir-sections.js';
 import { ModalDialog } from './ModalDialog.js';
+
+const WHOLE_MODEL = '';
 
 export function IrViewer({ onClose }: { onClose: () => void }) {
   const studio = useStudio();
   const [result, setResult] = useState<CompileResult | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [nodeNames] = useState(() => Object.keys(studio.model.getState().model.nodes));
+  const [shown, setShown] = useState(() => {
+    const selected = studio.model.getState().selection.nodes;
+    return selected.length === 1 ? selected[0]! : WHOLE_MODEL;
+  });
+  const text = useMemo(() => {
+    if (!result || shown === WHOLE_MODEL) return result?.ir ?? '';
+    return nodeIr(result.ir, nodeNames.indexOf(shown)) || `; no functions for ${shown} in this module`;
+  }, [result, shown, nodeNames]);
 
   useEffect(() => {
     let live = true;
@@ -34,9 +49,20 @@ export function IrViewer({ onClose }: { onClose: () => void }) {
         </p>
       )}
       {!result && !error && <p className="hint">Compiling…</p>}
+      <label className="ir-show">
+        Show{' '}
+        <select aria-label="Show" value={shown} onChange={(e) => setShown(e.target.value)}>
+          <option value={WHOLE_MODEL}>the whole model</option>
+          {nodeNames.map((name) => (
+            <option key={name} value={name}>
+              node {name}
+            </option>
+          ))}
+        </select>
+      </label>
       {result && (
         <pre className="ir" data-testid="ir-text">
-          {result.ir}
+          {text}
         </pre>
       )}
     </ModalDialog>

@@ -321,7 +321,17 @@ describe('building a model from an empty canvas', () => {
     await p.getByRole('region', { name: 'Diagnostics' }).getByRole('button', { name: 'IR', exact: true }).click();
     const dialog = p.getByRole('dialog', { name: 'LLVM IR' });
     await poll(() => dialog.getByTestId('ir-text').count(), ).toBe(1);
-    expect(await dialog.getByTestId('ir-text').textContent()).toMatch(/define /);
+    // it opens on the selected node (RESPONSE, node 1): its execution and its gather, nothing else
+    expect(await dialog.getByRole('combobox', { name: 'Show' }).inputValue()).toBe('RESPONSE');
+    const one = (await dialog.getByTestId('ir-text').textContent())!;
+    expect(one).toMatch(/^define [^\n]*@"?node\.1\./m);
+    expect(one).toMatch(/^define [^\n]*@"?gather\.1\./m);
+    expect(one).not.toMatch(/@"?node\.0\.|define [^\n]*@"?trial/);
+    await dialog.getByRole('combobox', { name: 'Show' }).selectOption({ label: 'the whole model' });
+    await poll(() => dialog.getByTestId('ir-text').textContent()).not.toBe(one);
+    const whole = (await dialog.getByTestId('ir-text').textContent())!;
+    expect(whole).toMatch(/^define [^\n]*@"?node\.0\./m);
+    expect(whole).toContain(one.split('\n')[0]!);
     await shot('ir');
     await dialog.getByRole('button', { name: 'Close' }).click();
     await poll(() => dialog.count()).toBe(0);
