@@ -69,6 +69,18 @@ describe('a sweep compiled once', () => {
     expect(r.rows[1]!.stats).toEqual(computeStats({ results: flat.flat, width: flat.width }, planSweep({ model: readDdm() as never, params: ['DECISION.function.time_step_size=0.02,0.03'], mode: 'LLVMRun' }).task.columns));
   });
 
+  it('folds in a parameter swept over one value (time_step_size fails the proof) and reads the others at run time', async () => {
+    const params = ['DECISION.function.rate=0.5,1.5', 'DECISION.function.time_step_size=0.02', 'DECISION.function.threshold=0.6,1.2'];
+    const run = (compileOnce: boolean) => runSweep(planSweep({ model: readDdm() as never, params, mode: 'LLVMRun', numTrials: 20 }), { jobs: 1, compileOnce });
+    const before = compileOnceStats.compiles;
+    const once = await run(true);
+    expect(compileOnceStats.compiles - before).toBe(1);
+    expect(once.compiled_once).toBe(4);
+    const perPoint = await run(false);
+    expect(once.rows.map((r) => [r.values, r.stats])).toEqual(perPoint.rows.map((r) => [r.values, r.stats]));
+    expect(new Set(once.rows.map((r) => JSON.stringify(r.stats))).size).toBe(4);
+  });
+
   it('gives the same rows on 1 and 2 workers, compiled once on each', async () => {
     const one = await sweep('DECISION.function.noise=0.2:1:5', { jobs: 1 });
     const two = await sweep('DECISION.function.noise=0.2:1:5', { jobs: 2 });

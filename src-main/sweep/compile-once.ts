@@ -6,7 +6,8 @@
  * proved first with the controller's proof (sameProgram): the point's plain IR text must equal
  * the sentinel build's with the point's values emitted as constants. A point that fails it (a
  * parameter derived or branched on in JS, a component rejecting the sentinel, a model the
- * compiled mode cannot generate) runs as before: compiled on its own.
+ * compiled mode cannot generate) runs as before: compiled on its own. A parameter swept over one
+ * value is folded in like any other (it gains nothing at run time, and may be one that fails).
  *
  * Each point still runs in a fresh context built from its own model (so state initialised from a
  * parameter is the point's), exactly as `cogstudio run` on a file with the point's values.
@@ -24,6 +25,8 @@ export const compileOnceStats = { compiles: 0 };
 
 export class SweepCompiler {
   private readonly mode: CompiledMode | null;
+  /** The swept parameters read at run time: those taking more than one value (the others are folded in like any parameter). */
+  private readonly runtime: number[];
   private readonly params: RuntimeParams;
   /** The model with sentinels, built on first use; null once it cannot be (then every point falls back). */
   private comp: Composition | null | undefined;
@@ -32,13 +35,21 @@ export class SweepCompiler {
   constructor(private readonly task: SweepTask) {
     // Auto runs LLVMRun whenever its module can be generated, which the proof's plain build shows
     this.mode = task.mode === 'Interpreted' || task.compileOnce === false ? null : task.mode === 'Auto' ? 'LLVMRun' : task.mode;
-    this.params = { sentinels: task.params.map((_, i) => sentinel(i, 'sweep')) };
+    this.runtime = task.params.flatMap((p, i) => (p.values.length > 1 ? [i] : []));
+    this.params = { sentinels: this.runtime.map((_, n) => sentinel(n, 'sweep')) };
+  }
+
+  /** A point's values of the parameters read at run time (in sentinel order). */
+  private runtimeValues(values: readonly number[]): number[] {
+    return this.runtime.map((i) => values[i]!);
   }
 
   private sentinelComp(): Composition | null {
     if (this.comp === undefined) {
       try {
-        this.comp = buildComposition(modelAt(this.task.model, this.task.params, this.params.sentinels));
+        const values = this.task.params.map((p) => p.values[0]!);
+        this.runtime.forEach((i, n) => (values[i] = this.params.sentinels[n]!));
+        this.comp = buildComposition(modelAt(this.task.model, this.task.params, values));
       } catch {
         // a component that rejects a sentinel value: no run-time parameters for this sweep
         this.comp = null;
@@ -52,11 +63,12 @@ export class SweepCompiler {
    * parameters set — or null when the point must be compiled on its own.
    */
   codeFor(session: ModelSession, values: readonly number[]): CompiledModel | null {
-    const comp = this.mode ? this.sentinelComp() : null;
+    const comp = this.mode && this.runtime.length ? this.sentinelComp() : null;
     if (!comp || !this.mode) return null;
+    const runtimeValues = this.runtimeValues(values);
     const withScheduler = this.mode !== 'LLVM';
     const plain = () => generateModule(session.comp, { withScheduler }).ir.print();
-    const probe = () => generateModule(comp, { withScheduler, runtimeParams: { ...this.params, constants: values } }).ir.print();
+    const probe = () => generateModule(comp, { withScheduler, runtimeParams: { ...this.params, constants: runtimeValues } }).ir.print();
     // a plain build that cannot be generated is the per-point path's to report (or to fall back from)
     let proved: boolean;
     try {
@@ -69,7 +81,7 @@ export class SweepCompiler {
       this.compiled = compileComposition(comp, this.mode, this.task.optLevel, this.params);
       compileOnceStats.compiles++;
     }
-    this.compiled.setRuntimeParams!(Float64Array.from(values));
+    this.compiled.setRuntimeParams!(Float64Array.from(runtimeValues));
     return this.compiled;
   }
 
