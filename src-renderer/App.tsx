@@ -123,6 +123,12 @@ export function App({ studio, initialExample }: { studio: Studio; initialExample
             return s.undo();
           case 'redo':
             return s.redo();
+          case 'duplicate':
+            return void s.duplicateSelection();
+          case 'delete':
+            return s.deleteSelection();
+          case 'select-all':
+            return s.selectAll();
           case 'run':
             return void runCurrentModel(studio);
           case 'auto-layout':

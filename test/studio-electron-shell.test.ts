@@ -16,6 +16,8 @@ interface Report {
   sandboxEnabled: boolean;
   ipcChannels: string[];
   menus: string[];
+  editMenu: string[];
+  editCommands: string[];
   webPreferences: Record<string, unknown>;
   loadedURL: string;
   windowOpen: unknown;
@@ -94,6 +96,11 @@ describe('the Electron shell', () => {
 
   it('has File, Edit and Model menus', () => {
     expect(report.menus).toEqual(expect.arrayContaining(['File', 'Edit', 'Model']));
+  });
+
+  it('has Cut, Copy, Paste (the page\'s clipboard events), Duplicate, Delete and Select All Nodes in Edit, sent to the page as menu commands', () => {
+    expect(report.editMenu).toEqual(['Undo', 'Redo', 'separator', 'cut', 'copy', 'paste', 'Duplicate', 'Delete', 'separator', 'Select All Nodes']);
+    expect(report.editCommands).toEqual(['duplicate', 'delete', 'select-all']);
   });
 
   it('keeps the recovery file (autosave) in the state folder through the same protocol, for its own page only', () => {

@@ -15,5 +15,5 @@ export const IPC_CHANNELS = {
  * What the application menu asks the renderer to do (the renderer runs it as its own action); `open-recent` comes with a path.
  * `save-and-close`: the window is closing and the user chose Save — the page saves, then reports itself clean (session.state).
  */
-export const MENU_COMMANDS = ['new', 'open', 'open-recent', 'save', 'save-as', 'save-and-close', 'examples', 'undo', 'redo', 'run', 'auto-layout'] as const;
+export const MENU_COMMANDS = ['new', 'open', 'open-recent', 'save', 'save-as', 'save-and-close', 'examples', 'undo', 'redo', 'duplicate', 'delete', 'select-all', 'run', 'auto-layout'] as const;
 export type MenuCommand = (typeof MENU_COMMANDS)[number];

@@ -127,10 +127,14 @@ async function buildMenu(): Promise<void> {
         { label: 'Undo', click: () => sendMenuCommand('undo') },
         { label: 'Redo', click: () => sendMenuCommand('redo') },
         { type: 'separator' },
+        // cut/copy/paste fire the page's clipboard events, which copy nodes (or text in a field)
         { role: 'cut' },
         { role: 'copy' },
         { role: 'paste' },
-        { role: 'selectAll' },
+        { label: 'Duplicate', accelerator: 'CmdOrCtrl+D', click: () => sendMenuCommand('duplicate') },
+        { label: 'Delete', click: () => sendMenuCommand('delete') },
+        { type: 'separator' },
+        { label: 'Select All Nodes', click: () => sendMenuCommand('select-all') },
       ],
     },
     {

@@ -10,6 +10,7 @@ const handlers = {};
 let protocolHandler = null;
 let permissionHandler = null;
 const windows = [];
+let menuTemplate = [];
 
 class WebContents {
   constructor() {
@@ -74,7 +75,13 @@ const electron = {
   },
   BrowserWindow,
   ipcMain: { handle: (channel, fn) => ((handlers[channel] = fn), report.ipcChannels.push(channel)) },
-  Menu: { buildFromTemplate: (t) => t, setApplicationMenu: (m) => (report.menus = m.map((x) => x.label ?? x.role)) },
+  Menu: {
+    buildFromTemplate: (t) => t,
+    setApplicationMenu: (m) => {
+      report.menus = m.map((x) => x.label ?? x.role);
+      menuTemplate = m;
+    },
+  },
   net: { fetch: (url) => readFile(new URL(url)).then((b) => new Response(b)) },
   protocol: { registerSchemesAsPrivileged() {}, handle: (_scheme, fn) => (protocolHandler = fn) },
   session: { defaultSession: { setPermissionRequestHandler: (fn) => (permissionHandler = fn), setPermissionCheckHandler() {} } },
@@ -147,6 +154,13 @@ setTimeout(async () => {
   report.dirtyTitle = win.title;
   win.close(); // answered Cancel
   await tick();
+  // the Edit menu's model commands reach the page as menu commands
+  const edit = menuTemplate.find((m) => m.label === 'Edit');
+  report.editMenu = edit.submenu.map((i) => i.label ?? i.role ?? i.type);
+  const sentBefore = wc.sent.length;
+  for (const label of ['Duplicate', 'Delete', 'Select All Nodes']) edit.submenu.find((i) => i.label === label).click();
+  report.editCommands = wc.sent.slice(sentBefore).filter((m) => m[0] === 'cogstudio:menu-command').map((m) => m[1]);
+  wc.sent.length = sentBefore; // what the close sequence below sends is checked on its own
   report.afterCancel = { closed: win.closed, asked: electron.dialog.asked.map((o) => ({ message: o.message, buttons: o.buttons })) };
   win.close(); // answered Save: the page is asked to save
   await tick();
