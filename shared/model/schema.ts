@@ -140,7 +140,7 @@ export const NodeSpecSchema = z.looseObject({
   output_ports: z.array(OutputPortSchema).optional(),
   noise: NoiseSchema.optional(),
   seed: SeedSchema.optional(),
-  /** OptimizationControlMechanism: the ObjectiveMechanism node whose value it maximises. */
+  /** (Optimization)ControlMechanism: the ObjectiveMechanism node whose value it maximises / maps to its allocation. */
   objective_mechanism: NodeRef.optional(),
   state_features: z.array(StateFeatureSchema).optional(),
   state_feature_function: FunctionSpecSchema.optional(),

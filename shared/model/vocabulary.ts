@@ -83,6 +83,8 @@ export const DEFAULT_FUNCTION_TYPE: Readonly<Partial<Record<MechanismType, Funct
   DDM: 'DriftDiffusionAnalytical',
   ObjectiveMechanism: 'LinearCombination',
   OptimizationControlMechanism: 'GridSearch',
+  // PsyNeuLink's DefaultAllocationFunction passes the outcome through: Linear(1, 0) gives the same numbers
+  ControlMechanism: 'Linear',
 };
 
 /** Functions a mechanism type accepts, where the format restricts them. */

@@ -80,9 +80,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-export const UNSUPPORTED_YET: Readonly<Record<string, string>> = {
-  ControlMechanism: 'ControlMechanism is not supported yet',
-};
+/** Mechanism types of the format that are refused for now, with why (none at the moment). */
+export const UNSUPPORTED_YET: Readonly<Record<string, string>> = {};
 
 /** Largest weight matrix (elements) a model may declare: refused with a message before allocating. */
 export const MAX_MATRIX_ELEMENTS = 1 << 25;

@@ -30,6 +30,7 @@
  */
 import { functionDeclaration } from '../components/functions/index.js';
 import { mechanismDeclaration } from '../components/mechanisms/index.js';
+import { isControlMechanismInstance } from '../components/mechanisms/ControlMechanism.js';
 import { isOcmInstance, type ControlSignalInfo, type Modulation, type OcmInstance } from '../components/mechanisms/OptimizationControlMechanism.js';
 import type { BoundMechanism, MechanismInstance, NodeSpec } from '../components/mechanisms/types.js';
 import { isNumeric } from '../components/params.js';
@@ -39,6 +40,7 @@ import { TS, type SchedulerCounters } from '../scheduler/clock.js';
 import type { ConditionContext } from '../scheduler/conditions.js';
 import type { Scheduler, SchedulerLimits } from '../scheduler/scheduler.js';
 import { makeBuildEnv } from './build-env.js';
+import { ControlMechanismRuntime } from './control-mechanism.js';
 import { ReplayLayout, type ContextStore, type Slot, type StateLayout } from './state.js';
 
 export type ControllerMode = 'AFTER' | 'BEFORE';
@@ -108,14 +110,14 @@ export function resolveControllerNodes(
   issues: ModelIssue[],
 ): { index: number; objective: number; mode: ControllerMode } | null {
   const names = [...index.keys()];
-  const ocms = names.filter((n) => isObject(nodes[n]) && nodes[n]!.type === 'OptimizationControlMechanism');
+  const ocms = names.filter((n) => isObject(nodes[n]) && CONTROLLER_TYPES.includes(nodes[n]!.type as string));
   if (model.controller_mode !== undefined && model.controller_mode !== 'AFTER' && model.controller_mode !== 'BEFORE') {
     issues.push({ path: 'controller_mode', message: 'controller_mode must be "AFTER" or "BEFORE"', expected: '"AFTER" (the default) or "BEFORE"', found: describeValue(model.controller_mode) });
   }
   const mode: ControllerMode = model.controller_mode === 'BEFORE' ? 'BEFORE' : 'AFTER';
   if (model.controller === undefined) {
     for (const n of ocms) {
-      issues.push({ path: jsonPath('nodes', n), node: n, message: `${n} is an OptimizationControlMechanism but not the model's controller`, expected: `"controller": ${JSON.stringify(n)} at the top level` });
+      issues.push({ path: jsonPath('nodes', n), node: n, message: `${n} is an ${nodes[n]!.type as string} but not the model's controller`, expected: `"controller": ${JSON.stringify(n)} at the top level` });
     }
     return null;
   }
@@ -126,12 +128,12 @@ export function resolveControllerNodes(
     return null;
   }
   const type = isObject(nodes[name as string]) ? nodes[name as string]!.type : undefined;
-  if (type !== 'OptimizationControlMechanism') {
-    issues.push({ path: 'controller', node: name as string, message: `the controller ${name as string} is a ${typeof type === 'string' ? type : 'node without a type'}; a controller must be an OptimizationControlMechanism`, expected: ocms.length ? `one of ${ocms.join(', ')}` : 'an OptimizationControlMechanism node', found: describeValue(name) });
+  if (!CONTROLLER_TYPES.includes(type as string)) {
+    issues.push({ path: 'controller', node: name as string, message: `the controller ${name as string} is a ${typeof type === 'string' ? type : 'node without a type'}; a controller must be an OptimizationControlMechanism or a ControlMechanism`, expected: ocms.length ? `one of ${ocms.join(', ')}` : 'an OptimizationControlMechanism node', found: describeValue(name) });
     return null;
   }
   for (const n of ocms) {
-    if (n !== name) issues.push({ path: jsonPath('nodes', n), node: n, message: `${n} is an OptimizationControlMechanism but the controller is ${name as string}; a model has one controller` });
+    if (n !== name) issues.push({ path: jsonPath('nodes', n), node: n, message: `${n} is an ${nodes[n]!.type as string} but the controller is ${name as string}; a model has one controller` });
   }
   const objPath = jsonPath('nodes', name as string, 'objective_mechanism');
   const objName = nodes[name as string]!.objective_mechanism;
@@ -143,6 +145,9 @@ export function resolveControllerNodes(
   }
   return { index: k, objective: o, mode };
 }
+
+/** Node types that can be the controller (a ControlMechanism also only as the controller, for now). */
+const CONTROLLER_TYPES: readonly string[] = ['OptimizationControlMechanism', 'ControlMechanism'];
 
 export interface PlanInput {
   model: ModelFields;
@@ -174,7 +179,8 @@ export function buildControllerPlan(input: PlanInput): ControllerPlan {
     issues.push({ path: jsonPath('nodes', nodeNames[controller.objective]!), node: nodeNames[controller.objective], message: `the objective mechanism ${nodeNames[controller.objective]} must compute one number (its OUTCOME port has ${outcome ? outcome.shape.reduce((a, b) => a + b, 0) : 0})` });
   }
 
-  const features = stateFeaturesOf(input, ocmNode, ocmPath, issues);
+  // a plain ControlMechanism simulates nothing, so it shadows no inputs
+  const features = isControlMechanismInstance(ocmNode) ? [] : stateFeaturesOf(input, ocmNode, ocmPath, issues);
   const targets = controlTargetsOf(input, signals, issues);
   if (issues.length) throw new ModelError(issues);
   const controlled = [...new Set(targets.map((t) => t.node))].sort((a, b) => a - b).map((k) => controlledNode(input, k, targets.filter((t) => t.node === k), signals));
@@ -436,6 +442,8 @@ export class ControllerRuntime {
   private readonly chosen: Value = [new Float64Array(1)];
   private readonly costIn: Value = [new Float64Array(1)];
   private readonly costOut: Value = [new Float64Array(1)];
+  /** Runs a plain ControlMechanism controller instead of the grid search. */
+  private readonly plain: ControlMechanismRuntime | null;
 
   constructor(
     private readonly host: ControllerHost,
@@ -452,6 +460,7 @@ export class ControllerRuntime {
     this.current = new Float64Array(signals.length);
     this.grid = plan.ocm.ocm.gridSearch.bind(store);
     this.values = new Float64Array(plan.ocm.ocm.gridSize);
+    this.plain = isControlMechanismInstance(plan.ocm) ? new ControlMechanismRuntime(host, plan, plan.ocm) : null;
   }
 
   get mode(): ControllerMode {
@@ -478,6 +487,7 @@ export class ControllerRuntime {
 
   /** One controller execution: state features, a simulation per grid point, the choice. */
   execute(limits: SchedulerLimits, trial: number): void {
+    if (this.plain) return this.plain.execute();
     const host = this.host;
     const plan = this.plan;
     const signals = plan.ocm.ocm.signals;

@@ -724,7 +724,9 @@ class CrossChecker {
     }
 
     if (type && type !== 'OptimizationControlMechanism') {
-      for (const key of ['objective_mechanism', 'state_features', 'state_feature_function'] as const) {
+      // a plain ControlMechanism has an objective mechanism too, but simulates nothing (no state features)
+      const keys = type === 'ControlMechanism' ? (['state_features', 'state_feature_function'] as const) : (['objective_mechanism', 'state_features', 'state_feature_function'] as const);
+      for (const key of keys) {
         if (own(node, key) !== undefined) {
           this.add(at(key), `${key} belongs to an OptimizationControlMechanism; node ${q(name)} is a ${type}`);
         }
@@ -1012,9 +1014,9 @@ class CrossChecker {
     const controller = own(this.root, 'controller');
     if (!this.refersToNode(controller, ['controller'], 'controller')) return;
     const t = this.type(controller as string);
-    if (t && t !== 'OptimizationControlMechanism') {
-      this.add(['controller'], `the controller ${q(controller)} is a ${t}; a controller must be an OptimizationControlMechanism`, {
-        expected: 'an OptimizationControlMechanism node',
+    if (t && !CONTROL_MECHANISM_TYPES.includes(t)) {
+      this.add(['controller'], `the controller ${q(controller)} is a ${t}; a controller must be an OptimizationControlMechanism or a ControlMechanism`, {
+        expected: 'an OptimizationControlMechanism or ControlMechanism node',
         found: t,
       });
     }

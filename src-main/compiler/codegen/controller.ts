@@ -33,6 +33,7 @@ import type * as LLVM from 'llvm-bindings';
 import type { Composition } from '../../engine/composition.js';
 import { allocationChoices, product, type ControlledNode, type ControllerPlan } from '../../engine/controller.js';
 import { TS } from '../../scheduler/clock.js';
+import { isControlMechanismInstance } from '../../components/mechanisms/ControlMechanism.js';
 import { CodegenUnsupported, type CgValue, type Codegen } from './codegen.js';
 import { STATUS } from './composition.js';
 import { controlledCode, emitModulated, type ControlledCode } from './controlled-params.js';
@@ -92,6 +93,7 @@ export class ControllerCodegen {
   ) {
     this.plan = comp.controller!;
     this.ir = cg.ir;
+    if (isControlMechanismInstance(this.plan.ocm)) throw new CodegenUnsupported(this.plan.ocm.name, 'a ControlMechanism as the controller', 'has no compiled form yet (Auto runs it interpreted)');
     for (const c of this.plan.controlled) this.defineVariants(c, withReset(c.node));
   }
 

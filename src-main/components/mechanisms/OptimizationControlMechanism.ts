@@ -128,7 +128,17 @@ function costFunction(
   }
 }
 
-function signalsOf(spec: Record<string, unknown>, env: Parameters<MechanismDeclaration['create']>[1], defaultModulation: Modulation): ControlSignalInfo[] {
+/**
+ * The control signals of `spec.control_signals`. A plain ControlMechanism (`plain`) computes its
+ * allocation, so it has no allocation_samples, and `defaultAllocation` is its own
+ * default_allocation (PsyNeuLink: a signal without one takes its ControlMechanism's).
+ */
+export function signalsOf(
+  spec: Record<string, unknown>,
+  env: Parameters<MechanismDeclaration['create']>[1],
+  defaultModulation: Modulation,
+  plain: { defaultAllocation: unknown } | null = null,
+): ControlSignalInfo[] {
   const issues: ModelIssue[] = [];
   const path = `${env.path}.control_signals`;
   const list = spec.control_signals;
@@ -155,12 +165,14 @@ function signalsOf(spec: Record<string, unknown>, env: Parameters<MechanismDecla
     } else {
       names.add(name);
     }
-    const samples = s.allocation_samples;
-    const samplesOk = Array.isArray(samples) && samples.length > 0 && samples.every((x) => typeof x === 'number' && Number.isFinite(x));
-    if (!samplesOk) {
+    const samples = plain ? [] : s.allocation_samples;
+    const samplesOk = plain !== null || (Array.isArray(samples) && samples.length > 0 && samples.every((x) => typeof x === 'number' && Number.isFinite(x)));
+    if (plain && s.allocation_samples !== undefined) {
+      issues.push({ path: `${p}.allocation_samples`, node: env.node, message: `${env.node} is a ControlMechanism: its function computes the allocation, so its control signals have no allocation_samples (an OptimizationControlMechanism searches them)` });
+    } else if (!samplesOk) {
       issues.push({ path: `${p}.allocation_samples`, node: env.node, message: 'allocation_samples must list the values the GridSearch tries', expected: 'a non-empty array of finite numbers', found: describeValue(samples) });
     }
-    const def = s.default_allocation ?? DEFAULT_CONTROL_ALLOCATION;
+    const def = s.default_allocation ?? plain?.defaultAllocation ?? DEFAULT_CONTROL_ALLOCATION;
     if (typeof def !== 'number' || !Number.isFinite(def)) {
       issues.push({ path: `${p}.default_allocation`, node: env.node, message: 'default_allocation must be a number', expected: 'a finite number', found: describeValue(def) });
     }
@@ -216,14 +228,6 @@ export const OptimizationControlMechanism: MechanismDeclaration = {
       throw new ModelError([{ path: `${env.path}.state_features`, node: env.node, message: 'state_features must be a list of node names or {"node", "port"} objects', found: describeValue(spec.state_features) }]);
     }
 
-    const valueSlots: F64Slot[] = signals.map((s, r) => env.layout.f64(`${env.node}.value[${r}]`, [s.defaultAllocation]));
-    const outputPorts: OutputPortInstance[] = signals.map((s, r) => ({
-      name: s.name,
-      shape: [1],
-      slot: [env.layout.f64(`${env.node}.${s.name}`, [s.defaultAllocation])],
-      bind: () => (owner: Value, out: Value) => out[0]!.set(owner[r]!),
-      emit: (cg, owner, out) => cg.ir.store(cg.ir.load(owner.rows[r]!.ptr, 0), out.rows[0]!.ptr, 0),
-    }));
     const ocm: OcmDetails = {
       objectiveMechanism: p.objective_mechanism,
       stateFeatures: spec.state_features,
@@ -233,39 +237,56 @@ export const OptimizationControlMechanism: MechanismDeclaration = {
       gridSearch,
       gridSize,
     };
-    const instance: OcmInstance = {
-      type: this.type,
-      name: env.node,
-      inputPorts: [{ name: 'OUTCOME', size: 1 }],
-      valueShape: signals.map(() => 1),
-      outputPorts,
-      function: gridSearch,
-      params: p,
-      valueSlots,
-      ocm,
-      bind(ctx: ContextStore): BoundMechanism {
-        const value: Value = valueSlots.map((s) => ctx.f64(s));
-        const portValues: Value[] = outputPorts.map((port) => port.slot.map((s) => ctx.f64(s)));
-        return {
-          value,
-          portValues,
-          // The allocation is written by the controller; executing only refreshes the ports.
-          execute() {
-            outputPorts.forEach((_, r) => portValues[r]![0]!.set(value[r]!));
-            return 1;
-          },
-          isFinished: () => true,
-          reset() {},
-        };
-      },
-      // Compiled twin of execute: the control signals carry the allocation (compiler/codegen/controller.ts writes it).
-      emit(cg) {
-        const value = cg.slots(valueSlots);
-        outputPorts.forEach((port) => port.emit(cg, value, cg.slots(port.slot)));
-        return cg.ir.bool(true);
-      },
-      emitReset() {},
-    };
-    return instance;
+    return controlInstance(this.type, env, p, gridSearch, ocm);
   },
 };
+
+
+/**
+ * The node of a controller (an OCM, or a plain ControlMechanism: control-mechanism.ts): its value
+ * is the allocation, one row per control signal, each signal an output port carrying its row.
+ */
+export function controlInstance(type: string, env: Parameters<MechanismDeclaration['create']>[1], p: Record<string, unknown>, fn: FunctionInstance, ocm: OcmDetails): OcmInstance {
+  const signals = ocm.signals;
+  const valueSlots: F64Slot[] = signals.map((s, r) => env.layout.f64(`${env.node}.value[${r}]`, [s.defaultAllocation]));
+  const outputPorts: OutputPortInstance[] = signals.map((s, r) => ({
+    name: s.name,
+    shape: [1],
+    slot: [env.layout.f64(`${env.node}.${s.name}`, [s.defaultAllocation])],
+    bind: () => (owner: Value, out: Value) => out[0]!.set(owner[r]!),
+    emit: (cg, owner, out) => cg.ir.store(cg.ir.load(owner.rows[r]!.ptr, 0), out.rows[0]!.ptr, 0),
+  }));
+  return {
+    type,
+    name: env.node,
+    inputPorts: [{ name: 'OUTCOME', size: 1 }],
+    valueShape: signals.map(() => 1),
+    outputPorts,
+    function: fn,
+    params: p,
+    valueSlots,
+    ocm,
+    bind(ctx: ContextStore): BoundMechanism {
+      const value: Value = valueSlots.map((s) => ctx.f64(s));
+      const portValues: Value[] = outputPorts.map((port) => port.slot.map((s) => ctx.f64(s)));
+      return {
+        value,
+        portValues,
+        // The allocation is written by the controller; executing only refreshes the ports.
+        execute() {
+          outputPorts.forEach((_, r) => portValues[r]![0]!.set(value[r]!));
+          return 1;
+        },
+        isFinished: () => true,
+        reset() {},
+      };
+    },
+    // Compiled twin of execute: the control signals carry the allocation (compiler/codegen/controller.ts writes it).
+    emit(cg) {
+      const value = cg.slots(valueSlots);
+      outputPorts.forEach((port) => port.emit(cg, value, cg.slots(port.slot)));
+      return cg.ir.bool(true);
+    },
+    emitReset() {},
+  };
+}

@@ -1,5 +1,6 @@
 /** Every Mechanism type of model-format version 1, by name. */
 import { RecurrentTransferMechanism } from './RecurrentTransferMechanism.js';
+import { ControlMechanism } from './ControlMechanism.js';
 import { DDM } from './DDM.js';
 import { IntegratorMechanism } from './IntegratorMechanism.js';
 import { LCAMechanism } from './LCAMechanism.js';
@@ -18,6 +19,7 @@ export const MECHANISMS: Readonly<Record<string, MechanismDeclaration>> = Object
   LCAMechanism,
   DDM,
   OptimizationControlMechanism,
+  ControlMechanism,
 });
 
 export function mechanismDeclaration(type: unknown): MechanismDeclaration | undefined {
