@@ -625,12 +625,12 @@ describe('run inputs', () => {
 });
 
 describe('controller and output nodes', () => {
-  it('a controller that is not an OptimizationControlMechanism is reported', () => {
+  it('a controller that is not an OptimizationControlMechanism or ControlMechanism is reported', () => {
     const m = reference('i_ocm_gridsearch.json');
     m.controller = 'Decision';
     const i = issueAt(validateStructure(m), 'controller');
     expect(i.message).toContain('the controller "Decision" is a DDM');
-    expect(i.expected).toBe('an OptimizationControlMechanism node');
+    expect(i.expected).toBe('an OptimizationControlMechanism or ControlMechanism node');
   });
 
   it('a controller naming no node is reported', () => {
