@@ -6,14 +6,15 @@
  *
  * What this file declares and checks: the control signals (name, allocation_samples,
  * default_allocation, modulation, cost_options, intensity_cost_function,
- * adjustment_cost_function), the GridSearch over
- * their samples, num_trials_per_estimate. Which nodes and parameters the signals control, the
- * objective mechanism and the state features are resolved with the rest of the model.
+ * adjustment_cost_function), the GridSearch over their samples, num_trials_per_estimate
+ * (num_estimates is refused: ocm-estimates.ts says why). Which nodes and parameters the signals
+ * control, the objective mechanism and the state features are resolved with the rest of the model.
  */
 import type { ContextStore, F64Slot } from '../../engine/state.js';
 import { ModelError, describeValue, type ModelIssue } from '../../model/errors.js';
 import { isSpecObject, resolveParams } from '../params.js';
 import type { FunctionInstance, FunctionSpec, ParamDecl, Value } from '../types.js';
+import { ESTIMATE_KEYS, refuseEstimateSettings } from './ocm-estimates.js';
 import { NODE_KEYS } from './TransferMechanism.js';
 import type { BoundMechanism, MechanismDeclaration, MechanismInstance, OutputPortInstance } from './types.js';
 
@@ -70,7 +71,6 @@ const OCM_PARAMS: ParamDecl[] = [
   { name: 'objective_mechanism', kind: 'string', default: undefined, help: 'The ObjectiveMechanism whose value is the outcome to optimise.' },
   { name: 'state_feature_function', kind: 'function', default: undefined, help: 'Applied to each state feature (e.g. an AdaptiveIntegrator to predict the next input).' },
   { name: 'num_trials_per_estimate', kind: 'integer', default: undefined, help: 'Trials simulated per grid point (1 when unset).' },
-  { name: 'num_estimates', kind: 'integer', default: undefined, help: 'Independent estimates per grid point (only 1 is supported).' },
   { name: 'modulation', kind: 'enum', default: 'MULTIPLICATIVE', values: MODULATIONS, help: 'How control signals change their parameters unless a signal says otherwise: multiply, add or replace.' },
 ];
 /** Keys handled here rather than as typed parameters. */
@@ -200,10 +200,9 @@ export const OptimizationControlMechanism: MechanismDeclaration = {
   defaultOutputPorts: [],
   standardOutputPorts: [],
   create(spec, env) {
-    const p = resolveParams(this.type, this.params, spec, env.path, [...NODE_KEYS, ...LIST_KEYS], env.node);
-    if (p.num_estimates !== undefined && p.num_estimates !== null && p.num_estimates !== 1) {
-      throw new ModelError([{ path: `${env.path}.num_estimates`, node: env.node, parameter: 'num_estimates', message: `${env.node}: several estimates per grid point are not supported yet`, expected: '1 or nothing', found: describeValue(p.num_estimates) }]);
-    }
+    // num_estimates and its companions are refused, with the reason (see ocm-estimates.ts)
+    refuseEstimateSettings(spec, env.path, env.node);
+    const p = resolveParams(this.type, this.params, spec, env.path, [...NODE_KEYS, ...LIST_KEYS, ...ESTIMATE_KEYS], env.node);
     const perEstimate = (p.num_trials_per_estimate as number | undefined | null) ?? 1;
     if (perEstimate < 1) {
       throw new ModelError([{ path: `${env.path}.num_trials_per_estimate`, node: env.node, parameter: 'num_trials_per_estimate', message: 'num_trials_per_estimate must be at least 1', expected: 'an integer ≥ 1', found: describeValue(perEstimate) }]);
