@@ -1,13 +1,13 @@
 /**
  * A plain ControlMechanism as the composition's controller: each trial its function maps the
  * objective mechanism's OUTCOME to the allocation of its control signals, which modulates the
- * controlled parameters (Interpreted; the compiled modes refuse it for now and Auto falls back).
+ * controlled parameters — Interpreted, and every compiled mode with the same numbers (real JIT).
  */
 import { describe, expect, it } from 'vitest';
 import { buildComposition } from '../src-main/engine/composition.js';
 import { ModelError } from '../src-main/model/errors.js';
 import { runModel } from '../src-main/runtime/run-model.js';
-import { run, type Json } from './ocm-models.js';
+import { expectSameAsInterpreted, run, type Json } from './ocm-models.js';
 
 /**
  * T (Linear, slope controlled MULTIPLICATIVE on 1) → OBJ (sum of T) → CM (Linear 0.5·outcome + 0.25).
@@ -43,6 +43,18 @@ function model(opts: { cm?: Json; top?: Json; signals?: Json[]; projections?: Js
 const outputs = (m: Json) => run(m).node_values!.T!.map((rows) => rows[0]![0]!);
 const allocations = (m: Json) => run(m).node_values!.CM!.map((rows) => rows[0]![0]!);
 
+/** gain multiplies T's slope, shift adds to T's intercept: T = 2·a + a. */
+function twoSignals(): Json {
+  return model({
+    signals: [{ name: 'gain' }, { name: 'shift', modulation: 'ADDITIVE', default_allocation: 0 }],
+    projections: [
+      { sender: 'T', receiver: 'OBJ', receiver_port: 'T' },
+      { sender: 'CM', sender_port: 'gain', receiver: 'T', receiver_parameter: 'slope' },
+      { sender: 'CM', sender_port: 'shift', receiver: 'T', receiver_parameter: 'intercept' },
+    ],
+  });
+}
+
 function modelError(m: Json): ModelError {
   try {
     buildComposition(m as never);
@@ -73,24 +85,31 @@ describe('ControlMechanism as the controller (Interpreted)', () => {
   });
 
   it('gives the one allocation to every control signal, each with its own modulation', () => {
-    // gain multiplies T's slope, shift adds to T's intercept: T = 2·a + a
-    const m = model({
-      signals: [{ name: 'gain' }, { name: 'shift', modulation: 'ADDITIVE', default_allocation: 0 }],
-      projections: [
-        { sender: 'T', receiver: 'OBJ', receiver_port: 'T' },
-        { sender: 'CM', sender_port: 'gain', receiver: 'T', receiver_parameter: 'slope' },
-        { sender: 'CM', sender_port: 'shift', receiver: 'T', receiver_parameter: 'intercept' },
-      ],
-    });
+    const m = twoSignals();
     // a = (1, 0) → T = 2 → a = 1.25 → T = 3.75 → a = 2.125 → T = 6.375 → a = 3.4375 → T = 10.3125
     expect(outputs(m)).toEqual([2, 3.75, 6.375, 10.3125]);
     expect(run(m).node_values!.CM!.at(-1)).toEqual([[5.40625], [5.40625]]);
   });
 
-  it('compiled modes refuse it with a message naming the controller; Auto runs it interpreted with the same numbers', () => {
-    const m = model();
+  it('every compiled mode (Auto → LLVMRun) gives the Interpreted results, node values and order', () => {
+    expect(expectSameAsInterpreted(model()).node_values!.T!.map((r) => r[0]![0])).toEqual([2, 2.5, 3, 3.5]);
+    expect(expectSameAsInterpreted(model({ top: { controller_mode: 'BEFORE' } })).node_values!.T!.map((r) => r[0]![0])).toEqual([0.5, 1, 1.5, 2]);
+    expectSameAsInterpreted(model({ cm: { default_allocation: 3, function: { type: 'Logistic', gain: 2 } } }));
+    expectSameAsInterpreted(twoSignals());
+  });
+
+  it('a parameter the compiler cannot read at run time: compiled modes refuse it naming the node, Auto runs it interpreted', () => {
+    // the analytical DDM transforms its threshold before use, so its code folds the value in
+    const m = model({
+      projections: [
+        { sender: 'T', receiver: 'OBJ', receiver_port: 'T' },
+        { sender: 'T', receiver: 'D' },
+        { sender: 'CM', sender_port: 'gain', receiver: 'D', receiver_parameter: 'threshold' },
+      ],
+    });
+    (m.nodes as Record<string, Json>).D = { type: 'DDM', function: { type: 'DriftDiffusionAnalytical' } };
     for (const mode of ['LLVM', 'LLVMExec', 'LLVMRun'] as const) {
-      expect(() => runModel({ model: m as never, mode }), mode).toThrow(/CM.*ControlMechanism as the controller/);
+      expect(() => runModel({ model: m as never, mode }), mode).toThrow(/D.*control by a ControlMechanism/);
     }
     const auto = runModel({ model: m as never, mode: 'Auto' });
     expect(auto.executed_mode).toBe('Interpreted');

@@ -35,6 +35,7 @@ import { allocationChoices, product, type ControlledNode, type ControllerPlan } 
 import { TS } from '../../scheduler/clock.js';
 import { isControlMechanismInstance } from '../../components/mechanisms/ControlMechanism.js';
 import { CodegenUnsupported, type CgValue, type Codegen } from './codegen.js';
+import { emitControlMechanismStep } from './control-mechanism.js';
 import { STATUS } from './composition.js';
 import { controlledCode, emitModulated, type ControlledCode } from './controlled-params.js';
 import { llvm, sanitize, type IR, type V } from './ir.js';
@@ -93,7 +94,6 @@ export class ControllerCodegen {
   ) {
     this.plan = comp.controller!;
     this.ir = cg.ir;
-    if (isControlMechanismInstance(this.plan.ocm)) throw new CodegenUnsupported(this.plan.ocm.name, 'a ControlMechanism as the controller', 'has no compiled form yet (Auto runs it interpreted)');
     for (const c of this.plan.controlled) this.defineVariants(c, withReset(c.node));
   }
 
@@ -147,6 +147,10 @@ export class ControllerCodegen {
           }),
         )
       : null;
+    // a plain ControlMechanism's allocation is any number: only code reading it at run time will do
+    if (isControlMechanismInstance(this.plan.ocm) && code.sentinels.size !== c.params.length) {
+      throw new CodegenUnsupported(name, 'control by a ControlMechanism', `a controlled parameter (${c.params.map((p) => p.param).join(', ')}) cannot be read at run time`);
+    }
     if (combos.length === 1) {
       this.single.set(k, { exec: exec[0]!, reset: reset?.[0] ?? null });
       return;
@@ -217,6 +221,7 @@ export class ControllerCodegen {
    */
   emitStep(simulate: LLVM.Function): LLVM.Function {
     const { ir, cg, comp, plan } = this;
+    if (isControlMechanismInstance(plan.ocm)) return emitControlMechanismStep(ir, cg, comp, plan, plan.ocm, CONTROLLER_SYMBOLS);
     const b = ir.b;
     const l = ir.l;
     const c = this.libcFunctions();
