@@ -13,6 +13,8 @@ export class ControlMechanismRuntime {
   private readonly allocate: BoundFunction;
   private readonly input: Value = [new Float64Array(1)];
   private readonly output: Value = [new Float64Array(1)];
+  /** The allocations each controlled node was last built for (by plan.controlled index). */
+  private readonly current: (string | undefined)[] = [];
 
   constructor(
     private readonly host: ControllerHost,
@@ -29,10 +31,22 @@ export class ControlMechanismRuntime {
     const cm = host.mechanisms[this.plan.index]!;
     for (const row of cm.value) row[0] = this.output[0]![0]!;
     cm.execute([]);
-    // The allocation is any number, so each controlled node is rebuilt for it rather than taken
-    // from the (cached, finite) variants an OCM's grid uses.
-    for (const c of this.plan.controlled) {
-      host.setInstance(c.node, c.buildWith(c.valuesAt(c.signals.map((s) => cm.value[s]![0]!))));
-    }
+    this.sync();
+  }
+
+  /**
+   * Makes each controlled node the one built for the allocation in the store. The allocation is
+   * any number, so the node is rebuilt when it changes rather than taken from the cached, finite
+   * variants an OCM's grid uses (which would grow by one node per trial here).
+   */
+  sync(): void {
+    const value = this.host.mechanisms[this.plan.index]!.value;
+    this.plan.controlled.forEach((c, i) => {
+      const allocations = c.signals.map((s) => value[s]![0]!);
+      const key = allocations.join('|');
+      if (this.current[i] === key) return;
+      this.current[i] = key;
+      this.host.setInstance(c.node, c.buildWith(c.valuesAt(allocations)));
+    });
   }
 }

@@ -469,6 +469,7 @@ export class ControllerRuntime {
 
   /** Makes each controlled node the variant for the allocation stored as the OCM's value. */
   sync(): void {
+    if (this.plain) return this.plain.sync();
     const value = this.host.mechanisms[this.plan.index]!.value;
     for (const c of this.plan.controlled) {
       this.host.setInstance(c.node, c.variant(c.signals.map((s) => value[s]![0]!)));
