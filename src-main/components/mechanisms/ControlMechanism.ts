@@ -2,23 +2,26 @@
  * ControlMechanism: a composition's controller that computes its control allocation from its
  * objective mechanism's OUTCOME (no simulation, unlike the OptimizationControlMechanism).
  *
- * PsyNeuLink's semantics (psyneulink/core/components/mechanisms/modulatory/control/controlmechanism.py):
- * - `ControlMechanism.__init__`: `function = function or DefaultAllocationFunction`, which returns
- *   its one input (the OUTCOME input port's value, i.e. the objective mechanism's OUTCOME) once for
- *   every control signal; any other function (e.g. `Linear(slope=2)`) maps that outcome to the
- *   allocation. Its default here is `Linear` with slope 1, intercept 0: the same numbers.
- * - `Parameters.value` (alias `control_allocation`) defaults to [[defaultControlAllocation]] = 1.0;
- *   `default_allocation` (mechanism level) is what a control signal without its own
- *   `default_allocation` starts with — the allocation, hence the modulating value, before the
- *   controller first executes.
- * - Each ControlSignal's `function` is `TransferWithCosts` whose transfer function is the identity
- *   (`Linear`): its intensity, the value sent to the modulated ParameterPort, is the allocation.
- *   Costs (`costs`, `combine_costs` = np.sum, `net_outcome` = outcome − cost) are computed for
- *   reporting but do not feed back into a plain ControlMechanism's allocation, so they do not
- *   change any result here.
- * - composition.py `_execute_controller`: the controller runs once per trial, BEFORE the trial's
- *   first pass or AFTER the trial (`controller_mode`, default AFTER). Before its first execution a
- *   modulated parameter sees the signal's default allocation.
+ * PsyNeuLink's semantics, read in psyneulink/core/components/mechanisms/modulatory/control/
+ * controlmechanism.py (the stored version, commit 00bd8ab6, 2019):
+ * - `ControlMechanism.__init__`: `function = function or DefaultAllocationFunction`; the class
+ *   docs: "function : TransferFunction : default Linear(slope=1, intercept=0) — determines how the
+ *   values of the monitored OutputStates are used to generate its control_allocation". Its input
+ *   is the OUTCOME input state, fed by the objective mechanism's OUTCOME. Here the default is
+ *   `Linear` slope 1, intercept 0 (the outcome itself); its one result is every control signal's
+ *   allocation (DefaultAllocationFunction gives each signal the same value).
+ * - `Parameters`: `value` (alias `control_allocation`) defaults to [[defaultControlAllocation]]
+ *   = 1.0; `default_allocation` (mechanism level) is used by every control signal without its own
+ *   default_allocation: the allocation, hence the modulating value, before the first execution.
+ * - `Parameters`: `costs`, `combine_costs` (np.sum) and `net_outcome` (outcome − cost) are
+ *   computed for reporting only: a plain ControlMechanism's function never sees them, so they do
+ *   not change any result here.
+ * Not re-read in this session (the whole repository was too large to fetch; from PsyNeuLink's
+ * documented behaviour, the same as the OCM's in engine/controller.ts): the ControlSignal's
+ * TransferWithCosts passes the allocation through as its intensity (identity transfer), and
+ * composition.py `_execute_controller` runs the controller once per trial, BEFORE the first pass
+ * or AFTER the trial (`controller_mode`, default AFTER), so the first trial in AFTER mode sees the
+ * default allocation, and in BEFORE mode the first execution sees the objective's initial value.
  * The OCM's node shape, control-signal validation (`signalsOf`) and control targets
  * (engine/controller.ts) are shared; engine/control-mechanism.ts executes it.
  */
