@@ -4,10 +4,8 @@
  * controlled parameters — Interpreted, and every compiled mode with the same numbers (real JIT).
  */
 import { describe, expect, it } from 'vitest';
-import { buildComposition } from '../src-main/engine/composition.js';
-import { ModelError } from '../src-main/model/errors.js';
 import { runModel } from '../src-main/runtime/run-model.js';
-import { expectSameAsInterpreted, run, type Json } from './ocm-models.js';
+import { expectSameAsInterpreted, type Json, modelError, run } from './ocm-models.js';
 
 /**
  * T (Linear, slope controlled MULTIPLICATIVE on 1) → OBJ (sum of T) → CM (Linear 0.5·outcome + 0.25).
@@ -53,16 +51,6 @@ function twoSignals(): Json {
       { sender: 'CM', sender_port: 'shift', receiver: 'T', receiver_parameter: 'intercept' },
     ],
   });
-}
-
-function modelError(m: Json): ModelError {
-  try {
-    buildComposition(m as never);
-  } catch (e) {
-    if (e instanceof ModelError) return e;
-    throw e;
-  }
-  throw new Error('expected a ModelError');
 }
 
 describe('ControlMechanism as the controller (Interpreted)', () => {

@@ -1,9 +1,22 @@
 /** Models with a controller (an OptimizationControlMechanism) shared by the OCM tests. */
 import fc from 'fast-check';
 import { expect } from 'vitest';
+import { buildComposition } from '../src-main/engine/composition.js';
+import { ModelError } from '../src-main/model/errors.js';
 import { runModel, type ExecutionMode, type RunOutput } from '../src-main/runtime/run-model.js';
 
 export type Json = Record<string, unknown>;
+
+/** The ModelError building the model throws (the engine's own checks, past the file's structure). */
+export function modelError(m: Json): ModelError {
+  try {
+    buildComposition(m as never);
+  } catch (e) {
+    if (e instanceof ModelError) return e;
+    throw e;
+  }
+  throw new Error('expected a ModelError');
+}
 
 /**
  * A → B → OBJ, inputs x to A. The controller OCM has signal `slope` on A's Linear slope

@@ -4,23 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { selectOptimal } from '../src-main/components/functions/optimization/GridSearch.js';
-import { buildComposition } from '../src-main/engine/composition.js';
 import { product } from '../src-main/engine/controller.js';
-import { ModelError } from '../src-main/model/errors.js';
 import { MT19937 } from '../src-main/random/mt19937.js';
 import type { RunOutput } from '../src-main/runtime/run-model.js';
-import { allocations, model, run, type Json } from './ocm-models.js';
-
-/** The ModelError building the model throws (the engine's own checks, past the file's structure). */
-function modelError(m: Json): ModelError {
-  try {
-    buildComposition(m as never);
-  } catch (e) {
-    if (e instanceof ModelError) return e;
-    throw e;
-  }
-  throw new Error('expected a ModelError');
-}
+import { allocations, type Json, model, modelError, run } from './ocm-models.js';
 
 describe('OptimizationControlMechanism with GridSearch (Interpreted)', () => {
   it('enumerates the grid as itertools.product: the last control signal varies fastest', () => {
