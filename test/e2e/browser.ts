@@ -9,6 +9,12 @@ export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
+/** Records the page's uncaught errors (and, with `consoleErrors`, its console errors) into `into`. */
+export function collectPageErrors(page: Page, into: string[], consoleErrors = false): void {
+  page.on('pageerror', (e) => into.push(e.message));
+  if (consoleErrors) page.on('console', (m) => m.type() === 'error' && into.push(m.text()));
+}
+
 /** Waits for a value (generously: under CI the browser shares two cores with LLVM compiles). */
 export const poll = <T>(read: () => T | Promise<T>) => expect.poll(read, { timeout: 30_000, interval: 100 });
 

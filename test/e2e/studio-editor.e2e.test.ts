@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { edgeCount, launchBrowser, modelOnScreen, nodeCount, poll, runAndWait, tableValues } from './browser.js';
+import { collectPageErrors, edgeCount, launchBrowser, modelOnScreen, nodeCount, poll, runAndWait, tableValues } from './browser.js';
 import { ROOT, startWebHostProcess, type RunningHost } from './web-host-process.js';
 
 const SHOTS = '/tmp/shots-editor';
@@ -66,8 +66,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
   context = await browser.newContext({ viewport: { width: 1440, height: 900 }, permissions: ['clipboard-read', 'clipboard-write'] });
   p = await context.newPage();
-  p.on('pageerror', (e) => pageErrors.push(e.message));
-  p.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
+  collectPageErrors(p, pageErrors, true);
   await p.goto(host.url);
   await p.getByRole('dialog', { name: 'Examples' }).getByRole('button', { name: 'Close' }).click();
 }, 180_000);
@@ -371,7 +370,7 @@ describe('minimap, fit view and error badges', () => {
   it('gives a node with two input ports one column per element, and keeps its trial inputs one array per port', async () => {
     const q = await context.newPage();
     try {
-      q.on('pageerror', (e) => pageErrors.push(e.message));
+      collectPageErrors(q, pageErrors);
       await q.goto(`${host.url}&example=udf`);
       const inputs = q.getByRole('region', { name: 'Inspector' }).getByRole('group', { name: 'Inputs of LOTTERY' });
       const table = inputs.getByRole('table', { name: 'Input table of LOTTERY' });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { RECOVERY_FILE } from '../../src-main/web-host/recovery-store.js';
-import { launchBrowser, modelOnScreen, nodeCount, openInWorkspace, poll, runAndWait, tableValues } from './browser.js';
+import { collectPageErrors, launchBrowser, modelOnScreen, nodeCount, openInWorkspace, poll, runAndWait, tableValues } from './browser.js';
 import { ROOT, startWebHostProcess, type RunningHost } from './web-host-process.js';
 
 const SHOTS = '/tmp/shots-files';
@@ -34,7 +34,7 @@ afterAll(async () => {
 
 async function newPage(url: string): Promise<Page> {
   const p = await browser.newPage({ viewport: { width: 1400, height: 860 } });
-  p.on('pageerror', (e) => pageErrors.push(e.message));
+  collectPageErrors(p, pageErrors);
   await p.goto(url);
   return p;
 }

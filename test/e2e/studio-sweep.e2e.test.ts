@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser } from './browser.js';
+import { collectPageErrors, launchBrowser } from './browser.js';
 import { ROOT, startWebHostProcess, type RunningHost } from './web-host-process.js';
 
 const SHOTS = '/tmp/shots-sweep';
@@ -62,8 +62,7 @@ beforeAll(async () => {
   host = await startWebHostProcess(['--workspace', WORKSPACE]);
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
+  collectPageErrors(page, pageErrors, true);
 }, 180_000);
 
 afterAll(async () => {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import { runModel } from '../../src-main/runtime/run-model.js';
-import { edgeCount, launchBrowser, modelOnScreen, nodeCount, openInWorkspace, poll, runAndWait, tableValues } from './browser.js';
+import { collectPageErrors, edgeCount, launchBrowser, modelOnScreen, nodeCount, openInWorkspace, poll, runAndWait, tableValues } from './browser.js';
 import { ROOT, startWebHostProcess, type RunningHost } from './web-host-process.js';
 const EXAMPLE = 'linear_chain';
 const model = JSON.parse(readFileSync(join(ROOT, 'examples', `${EXAMPLE}.cogmodel.json`), 'utf8'));
@@ -44,8 +44,7 @@ beforeAll(async () => {
   host = await startWebHostProcess();
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
+  collectPageErrors(page, pageErrors, true);
 }, 180_000);
 
 afterAll(async () => {
@@ -170,7 +169,7 @@ describe('building a model from an empty canvas', () => {
 
   beforeAll(async () => {
     p = await browser.newPage({ viewport: { width: 1400, height: 860 } });
-    p.on('pageerror', (e) => pageErrors.push(e.message));
+    collectPageErrors(p, pageErrors);
     await p.goto(host.url);
     await p.getByRole('dialog', { name: 'Examples' }).getByRole('button', { name: 'Close' }).click();
   });
