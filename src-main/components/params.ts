@@ -3,7 +3,8 @@
  * kinds reported together with their JSON paths.
  */
 import { IssueList, ModelError, describeValue, jsonPath, type ModelIssue } from '../model/errors.js';
-import type { ParamDecl } from './types.js';
+import type { RngSlot } from '../engine/state.js';
+import type { BuildEnv, ParamDecl } from './types.js';
 
 export type ResolvedParams = Record<string, unknown>;
 
@@ -146,4 +147,9 @@ export function flattenNumbers(v: unknown): number[] {
   if (typeof v === 'number') return [v];
   if (Array.isArray(v)) return v.flatMap(flattenNumbers);
   return [];
+}
+
+/** A stochastic component's own random stream (`PATH.random_state`), seeded by its `seed` (0 when absent). */
+export function ownRandomStream(env: BuildEnv, seed: unknown): RngSlot {
+  return env.layout.rng(`${env.path}.random_state`, (seed as number | undefined) ?? 0);
 }

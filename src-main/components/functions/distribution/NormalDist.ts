@@ -1,5 +1,5 @@
 /** NormalDist: one draw `normal(mean, standard_deviation)` per call; the variable is ignored. */
-import { paramError, resolveParams } from '../../params.js';
+import { paramError, resolveParams, ownRandomStream } from '../../params.js';
 import type { FunctionDeclaration, Value } from '../../types.js';
 
 export const NormalDist: FunctionDeclaration = {
@@ -23,7 +23,7 @@ export const NormalDist: FunctionDeclaration = {
         found: String(sd),
       });
     }
-    const slot = env.layout.rng(`${env.path}.random_state`, (params.seed as number | undefined) ?? 0);
+    const slot = ownRandomStream(env, params.seed);
     return {
       type: this.type,
       outputShape: [1],

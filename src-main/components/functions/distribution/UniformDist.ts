@@ -1,5 +1,5 @@
 /** UniformDist: one draw `uniform(low, high)` per call; the variable is ignored. */
-import { resolveParams } from '../../params.js';
+import { resolveParams, ownRandomStream } from '../../params.js';
 import type { FunctionDeclaration, Value } from '../../types.js';
 
 export const UniformDist: FunctionDeclaration = {
@@ -16,7 +16,7 @@ export const UniformDist: FunctionDeclaration = {
     const params = resolveParams(this.type, this.params, spec, env.path);
     const low = params.low as number;
     const high = params.high as number;
-    const slot = env.layout.rng(`${env.path}.random_state`, (params.seed as number | undefined) ?? 0);
+    const slot = ownRandomStream(env, params.seed);
     return {
       type: this.type,
       outputShape: [1],

@@ -7,6 +7,7 @@
  * The normal draws come from the function's own stream, one per element in element order, on
  * every call (also when noise is 0). `noise` scales the draw; it cannot be a distribution.
  */
+import { ownRandomStream } from '../../params.js';
 import type { MT19937 } from '../../../random/mt19937.js';
 import type { FunctionDeclaration, Value } from '../../types.js';
 import {
@@ -53,7 +54,7 @@ export const DriftDiffusionIntegrator: FunctionDeclaration = {
     const sqrtDt = dt.map(Math.sqrt);
     const previousValue = new StateVar(env, 'previous_value', start);
     const previousTime = new StateVar(env, 'previous_time', p.non_decision_time!);
-    const stream = env.layout.rng(`${env.path}.random_state`, (spec.seed as number | undefined) ?? 0);
+    const stream = ownRandomStream(env, spec.seed);
     return {
       type: this.type,
       outputShape: [n, n],

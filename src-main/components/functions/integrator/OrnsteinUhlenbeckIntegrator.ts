@@ -6,6 +6,7 @@
  * As in PsyNeuLink, noise sits inside the square root (it acts as a variance), and ONE normal draw
  * from the function's own stream is shared by all elements on each call (drawn also when noise is 0).
  */
+import { ownRandomStream } from '../../params.js';
 import type { MT19937 } from '../../../random/mt19937.js';
 import type { FunctionDeclaration, Value } from '../../types.js';
 import {
@@ -53,7 +54,7 @@ export const OrnsteinUhlenbeckIntegrator: FunctionDeclaration = {
     const noiseScale = dt.map((d) => Math.sqrt(d * noiseValue));
     const previousValue = new StateVar(env, 'previous_value', start);
     const previousTime = new StateVar(env, 'previous_time', p.non_decision_time!);
-    const stream = env.layout.rng(`${env.path}.random_state`, (spec.seed as number | undefined) ?? 0);
+    const stream = ownRandomStream(env, spec.seed);
     return {
       type: this.type,
       outputShape: [n, n],

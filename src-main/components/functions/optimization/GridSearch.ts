@@ -13,7 +13,7 @@ import type { CgValue, Codegen } from '../../../compiler/codegen/codegen.js';
 import type { V } from '../../../compiler/codegen/ir.js';
 import { ModelError, describeValue } from '../../../model/errors.js';
 import type { MT19937 } from '../../../random/mt19937.js';
-import { resolveParams } from '../../params.js';
+import { resolveParams, ownRandomStream } from '../../params.js';
 import type { FunctionDeclaration, Value } from '../../types.js';
 
 export type Direction = 'MAXIMIZE' | 'MINIMIZE';
@@ -67,7 +67,7 @@ export const GridSearch: FunctionDeclaration = {
     }
     const direction = params.direction as Direction;
     const selectRandomly = params.select_randomly_from_optimal_values as boolean;
-    const slot = env.layout.rng(`${env.path}.random_state`, (params.seed as number | undefined) ?? 0);
+    const slot = ownRandomStream(env, params.seed);
     return {
       type: this.type,
       outputShape: [1],

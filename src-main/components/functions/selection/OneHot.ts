@@ -16,7 +16,7 @@ import { ModelError } from '../../../model/errors.js';
 import type { CgValue, Codegen } from '../../../compiler/codegen/codegen.js';
 import type { IR, V } from '../../../compiler/codegen/ir.js';
 import type { MT19937 } from '../../../random/mt19937.js';
-import { resolveParams } from '../../params.js';
+import { resolveParams, ownRandomStream } from '../../params.js';
 import type { FunctionDeclaration, Shape, Value } from '../../types.js';
 
 export const ONE_HOT_MODES = [
@@ -235,7 +235,7 @@ export const OneHot: FunctionDeclaration = {
   create(spec, shape, env) {
     const params = resolveParams(this.type, this.params, spec, env.path);
     const mode = params.mode as OneHotMode;
-    const slot = env.layout.rng(`${env.path}.random_state`, (params.seed as number | undefined) ?? 0);
+    const slot = ownRandomStream(env, params.seed);
     if (isProb(mode)) {
       if (shape.length !== 2 || shape[0] !== shape[1]) {
         throw new ModelError([

@@ -10,7 +10,7 @@
  * `sum(axis=0)`), which is what PsyNeuLink computes.
  */
 import { ModelError } from '../../../model/errors.js';
-import { broadcastRow, resolveParams } from '../../params.js';
+import { broadcastRow, resolveParams, ownRandomStream } from '../../params.js';
 import type { FunctionDeclaration, Value } from '../../types.js';
 import type { Codegen } from '../../../compiler/codegen/codegen.js';
 import type { V } from '../../../compiler/codegen/ir.js';
@@ -104,7 +104,7 @@ export const SoftMax: FunctionDeclaration = {
         },
       ]);
     }
-    const slot = prob ? env.layout.rng(`${env.path}.random_state`, (params.seed as number | undefined) ?? 0) : undefined;
+    const slot = prob ? ownRandomStream(env, params.seed) : undefined;
     const rule = output === 'MAX_VAL' || output === 'MAX_INDICATOR' ? extremeRule(output) : undefined;
     return {
       type: this.type,
