@@ -11,22 +11,12 @@ import { ModelError, type ModelIssue } from '../src-main/model/errors.js';
 import { parseModelText, scanJson } from '../src-main/model/load.js';
 import { validateStructure } from '../src-main/model/validate-structure.js';
 import { ModelFileSchema } from '../shared/model/schema.js';
+import { DEEP, isPlain, positions, renameReferences, retype, type Json, type Seg } from './json-mutations.js';
 import { readReferenceJson, referenceCaseFiles } from './shared-files.js';
-
-type Seg = string | number;
-type Json = Record<string, unknown>;
 
 const SEED = process.env.FC_SEED === undefined ? undefined : Number(process.env.FC_SEED);
 const MODELS = referenceCaseFiles().map((f) => readReferenceJson<{ model: Json }>(f).model);
 
-function deepArray(depth: number): unknown {
-  let v: unknown = [1];
-  for (let i = 0; i < depth; i++) v = [v];
-  // fast-check prints counterexamples recursively: give it a short name instead.
-  Object.defineProperty(v, fc.toStringMethod, { value: () => `deepArray(${depth})`, enumerable: false });
-  return v;
-}
-const DEEP = deepArray(10_000);
 const DEEP_TEXT = '['.repeat(10_000) + '0' + ']'.repeat(10_000);
 const MEGABYTE_STRING = 'x'.repeat(1024 * 1024);
 
@@ -85,62 +75,6 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('size' as const), at: fc.nat(), value: nastyNumber }),
   fc.record({ kind: fc.constant('rename' as const), at: fc.nat(), name: nastyName, everywhere: fc.boolean() }),
 );
-
-/** Every (container, key) position in a JSON-like value, breadth-first. */
-function positions(root: unknown): { parent: Json | unknown[]; key: Seg }[] {
-  const out: { parent: Json | unknown[]; key: Seg }[] = [];
-  const queue: unknown[] = [root];
-  while (queue.length && out.length < 5000) {
-    const v = queue.shift();
-    if (Array.isArray(v)) {
-      if (v === DEEP) continue;
-      v.forEach((x, i) => {
-        out.push({ parent: v, key: i });
-        queue.push(x);
-      });
-    } else if (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype) {
-      for (const k of Object.keys(v)) {
-        out.push({ parent: v as Json, key: k });
-        queue.push((v as Json)[k]);
-      }
-    }
-  }
-  return out;
-}
-
-function retype(v: unknown): unknown {
-  if (typeof v === 'number') return String(v);
-  if (typeof v === 'string') return v.length;
-  if (Array.isArray(v)) return Object.fromEntries(Array.from(v, (x, i) => [String(i), x]));
-  if (typeof v === 'object' && v !== null) return Object.values(v);
-  return [v];
-}
-
-function isPlain(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
-}
-
-/** Renames a node wherever the file names it: string values, and the keys of `conditions` and `run.inputs`. */
-function renameReferences(v: unknown, old: string, name: string, depth: number): void {
-  if (depth > 50 || v === DEEP) return;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      if (v[i] === old) v[i] = name;
-      else renameReferences(v[i], old, name, depth + 1);
-    }
-  } else if (isPlain(v)) {
-    for (const k of Object.keys(v)) {
-      if (v[k] === old) v[k] = name;
-      else renameReferences(v[k], old, name, depth + 1);
-    }
-    for (const keyed of [v.conditions, isPlain(v.run) ? v.run.inputs : undefined]) {
-      if (isPlain(keyed) && Object.prototype.hasOwnProperty.call(keyed, old)) {
-        Object.defineProperty(keyed, name, { value: keyed[old], enumerable: true, writable: true, configurable: true });
-        if (name !== old) delete keyed[old];
-      }
-    }
-  }
-}
 
 function apply(model: Json, m: Mutation): void {
   const nodes = isPlain(model.nodes) ? model.nodes : {};

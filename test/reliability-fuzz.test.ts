@@ -20,10 +20,8 @@ import { ModeUnavailableError, runModel, type ExecutionMode, type RunOutput } fr
 import { SchedulerLimitError } from '../src-main/scheduler/scheduler.js';
 import { Engine } from '../src-main/engine-process/engine.js';
 import type { EngineEvent } from '../shared/protocol/engine.js';
+import { DEEP, defineKey, isPlain, positions, renameReferences, retype, type Json, type Seg } from './json-mutations.js';
 import { REPO_ROOT, readReferenceJson, referenceCaseFiles } from './shared-files.js';
-
-type Json = Record<string, unknown>;
-type Seg = string | number;
 
 // Compiled runs here must not fill the user's object cache.
 const savedCache = process.env['COGSTUDIO_OBJECT_CACHE'];
@@ -62,13 +60,6 @@ const COMPILABLE = CORPUS.filter((c) => !JSON.stringify(c.model).includes('Optim
 // ---------------------------------------------------------------------------------------------
 // Hostile values
 
-function deepArray(depth: number): unknown {
-  let v: unknown = [1];
-  for (let i = 0; i < depth; i++) v = [v];
-  Object.defineProperty(v, fc.toStringMethod, { value: () => `deepArray(${depth})`, enumerable: false });
-  return v;
-}
-const DEEP = deepArray(10_000);
 const bigString = (mb: number) => {
   const s = 'x'.repeat(mb * 1024 * 1024);
   return { s, show: `<${mb} MB string>` };
@@ -162,65 +153,6 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('rename-node' as const), at: fc.nat(), name: hostileName, everywhere: fc.boolean() }),
   fc.record({ kind: fc.constant('rename-port' as const), at: fc.nat(), name: hostileName }),
 );
-
-function isPlain(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
-}
-function defineKey(o: Json, k: string, v: unknown): void {
-  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
-}
-
-function positions(root: unknown): { parent: Json | unknown[]; key: Seg }[] {
-  const out: { parent: Json | unknown[]; key: Seg }[] = [];
-  const queue: unknown[] = [root];
-  while (queue.length && out.length < 5000) {
-    const v = queue.shift();
-    if (v === DEEP) continue;
-    if (Array.isArray(v)) {
-      v.forEach((x, i) => {
-        out.push({ parent: v, key: i });
-        queue.push(x);
-      });
-    } else if (isPlain(v)) {
-      for (const k of Object.keys(v)) {
-        out.push({ parent: v, key: k });
-        queue.push(v[k]);
-      }
-    }
-  }
-  return out;
-}
-
-function retype(v: unknown): unknown {
-  if (typeof v === 'number') return String(v);
-  if (typeof v === 'string') return v.length;
-  if (Array.isArray(v)) return Object.fromEntries(Array.from(v, (x, i) => [String(i), x]));
-  if (typeof v === 'object' && v !== null) return Object.values(v);
-  return [v];
-}
-
-/** Renames a node wherever the file names it: string values, and the keys of `conditions` and `run.inputs`. */
-function renameReferences(v: unknown, old: string, name: string, depth: number): void {
-  if (depth > 50 || v === DEEP) return;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      if (v[i] === old) v[i] = name;
-      else renameReferences(v[i], old, name, depth + 1);
-    }
-  } else if (isPlain(v)) {
-    for (const k of Object.keys(v)) {
-      if (v[k] === old) v[k] = name;
-      else renameReferences(v[k], old, name, depth + 1);
-    }
-    for (const keyed of [v.conditions, isPlain(v.run) ? v.run.inputs : undefined]) {
-      if (isPlain(keyed) && Object.prototype.hasOwnProperty.call(keyed, old) && name !== old) {
-        const entries = Object.keys(keyed).map((k) => [k === old ? name : k, keyed[k]] as const);
-        for (const k of Object.keys(keyed)) delete keyed[k];
-        for (const [k, x] of entries) defineKey(keyed, k, x);
-      }
-    }
-  }
-}
 
 /** Every named port (input or output) of every node, with the node's name. */
 function ports(model: Json): { node: string; port: Json }[] {
