@@ -2,7 +2,8 @@
  * Sweeps compiled once (src-main/sweep/compile-once.ts, real JIT): the swept parameter read at
  * run time when the controller's proof holds for every point, each row identical to the
  * per-point path and to `cogstudio run` on a file with that value; a parameter that fails the
- * proof (derived in JS) falls back and is still identical; --jobs 1 and 2 give the same rows.
+ * proof (derived in JS) falls back and is still identical, and beside one that passes is folded
+ * in per value while the other stays a run-time parameter; --jobs 1 and 2 give the same rows.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { planSweep, runSweep, type SweepResult } from '../src-main/sweep/run-sweep.js';
-import { compileOnceStats } from '../src-main/sweep/compile-once.js';
+import { SweepCompiler, compileOnceStats } from '../src-main/sweep/compile-once.js';
+import { modelAt } from '../src-main/sweep/spec.js';
+import { ModelSession } from '../src-main/runtime/run-model.js';
 import { computeStats } from '../src-main/sweep/stats.js';
 import { REPO_ROOT } from './shared-files.js';
 
@@ -79,6 +82,32 @@ describe('a sweep compiled once', () => {
     const perPoint = await run(false);
     expect(once.rows.map((r) => [r.values, r.stats])).toEqual(perPoint.rows.map((r) => [r.values, r.stats]));
     expect(new Set(once.rows.map((r) => JSON.stringify(r.stats))).size).toBe(4);
+  });
+
+  it('per parameter: reads rate at run time and folds time_step_size in (one compile per time_step_size), same rows', async () => {
+    const params = ['DECISION.function.time_step_size=0.01,0.02', 'DECISION.function.rate=0.5:1.5:3'];
+    const run = (compileOnce: boolean) => runSweep(planSweep({ model: readDdm() as never, params, mode: 'LLVMRun', numTrials: 20 }), { jobs: 1, compileOnce });
+    const before = compileOnceStats.compiles;
+    const once = await run(true);
+    // the first point proves the pair fails; then rate alone passes: one code per time_step_size
+    expect(compileOnceStats.compiles - before).toBe(2);
+    expect(once.compiled_once).toBe(6);
+    const perPoint = await run(false);
+    expect(perPoint.compiled_once).toBe(0);
+    expect(once.rows.map((r) => [r.values, r.stats])).toEqual(perPoint.rows.map((r) => [r.values, r.stats]));
+    expect(new Set(once.rows.map((r) => JSON.stringify(r.stats))).size).toBe(6);
+    const task = planSweep({ model: readDdm() as never, params, mode: 'LLVMRun', numTrials: 20 }).task;
+    const compiler = new SweepCompiler(task);
+    try {
+      expect(compiler.runtimeParams).toEqual([0, 1]);
+      const values = [0.02, 1.5];
+      const session = new ModelSession(modelAt(task.model, task.params, values));
+      expect(compiler.codeFor(session, values)).not.toBeNull();
+      expect(compiler.runtimeParams).toEqual([1]);
+      session.dispose();
+    } finally {
+      compiler.dispose();
+    }
   });
 
   it('gives the same rows on 1 and 2 workers, compiled once on each', async () => {

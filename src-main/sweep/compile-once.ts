@@ -9,6 +9,11 @@
  * compiled mode cannot generate) runs as before: compiled on its own. A parameter swept over one
  * value is folded in like any other (it gains nothing at run time, and may be one that fails).
  *
+ * Per parameter: when the first point fails the proof with every swept parameter read at run
+ * time, each is proved on its own; those that pass (together) stay run-time parameters and the
+ * others are folded in, so the sweep compiles once per combination of the folded parameters'
+ * values (e.g. a DDM's time_step_size × rate grid: once per time_step_size) instead of per point.
+ *
  * Each point still runs in a fresh context built from its own model (so state initialised from a
  * parameter is the point's), exactly as `cogstudio run` on a file with the point's values.
  */
@@ -23,39 +28,96 @@ import type { SweepTask } from './run-sweep.js';
 /** Compiles of the run-time-parameter code in this process (tests check the path was taken). */
 export const compileOnceStats = { compiles: 0 };
 
+/** Compiled-once code kept per process: a sweep whose folded parameters change often keeps the latest few. */
+const MAX_GROUPS = 8;
+
+/** The code for points that share the values of the parameters folded in (null: the sentinel model cannot be built). */
+interface Group {
+  comp: Composition | null;
+  compiled: CompiledModel | null;
+}
+
 export class SweepCompiler {
   private readonly mode: CompiledMode | null;
-  /** The swept parameters read at run time: those taking more than one value (the others are folded in like any parameter). */
-  private readonly runtime: number[];
-  private readonly params: RuntimeParams;
-  /** The model with sentinels, built on first use; null once it cannot be (then every point falls back). */
-  private comp: Composition | null | undefined;
-  private compiled: CompiledModel | null = null;
+  /**
+   * The swept parameters read at run time: at first those taking more than one value (the others
+   * are folded in like any parameter); after a point fails the proof with all of them, only those
+   * that pass it one by one (and together), the others folded in per value.
+   */
+  private runtime: number[];
+  private narrowed = false;
+  /** By runtime set and folded values, most recently used last. */
+  private readonly groups = new Map<string, Group>();
 
   constructor(private readonly task: SweepTask) {
     // Auto runs LLVMRun whenever its module can be generated, which the proof's plain build shows
     this.mode = task.mode === 'Interpreted' || task.compileOnce === false ? null : task.mode === 'Auto' ? 'LLVMRun' : task.mode;
     this.runtime = task.params.flatMap((p, i) => (p.values.length > 1 ? [i] : []));
-    this.params = { sentinels: this.runtime.map((_, n) => sentinel(n, 'sweep')) };
   }
 
-  /** A point's values of the parameters read at run time (in sentinel order). */
-  private runtimeValues(values: readonly number[]): number[] {
-    return this.runtime.map((i) => values[i]!);
+  /** The parameters read at run time now (indices into the task's parameters); for tests and reports. */
+  get runtimeParams(): readonly number[] {
+    return this.runtime;
   }
 
-  private sentinelComp(): Composition | null {
-    if (this.comp === undefined) {
-      try {
-        const values = this.task.params.map((p) => p.values[0]!);
-        this.runtime.forEach((i, n) => (values[i] = this.params.sentinels[n]!));
-        this.comp = buildComposition(modelAt(this.task.model, this.task.params, values));
-      } catch {
-        // a component that rejects a sentinel value: no run-time parameters for this sweep
-        this.comp = null;
-      }
+  private static params(set: readonly number[]): RuntimeParams {
+    return { sentinels: set.map((_, n) => sentinel(n, 'sweep')) };
+  }
+
+  private key(set: readonly number[], values: readonly number[]): string {
+    const folded = this.task.params.flatMap((p, i) => (p.values.length > 1 && !set.includes(i) ? [values[i]] : []));
+    return `${set.join(',')}|${folded.join(',')}`;
+  }
+
+  /** The code group of `set` at `values` (its sentinel model built on first use). */
+  private group(set: readonly number[], values: readonly number[]): Group {
+    const key = this.key(set, values);
+    let g = this.groups.get(key);
+    if (g) {
+      this.groups.delete(key);
+      this.groups.set(key, g);
+      return g;
     }
-    return this.comp;
+    let comp: Composition | null;
+    try {
+      const sentinels = SweepCompiler.params(set).sentinels;
+      const vals = [...values];
+      set.forEach((i, n) => (vals[i] = sentinels[n]!));
+      comp = buildComposition(modelAt(this.task.model, this.task.params, vals));
+    } catch {
+      // a component that rejects a sentinel value: no run-time parameters for this group
+      comp = null;
+    }
+    g = { comp, compiled: null };
+    this.groups.set(key, g);
+    for (const [k, old] of this.groups) {
+      if (this.groups.size <= MAX_GROUPS) break;
+      if (old.compiled) releaseMachineCode(old.compiled.native);
+      this.groups.delete(k);
+    }
+    return g;
+  }
+
+  /** Whether reading `set` at run time gives the point's own program (the controller's proof). */
+  private proves(set: readonly number[], session: ModelSession, values: readonly number[], plain: () => string): boolean {
+    const comp = this.group(set, values).comp;
+    if (!comp || !this.mode) return false;
+    const withScheduler = this.mode !== 'LLVM';
+    const constants = set.map((i) => values[i]!);
+    const probe = () => generateModule(comp, { withScheduler, runtimeParams: { ...SweepCompiler.params(set), constants } }).ir.print();
+    return sameProgram(plain, probe);
+  }
+
+  /**
+   * The parameters to read at run time after `this.runtime` failed at this point: those that pass
+   * the proof one by one, if they also pass it together; else the one of them with the most
+   * values; else none.
+   */
+  private narrow(session: ModelSession, values: readonly number[], plain: () => string): number[] {
+    const alone = this.runtime.filter((i) => this.proves([i], session, values, plain));
+    if (alone.length <= 1 || this.proves(alone, session, values, plain)) return alone;
+    const most = alone.reduce((a, b) => (this.task.params[b]!.values.length > this.task.params[a]!.values.length ? b : a));
+    return [most];
   }
 
   /**
@@ -63,31 +125,34 @@ export class SweepCompiler {
    * parameters set — or null when the point must be compiled on its own.
    */
   codeFor(session: ModelSession, values: readonly number[]): CompiledModel | null {
-    const comp = this.mode && this.runtime.length ? this.sentinelComp() : null;
-    if (!comp || !this.mode) return null;
-    const runtimeValues = this.runtimeValues(values);
+    if (!this.mode || !this.runtime.length) return null;
     const withScheduler = this.mode !== 'LLVM';
-    const plain = () => generateModule(session.comp, { withScheduler }).ir.print();
-    const probe = () => generateModule(comp, { withScheduler, runtimeParams: { ...this.params, constants: runtimeValues } }).ir.print();
+    let text: string | undefined;
+    const plain = () => (text ??= generateModule(session.comp, { withScheduler }).ir.print());
     // a plain build that cannot be generated is the per-point path's to report (or to fall back from)
-    let proved: boolean;
     try {
-      proved = sameProgram(plain, probe);
+      if (!this.proves(this.runtime, session, values, plain)) {
+        if (this.narrowed || this.runtime.length === 1) return null;
+        // once per sweep: find the parameters that can be read at run time, fold the others in
+        this.narrowed = true;
+        this.runtime = this.narrow(session, values, plain);
+        if (!this.runtime.length) return null;
+      }
     } catch {
       return null;
     }
-    if (!proved) return null;
-    if (!this.compiled) {
-      this.compiled = compileComposition(comp, this.mode, this.task.optLevel, this.params);
+    const g = this.group(this.runtime, values);
+    if (!g.compiled) {
+      g.compiled = compileComposition(g.comp!, this.mode, this.task.optLevel, SweepCompiler.params(this.runtime));
       compileOnceStats.compiles++;
     }
-    this.compiled.setRuntimeParams!(Float64Array.from(runtimeValues));
-    return this.compiled;
+    g.compiled.setRuntimeParams!(Float64Array.from(this.runtime, (i) => values[i]!));
+    return g.compiled;
   }
 
   /** Frees the compiled-once machine code. */
   dispose(): void {
-    if (this.compiled) releaseMachineCode(this.compiled.native);
-    this.compiled = null;
+    for (const g of this.groups.values()) if (g.compiled) releaseMachineCode(g.compiled.native);
+    this.groups.clear();
   }
 }
