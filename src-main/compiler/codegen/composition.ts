@@ -12,6 +12,7 @@
  */
 import type * as LLVM from 'llvm-bindings';
 import type { Composition } from '../../engine/composition.js';
+import type { F64Slot } from '../../engine/state.js';
 import { TS, useablePairs } from '../../scheduler/clock.js';
 import { emitCondition, type ConditionCompiler, type EmitCondition, type EmitConditionContext } from '../../scheduler/conditions.js';
 import { Codegen, CodegenUnsupported, type CgValue } from './codegen.js';
@@ -219,7 +220,7 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
 
     /**
      * One consideration set's time step: the cascade of its nodes' conditions, then the nodes
-     * that are in (gather all, then execute all) and the step's counters; returns whether any ran.
+     * that are in (gather all, then execute all) and the step's counters (time[TIME_STEP] counts the step when any ran).
      */
     const queue = comp.scheduler.queue;
     /**
@@ -249,7 +250,7 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
      * Consideration set `index`'s time step (`lastRan`: i32* holding the index of the last set whose
      * step ran, -1 when unknown; big models only).
      */
-    const emitSet = (index: number, set: readonly number[], log: V, logCap: V, logLen: V, lastRan: V | null): V => {
+    const emitSet = (index: number, set: readonly number[], log: V, logCap: V, logLen: V, lastRan: V | null): void => {
       const e = conditionContext();
       const total = cg.slot(cs.countsTotal);
       const useable = cg.slot(cs.countsUseable);
@@ -296,14 +297,14 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
         inc(time, 4);
         logStep(log, logCap, logLen, set.map((k, i) => ({ node: k, flag: inStep[i]! })));
       });
-      return b.CreateZExt(any, ir.i32);
     };
     const setFns = outOfLine
       ? comp.scheduler.queue.map((set, i) => {
           const name = `set.${i}`;
-          const fn = ir.define(name, ir.i32, [['state', ir.i8p], ['log', ir.i32p], ['log_cap', ir.i32], ['log_len', ir.i32p], ['last_ran', ir.i32p]], ([state, log, logCap, logLen, lastRan]) => {
+          const fn = ir.define(name, ir.void, [['state', ir.i8p], ['log', ir.i32p], ['log_cap', ir.i32], ['log_len', ir.i32p], ['last_ran', ir.i32p]], ([state, log, logCap, logLen, lastRan]) => {
             cg.state = state!;
-            ir.ret(emitSet(i, set, log!, logCap!, logLen!, lastRan!));
+            emitSet(i, set, log!, logCap!, logLen!, lastRan!);
+            ir.ret();
           }, true);
           ir.inlining(name, 'noinline');
           return fn;
@@ -348,18 +349,21 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
       if (lastRan) ir.storeI32(ir.int(-1), lastRan);
       ir.whileLoop(() => b.CreateNot(done()), () => {
         ir.zero(total, TS.PASS * n, n);
-        const ran = ir.intVariable(ir.int(0), 'ran_in_pass');
+        // A step that runs counts itself in time[TIME_STEP], so the pass ran something iff that count
+        // moved. (Or-ing each set's result instead makes one phi with an operand per set at the pass's
+        // end, which InstCombine takes quadratic time over: 3 s of a 1000-set model's compile.)
+        const stepsBefore = ir.load(time, TS.TIME_STEP, 'steps_before');
         const passEnd = ir.block('pass.end');
         comp.scheduler.queue.forEach((set, i) => {
           const cont = ir.block('set');
           b.CreateCondBr(done(), passEnd, cont);
           b.SetInsertPoint(cont);
-          const any = setFns ? ir.call(setFns[i]!, [state!, log!, logCap!, logLen!, lastRan!], ir.name('ran')) : emitSet(i, set, log!, logCap!, logLen!, null);
-          ran.set(b.CreateOr(ran.get(), any));
+          if (setFns) ir.call(setFns[i]!, [state!, log!, logCap!, logLen!, lastRan!]);
+          else emitSet(i, set, log!, logCap!, logLen!, null);
         });
         b.CreateBr(passEnd);
         b.SetInsertPoint(passEnd);
-        ir.ifThen(b.CreateICmpEQ(ran.get(), ir.int(0)), () => {
+        ir.ifThen(ir.eq(ir.load(time, TS.TIME_STEP, 'steps'), stepsBefore), () => {
           logStep(log!, logCap!, logLen!, []);
           ir.zero(justRan, 0, n);
           inc(time, TS.TIME_STEP);
@@ -455,6 +459,7 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
         });
         // results and node values of this trial
         const copyOut = (slots: typeof resultSlots, dst: V, width: number) => {
+          if (slots.length > TABLE_COPY_SLOTS) return copySlotsByTable(cg, slots, dst, b.CreateMul(b.CreateSub(t.get(), firstTrial!), ir.int(width)));
           let pos = 0;
           for (const slot of slots) {
             const src = cg.slot(slot);
@@ -490,6 +495,29 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
     codegenMs: performance.now() - t0,
     controlledVariants: controller?.compiledVariants ?? {},
   };
+}
+
+/** Above this many slots, run() copies a trial's values out with a loop over a table of (offset, length). */
+const TABLE_COPY_SLOTS = 16;
+
+/**
+ * dst[at ..] = the slots' doubles back to back, by a loop over a constant table of the slots'
+ * (offset in doubles, length): one small loop instead of a load and a store per double, which in a
+ * 1000-node model is most of run()'s code and of its compile time. Same values, same order.
+ */
+function copySlotsByTable(cg: Codegen, slots: readonly F64Slot[], dst: V, at: V): void {
+  const ir = cg.ir;
+  const b = ir.b;
+  const table = ir.constI32Array('run.copy_table', slots.flatMap((s) => [s.byteOffset / 8, s.length]));
+  const base = ir.f64At(cg.state, 0, 'state');
+  const pos = ir.intVariable(at, 'pos');
+  ir.loop(slots.length, (k) => {
+    const from = ir.loadI32(table, b.CreateMul(k, ir.int(2)));
+    const len = ir.loadI32(table, b.CreateAdd(b.CreateMul(k, ir.int(2)), ir.int(1)));
+    const start = pos.get();
+    ir.loop(len, (i) => ir.store(ir.load(base, b.CreateAdd(from, i)), dst, b.CreateAdd(start, i)), 'elem');
+    pos.set(b.CreateAdd(start, len));
+  }, 'slot');
 }
 
 /** row += flatten(value) × matrix, in the interpreter's order (sender element by element). */

@@ -46,6 +46,12 @@ export class IR {
   /** The function being generated and its entry block (where allocas go). */
   private fn: LLVM.Function | null = null;
   private entry: LLVM.BasicBlock | null = null;
+  /**
+   * Typed addresses at constant offsets of the current function's pointer arguments, emitted once
+   * in its entry block (which dominates every use) and reused: a big model's functions otherwise
+   * repeat the same GEP+bitcast pair for every state slot they touch.
+   */
+  private addresses = new Map<V, Map<string, V>>();
   private counter = 0;
 
   constructor(name: string) {
@@ -81,14 +87,16 @@ export class IR {
     const ty = l.FunctionType.get(ret, params.map((p) => p[1]), false);
     const linkage = internal ? l.Function.LinkageTypes.InternalLinkage : l.Function.LinkageTypes.ExternalLinkage;
     const fn = l.Function.Create(ty, linkage, name, this.module);
-    const saved = { fn: this.fn, entry: this.entry, block: this.b.GetInsertBlock() };
+    const saved = { fn: this.fn, entry: this.entry, block: this.b.GetInsertBlock(), addresses: this.addresses };
     this.fn = fn;
+    this.addresses = new Map();
     this.entry = l.BasicBlock.Create(this.ctx, 'entry', fn);
     const start = l.BasicBlock.Create(this.ctx, 'start', fn);
     this.b.SetInsertPoint(start);
     const args = params.map((p, i) => {
       const a = fn.getArg(i);
       a.setName(sanitize(p[0]));
+      this.addresses.set(a, new Map());
       return a as V;
     });
     body(args);
@@ -97,6 +105,7 @@ export class IR {
     this.b.CreateBr(start);
     this.fn = saved.fn;
     this.entry = saved.entry;
+    this.addresses = saved.addresses;
     if (saved.block) this.b.SetInsertPoint(saved.block);
     return fn;
   }
@@ -212,14 +221,29 @@ export class IR {
 
   /** A double* at `byteOffset` of an i8* base. */
   f64At(base: V, byteOffset: number, hint = 'p'): V {
-    const p = this.b.CreateInBoundsGEP(this.i8, base, [this.long(byteOffset)], this.name(hint + '.b'));
-    return this.b.CreateBitCast(p, this.f64p, this.name(hint));
+    return this.typedAt(base, byteOffset, this.f64p, hint);
   }
 
   /** An i32* at `byteOffset` of an i8* base. */
   i32At(base: V, byteOffset: number, hint = 'p'): V {
-    const p = this.b.CreateInBoundsGEP(this.i8, base, [this.long(byteOffset)], this.name(hint + '.b'));
-    return this.b.CreateBitCast(p, this.i32p, this.name(hint));
+    return this.typedAt(base, byteOffset, this.i32p, hint);
+  }
+
+  /** `ty` at `byteOffset` of an i8* base; once per function when the base is one of its arguments (see `addresses`). */
+  private typedAt(base: V, byteOffset: number, ty: LLVM.PointerType, hint: string): V {
+    const emit = () => this.b.CreateBitCast(this.b.CreateInBoundsGEP(this.i8, base, [this.long(byteOffset)], this.name(hint + '.b')), ty, this.name(hint));
+    const known = this.addresses.get(base);
+    if (!known) return emit();
+    const key = `${byteOffset}:${ty === this.f64p ? 'f64' : 'i32'}`;
+    let p = known.get(key);
+    if (!p) {
+      const here = this.b.GetInsertBlock();
+      this.b.SetInsertPoint(this.entry!);
+      p = emit();
+      if (here) this.b.SetInsertPoint(here);
+      known.set(key, p);
+    }
+    return p;
   }
 
   /** Element `i` (number or i32/i64 value) of a double*. */
