@@ -23,6 +23,8 @@ export interface GeneratorOptions {
   /** Rarely add features the compiled modes cannot generate (TimeInterval, a MEDIAN port, LCA MAX_VS_NEXT/MAX_VS_AVG). */
   uncompilable?: boolean;
   maxNodes?: number;
+  /** At least this many nodes (default 1); above 8 the compiled scheduler takes its big-model shape. */
+  minNodes?: number;
   /** Generate NWhen conditions (default true). */
   nwhen?: boolean;
   /**
@@ -576,7 +578,7 @@ export function inputNodeNames(model: Json): string[] {
 
 export function modelArb(opts: GeneratorOptions = {}): fc.Arbitrary<Json> {
   const maxNodes = opts.maxNodes ?? 6;
-  return fc.array(nodeArb(opts), { minLength: 1, maxLength: maxNodes }).chain((nodes) => {
+  return fc.array(nodeArb(opts), { minLength: opts.minNodes ?? 1, maxLength: maxNodes }).chain((nodes) => {
     const names = nodes.map((_, i) => `N${i}`);
     const pairs: [number, number][] = [];
     for (let i = 0; i < nodes.length; i++) for (let j = i + 1; j < nodes.length; j++) pairs.push([i, j]);

@@ -159,11 +159,14 @@ function checkModel(model: Json): string | null {
  * termination and Threshold indices past the value were bugs of the compiled scheduler, now fixed
  * and generated again; their reduced models below are regression tests.)
  */
-const models = modelArb({ uncompilable: true }).filter((model) => {
+const withoutKnownBug = (model: Json): boolean => {
   if (!transcendentalReachesAnalyticalDDM(model)) return true;
   stats.excludedTranscendentalDDM++;
   return false;
-});
+};
+const models = modelArb({ uncompilable: true }).filter(withoutKnownBug);
+const LARGE = { min: 9, max: 16, runs: process.env.FC_RUNS === undefined ? 20 : Math.max(1, Math.round(RUNS / 5)) };
+const largeModels = modelArb({ minNodes: LARGE.min, maxNodes: LARGE.max }).filter(withoutKnownBug);
 
 describe('every execution mode gives the interpreter’s numbers on random models', () => {
   afterAll(() => {
@@ -191,6 +194,21 @@ describe('every execution mode gives the interpreter’s numbers on random model
       { seed: SEED, numRuns: RUNS },
     );
     expect(stats.models).toBeGreaterThanOrEqual(RUNS);
+  }, 600_000);
+
+  // More than 8 consideration sets: the compiled scheduler's big-model shape (a function per set,
+  // node values copied out by a table loop, shared code for structurally identical nodes).
+  it(`the same on models of ${LARGE.min}–${LARGE.max} nodes (fast-check seed ${SEED}, ${LARGE.runs} models)`, async () => {
+    const before = stats.models;
+    await fc.assert(
+      fc.asyncProperty(largeModels, async (model) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        const problem = checkModel(model);
+        if (problem) throw new Error(`${problem}\nmodel: ${JSON.stringify(model)}`);
+      }),
+      { seed: SEED, numRuns: LARGE.runs },
+    );
+    expect(stats.models - before).toBeGreaterThanOrEqual(LARGE.runs);
   }, 600_000);
 });
 

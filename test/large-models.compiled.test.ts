@@ -1,0 +1,57 @@
+/**
+ * Big models take the compiled scheduler's big-model shape (one function per consideration set,
+ * node values copied out by a table loop, code shared between structurally identical nodes):
+ * every compiled mode must still give the interpreter's results, node values and execution order
+ * exactly. The bench's sparse chain (bench/generate.ts) and a mixed chain with conditions (no
+ * transcendental functions: V8's Math.exp and glibc's differ by an ulp, see modes-property).
+ */
+import { describe, expect, it } from 'vitest';
+import { chainModel } from '../bench/generate.js';
+import { expectSameAsInterpreted, type Json } from './ocm-models.js';
+
+/** A chain of alternating mechanism types and sizes, with a condition on every third node. */
+function mixedChain(n: number): Json {
+  const kinds: Json[] = [
+    { type: 'TransferMechanism', size: 2, function: { type: 'Linear', slope: 0.9, intercept: 0.1 } },
+    { type: 'TransferMechanism', size: 2, function: { type: 'ReLU', leak: 0.1 } },
+    { type: 'ProcessingMechanism', size: 3, function: { type: 'Linear', slope: 2 } },
+    { type: 'IntegratorMechanism', size: 2, function: { type: 'AdaptiveIntegrator', rate: 0.4 } },
+  ];
+  const size = (i: number) => Number(kinds[i % kinds.length]!.size);
+  const nodes: Json = {};
+  for (let i = 0; i < n; i++) nodes[`N${i}`] = kinds[i % kinds.length];
+  const matrix = (r: number, c: number, w: number) => Array.from({ length: r }, (_, a) => Array.from({ length: c }, (_, b) => (a === b ? w : w / 4)));
+  const projections: Json[] = [];
+  for (let i = 1; i < n; i++) projections.push({ sender: `N${i - 1}`, receiver: `N${i}`, matrix: matrix(size(i - 1), size(i), 0.7) });
+  for (let i = 0; i + 3 < n; i += 7) projections.push({ sender: `N${i}`, receiver: `N${i + 3}`, matrix: matrix(size(i), size(i + 3), 0.1) });
+  const conditions: Json = {};
+  for (let i = 2; i < n; i += 3) {
+    conditions[`N${i}`] = [
+      { type: 'EveryNCalls', dependency: `N${i - 1}`, n: 1 },
+      { type: 'Any', conditions: [{ type: 'AfterNCalls', dependency: `N${i - 2}`, n: 1 }, { type: 'AtPass', n: 3 }] },
+      { type: 'NWhen', condition: { type: 'Always' }, n: 2 },
+    ][(i / 3) % 3 | 0];
+  }
+  return {
+    format: 'cogstudio-model',
+    version: 1,
+    name: `mixed_chain_${n}`,
+    nodes,
+    projections,
+    conditions,
+    termination: { trial: { type: 'AfterNPasses', n: 4 } },
+    run: { inputs: { N0: [[1, 0], [0.5, -1], [2, 2]] }, num_trials: 4 },
+  };
+}
+
+describe('big models compile to the interpreter’s numbers', () => {
+  it('the bench’s 40-node sparse chain: every compiled mode equals Interpreted', () => {
+    const out = expectSameAsInterpreted(chainModel(40) as unknown as Json);
+    expect(out.execution_order!.length).toBeGreaterThan(40);
+  }, 120_000);
+
+  it('a 30-node chain of mixed mechanisms and conditions: every compiled mode equals Interpreted', () => {
+    const out = expectSameAsInterpreted(mixedChain(30));
+    expect(out.trials).toBe(4);
+  }, 120_000);
+});
