@@ -10,7 +10,6 @@ import { buildComposition } from '../engine/composition.js';
 import { ModelError } from '../model/errors.js';
 import { SchedulerLimitError } from '../scheduler/scheduler.js';
 import { EXECUTION_MODES, ModeUnavailableError, compileFor, runModel, type ExecutionMode } from '../runtime/run-model.js';
-import { releaseMachineCode } from '../runtime/compiled.js';
 import { optimizeIR, type OptLevel } from '../compiler/jit/index.js';
 import { JitError } from '../compiler/jit/index.js';
 import { loadInputs, loadModel } from './read-model.js';
@@ -237,6 +236,6 @@ async function compileCommand(args: string[], io: CliIO): Promise<number> {
       `  IR size        ${d.ir_bytes} bytes, ${d.functions} entry points`,
     ].join('\n') + '\n',
   );
-  releaseMachineCode(compiled.native);
+  compiled.release();
   return 0;
 }

@@ -5,10 +5,12 @@
  * streams, counters — stays in the shared buffer, so any mode continues where another stopped.
  */
 import { RUNTIME_PARAMS_SETTER, TRIAL_EXEC, generateModule, type GeneratedModule, type RuntimeParams } from '../compiler/codegen/composition.js';
-import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { compileIR, type NativeFunction, type NativeModule, type OptLevel } from '../compiler/jit/index.js';
+import type { NativeFunction, NativeModule, OptLevel } from '../compiler/jit/index.js';
 import type { Composition } from '../engine/composition.js';
+import { TIERED_LEVELS, acquireMachineCode, acquireTiered, releaseMachineCode, type TieredCode, type Upgrade } from './machine-code.js';
+
+export { releaseMachineCode } from './machine-code.js';
 
 export type CompiledMode = 'LLVM' | 'LLVMExec' | 'LLVMRun';
 
@@ -24,8 +26,26 @@ export interface CompileDiagnostics {
   functions: number;
   /** `hit`: machine code reused in this process; `disk`: object code from the on-disk cache; `miss`: compiled. */
   cache: 'hit' | 'disk' | 'miss';
+  /** The level of the code compiled first (a tiered compile: 0, replaced later by O2; see `tiers`). */
   opt_level: OptLevel;
+  /** A tiered compile that started with O0 code: how the O2 code followed. */
+  tiers?: TierReport;
 }
+
+/** The two stages of a tiered compile. */
+export interface TierReport {
+  /** O0: codegen and machine code, until the first code could run. */
+  o0_ms: number;
+  /** From the start of the compile until the O2 code replaced the O0 code (absent while it builds). */
+  o2_ready_ms?: number;
+  /** The first trial of the run that ran on O2 code (set by the run, see Runner.codeSwitchedAt). */
+  used_from_trial?: number;
+  /** Why the background O2 compile failed (the O0 code keeps running). */
+  o2_error?: string;
+}
+
+/** An optimisation level, or `tiered`: O0 code at once, replaced by O2 code built in the background. */
+export type OptChoice = OptLevel | 'tiered';
 
 type NodeFn = NativeFunction<(state: ArrayBuffer) => void>;
 /** trial.exec: one trial, pointers first (state, log, logLen) so that a run binds them once. */
@@ -68,64 +88,207 @@ export interface CompiledModel {
   readonly controllerThreadsUsed: (() => number) | null;
   /** Sets the parameters read at run time (compiled with RuntimeParams; null otherwise), in sentinel order. */
   readonly setRuntimeParams: ((values: Float64Array) => void) | null;
+  /**
+   * Bumped whenever the machine code is replaced (a tiered compile's O2 code): the functions
+   * above then belong to the new code, and functions bound from the old ones must be re-bound.
+   */
+  readonly codeVersion: number;
+  /** The level of the code that runs now. */
+  readonly optLevel: OptLevel;
+  /**
+   * A tiered compile still on its O0 code: settles (never rejects) once the O2 code replaced it,
+   * its compile failed or the code was released. Null when no replacement is coming.
+   */
+  readonly upgraded: Promise<void> | null;
+  /** Gives the machine code back (and stops waiting for a replacement). Idempotent. */
+  release(): void;
 }
 
-/** Machine code reused for the same composition object and options (one compile per model). */
-const cache = new WeakMap<Composition, Map<string, CompiledModel>>();
+/** What one native module provides, looked up once. */
+interface BoundCode {
+  readonly native: NativeModule;
+  readonly nodeFns: NodeFn[];
+  readonly trialFn: TrialFn | null;
+  readonly runFn: RunFn | null;
+  readonly controllerFn: NativeFunction<(state: ArrayBuffer, maxPasses: number) => number> | null;
+  readonly setControllerThreads: ((threads: number, minPointsPerThread: number, minSerialNs: number) => void) | null;
+  readonly controllerThreadsUsed: (() => number) | null;
+  readonly setRuntimeParams: ((values: Float64Array) => void) | null;
+}
+
+function bindCode(native: NativeModule, generated: GeneratedModule, withScheduler: boolean, runtimeParams: RuntimeParams | undefined): BoundCode {
+  const nodeFns = withScheduler ? [] : generated.names.node.map((name) => native.fn<(state: ArrayBuffer) => void>(name, 'void node(void *state)'));
+  const trialFn = withScheduler
+    ? native.fn<(state: ArrayBuffer, log: Int32Array, logLen: Int32Array, maxPasses: number, logCap: number) => number>(
+        TRIAL_EXEC,
+        'int32 trial_exec(void *state, int32 *log, int32 *log_len, int32 max_passes, int32 log_cap)',
+      )
+    : null;
+  const runFn = withScheduler
+    ? (native.fn(
+        generated.names.run,
+        'int32 run(void *state, double *inputs, int32 *input_lens, int32 first_trial, int32 ntrials, double *results, double *node_values, int32 *control, int32 max_passes, int32 *log, int32 log_cap, int32 *log_len)',
+      ) as RunFn)
+    : null;
+  const ctl = generated.names.controller;
+  return {
+    native,
+    nodeFns,
+    trialFn,
+    runFn,
+    controllerFn: ctl ? native.fn<(state: ArrayBuffer, maxPasses: number) => number>(ctl.step, 'int32 step(void *state, int32 max_passes)') : null,
+    setControllerThreads: ctl ? native.fn<(threads: number, minPointsPerThread: number, minSerialNs: number) => void>(ctl.setThreads, 'void set_threads(int32 threads, int32 min_points, double min_serial_ns)') : null,
+    controllerThreadsUsed: ctl ? native.fn<() => number>(ctl.lastThreads, 'int32 last_threads()') : null,
+    setRuntimeParams: runtimeParams ? native.fn<(values: Float64Array) => void>(RUNTIME_PARAMS_SETTER, 'void set(double *values)') : null,
+  };
+}
 
 /**
- * Process-wide machine code by hash of (IR text, optimisation level): the same model compiled
- * twice in one process — e.g. opened twice, or edited and changed back — skips parsing,
- * optimisation and code generation. Entries are reference-counted; unused ones are kept (least
- * recently used first out) up to MAX_IDLE, then disposed.
+ * The machine code of one compiled module, replaceable by better code for the same IR text (a
+ * tiered compile). The same IR means the same state layout, so a replacement only changes
+ * function pointers — but module globals live in each native module: the run-time parameters and
+ * the controller's thread settings last set are written into the new code before it is used.
+ * Replacements happen from the event loop (the O2 compile's completion), so never while
+ * the old code is running on this thread.
  */
-interface MachineCode {
-  native: NativeModule;
-  refs: number;
-}
-const machineCode = new Map<string, MachineCode>();
-const owners = new WeakMap<NativeModule, string>();
-const MAX_IDLE = 16;
+class CodeHolder {
+  code: BoundCode;
+  version = 0;
+  released = false;
+  readonly upgraded: Promise<void> | null;
+  private runtimeValues: Float64Array | null = null;
+  private threads: [number, number, number] = [defaultControllerThreads(), DEFAULT_MIN_POINTS_PER_THREAD, DEFAULT_MIN_SERIAL_NS];
+  private unsubscribe: (() => void) | null = null;
+  private settle: () => void = () => undefined;
 
-function acquireMachineCode(irText: string, optLevel: OptLevel, name: string): { native: NativeModule; hit: boolean } {
-  const key = createHash('sha256').update(irText).update(`\0O${optLevel}`).digest('hex');
-  const known = machineCode.get(key);
-  if (known && !known.native.disposed) {
-    known.refs++;
-    machineCode.delete(key);
-    machineCode.set(key, known); // most recently used last
-    return { native: known.native, hit: true };
+  constructor(
+    tiered: TieredCode | { native: NativeModule; upgrade: null },
+    private readonly generated: GeneratedModule,
+    private readonly withScheduler: boolean,
+    private readonly runtimeParams: RuntimeParams | undefined,
+    private readonly tiers: TierReport | undefined,
+    started: number,
+  ) {
+    this.code = this.bind(tiered.native);
+    const upgrade = tiered.upgrade;
+    this.upgraded = upgrade
+      ? new Promise<void>((resolve) => {
+          this.settle = resolve;
+          this.unsubscribe = upgrade((u) => {
+            this.unsubscribe = null;
+            this.adopt(u, started);
+            resolve();
+          });
+        })
+      : null;
   }
-  const native = compileIR(irText, { optLevel, name });
-  machineCode.set(key, { native, refs: 1 });
-  owners.set(native, key);
-  evictIdle();
-  return { native, hit: false };
-}
 
-function evictIdle(): void {
-  let idle = [...machineCode.values()].filter((e) => e.refs === 0).length;
-  for (const [key, e] of machineCode) {
-    if (idle <= MAX_IDLE) break;
-    if (e.refs === 0) {
-      e.native.dispose();
-      machineCode.delete(key);
-      idle--;
+  private bind(native: NativeModule): BoundCode {
+    const code = bindCode(native, this.generated, this.withScheduler, this.runtimeParams);
+    code.setControllerThreads?.(...this.threads);
+    if (this.runtimeValues) code.setRuntimeParams?.(this.runtimeValues);
+    return code;
+  }
+
+  private adopt(u: Upgrade, started: number): void {
+    if (this.released) {
+      if ('native' in u) releaseMachineCode(u.native);
+      return;
     }
+    if ('error' in u) {
+      if (this.tiers) this.tiers.o2_error = u.error.message;
+      return;
+    }
+    let next: BoundCode;
+    try {
+      next = this.bind(u.native);
+    } catch (e) {
+      releaseMachineCode(u.native);
+      if (this.tiers) this.tiers.o2_error = (e as Error).message;
+      return;
+    }
+    const old = this.code.native;
+    this.code = next;
+    this.version++;
+    if (this.tiers) this.tiers.o2_ready_ms = performance.now() - started;
+    releaseMachineCode(old, { superseded: true });
+  }
+
+  setRuntimeParams(values: Float64Array): void {
+    this.runtimeValues = Float64Array.from(values);
+    this.code.setRuntimeParams!(values);
+  }
+
+  setControllerThreads(threads: number, minPointsPerThread: number, minSerialNs: number): void {
+    this.threads = [threads, minPointsPerThread, minSerialNs];
+    this.code.setControllerThreads!(threads, minPointsPerThread, minSerialNs);
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    // nobody waits for a replacement of released code
+    this.settle();
+    releaseMachineCode(this.code.native);
   }
 }
 
-/** Gives back machine code obtained through compileComposition. */
-export function releaseMachineCode(native: NativeModule): void {
-  const key = owners.get(native);
-  const e = key === undefined ? undefined : machineCode.get(key);
-  if (!e) {
-    native.dispose();
-    return;
-  }
-  e.refs = Math.max(0, e.refs - 1);
-  evictIdle();
+/** A CompiledModel for one mode over a holder: the code-dependent fields follow replacements. */
+function compiledView({ holder, generated, irText, diagnostics }: PerComp, mode: CompiledMode): CompiledModel {
+  const code = holder.code;
+  const setRuntimeParams = code.setRuntimeParams ? (values: Float64Array) => holder.setRuntimeParams(values) : null;
+  const setControllerThreads = code.setControllerThreads ? (t: number, m: number, ns: number) => holder.setControllerThreads(t, m, ns) : null;
+  return {
+    mode,
+    generated,
+    irText,
+    // a snapshot: the tier report grows as the O2 code follows
+    get diagnostics() {
+      return diagnostics.tiers ? { ...diagnostics, tiers: { ...diagnostics.tiers } } : diagnostics;
+    },
+    get native() {
+      return holder.code.native;
+    },
+    get nodeFns() {
+      return holder.code.nodeFns;
+    },
+    get trialFn() {
+      return holder.code.trialFn;
+    },
+    get runFn() {
+      return holder.code.runFn;
+    },
+    get controllerFn() {
+      return holder.code.controllerFn;
+    },
+    get controllerThreadsUsed() {
+      return holder.code.controllerThreadsUsed;
+    },
+    get codeVersion() {
+      return holder.version;
+    },
+    get optLevel() {
+      return holder.code.native.optLevel;
+    },
+    get upgraded() {
+      return holder.version === 0 && !holder.released ? holder.upgraded : null;
+    },
+    setControllerThreads,
+    setRuntimeParams,
+    release: () => holder.release(),
+  };
 }
+
+/** Per composition object and options: its compiled code (one compile per model). */
+interface PerComp {
+  holder: CodeHolder;
+  generated: GeneratedModule;
+  irText: string;
+  diagnostics: CompileDiagnostics;
+}
+const cache = new WeakMap<Composition, Map<string, PerComp>>();
 
 /** Fewest grid points a controller thread gets. */
 export const DEFAULT_MIN_POINTS_PER_THREAD = 4;
@@ -141,66 +304,66 @@ export function defaultControllerThreads(): number {
   return availableParallelism();
 }
 
-export function compileComposition(comp: Composition, mode: CompiledMode, optLevel: OptLevel = 2, runtimeParams?: RuntimeParams): CompiledModel {
+/**
+ * Compiles a composition for a compiled mode at `optLevel`, or `tiered`: O2 code when it exists
+ * already (this process, the object cache), else O0 code now and O2 code swapped in when its
+ * background compile is done (see CompiledModel.upgraded and codeVersion).
+ */
+export function compileComposition(comp: Composition, mode: CompiledMode, optLevel: OptChoice = 2, runtimeParams?: RuntimeParams): CompiledModel {
   const withScheduler = mode !== 'LLVM';
-  const key = `${withScheduler}:${optLevel}:${runtimeParams?.sentinels.join(',') ?? ''}`;
-  const perComp = cache.get(comp) ?? new Map<string, CompiledModel>();
+  const keyFor = (level: OptChoice) => `${withScheduler}:${level}:${runtimeParams?.sentinels.join(',') ?? ''}`;
+  const perComp = cache.get(comp) ?? new Map<string, PerComp>();
   cache.set(comp, perComp);
-  const hit = perComp.get(key);
-  if (hit && !hit.native.disposed) return { ...hit, mode, diagnostics: { ...hit.diagnostics, cache: 'hit' } };
+  // a tiered request is served by this composition's O2 code too
+  for (const level of optLevel === 'tiered' ? ['tiered', TIERED_LEVELS.final] as const : [optLevel]) {
+    const hit = perComp.get(keyFor(level));
+    if (hit && !hit.holder.released && !hit.holder.code.native.disposed) {
+      return compiledView({ ...hit, diagnostics: { ...hit.diagnostics, cache: 'hit' } }, mode);
+    }
+  }
+  const started = performance.now();
   const generated = generateModule(comp, { withScheduler, runtimeParams });
   const t0 = performance.now();
   const irText = generated.ir.print();
   const irPrintMs = performance.now() - t0;
-  const { native, hit: cacheHit } = acquireMachineCode(irText, optLevel, `${comp.name}.ll`);
-  const nodeFns = withScheduler ? [] : generated.names.node.map((name) => native.fn<(state: ArrayBuffer) => void>(name, 'void node(void *state)'));
-  const trialFn = withScheduler
-    ? native.fn<(state: ArrayBuffer, log: Int32Array, logLen: Int32Array, maxPasses: number, logCap: number) => number>(
-        TRIAL_EXEC,
-        'int32 trial_exec(void *state, int32 *log, int32 *log_len, int32 max_passes, int32 log_cap)',
-      )
-    : null;
-  const runFn = withScheduler
-    ? (native.fn(
-        generated.names.run,
-        'int32 run(void *state, double *inputs, int32 *input_lens, int32 first_trial, int32 ntrials, double *results, double *node_values, int32 *control, int32 max_passes, int32 *log, int32 log_cap, int32 *log_len)',
-      ) as RunFn)
-    : null;
-  const ctl = generated.names.controller;
-  const controllerFn = ctl ? native.fn<(state: ArrayBuffer, maxPasses: number) => number>(ctl.step, 'int32 step(void *state, int32 max_passes)') : null;
-  const setControllerThreads = ctl ? native.fn<(threads: number, minPointsPerThread: number, minSerialNs: number) => void>(ctl.setThreads, 'void set_threads(int32 threads, int32 min_points, double min_serial_ns)') : null;
-  const controllerThreadsUsed = ctl ? native.fn<() => number>(ctl.lastThreads, 'int32 last_threads()') : null;
-  const setRuntimeParams = runtimeParams ? native.fn<(values: Float64Array) => void>(RUNTIME_PARAMS_SETTER, 'void set(double *values)') : null;
-  setControllerThreads?.(defaultControllerThreads(), DEFAULT_MIN_POINTS_PER_THREAD, DEFAULT_MIN_SERIAL_NS);
-  const t = cacheHit ? { ir_parse_ms: 0, verify_ms: 0, optimize_ms: 0, machine_code_ms: 0, total_ms: 0 } : native.timings;
-  const compiled: CompiledModel = {
-    mode,
-    native,
-    generated,
-    irText,
-    nodeFns,
-    trialFn,
-    runFn,
-    controllerFn,
-    setControllerThreads,
-    controllerThreadsUsed,
-    setRuntimeParams,
-    diagnostics: {
-      codegen_ms: generated.codegenMs,
-      ir_print_ms: irPrintMs,
-      ir_parse_ms: t.ir_parse_ms,
-      verify_ms: t.verify_ms,
-      optimize_ms: t.optimize_ms,
-      machine_code_ms: t.machine_code_ms,
-      total_ms: generated.codegenMs + irPrintMs + t.total_ms,
-      ir_bytes: native.irBytes,
-      functions: native.entryPoints.length,
-      cache: cacheHit ? 'hit' : native.objectCache === 'hit' ? 'disk' : 'miss',
-      opt_level: optLevel,
-    },
+  const name = `${comp.name}.ll`;
+  let acquired: TieredCode;
+  let cacheState: CompileDiagnostics['cache'];
+  if (optLevel === 'tiered') {
+    acquired = acquireTiered(irText, name);
+    cacheState = acquired.source === 'memory' ? 'hit' : acquired.source === 'disk' ? 'disk' : 'miss';
+  } else {
+    const { native, hit } = acquireMachineCode(irText, optLevel, name);
+    acquired = { native, source: hit ? 'memory' : native.objectCache === 'hit' ? 'disk' : 'compiled', upgrade: null };
+    cacheState = hit ? 'hit' : native.objectCache === 'hit' ? 'disk' : 'miss';
+  }
+  const native = acquired.native;
+  const t = cacheState === 'hit' ? { ir_parse_ms: 0, verify_ms: 0, optimize_ms: 0, machine_code_ms: 0, total_ms: 0 } : native.timings;
+  const total = generated.codegenMs + irPrintMs + t.total_ms;
+  const tiers: TierReport | undefined = acquired.upgrade ? { o0_ms: performance.now() - started } : undefined;
+  let holder: CodeHolder;
+  try {
+    holder = new CodeHolder(acquired, generated, withScheduler, runtimeParams, tiers, started);
+  } catch (e) {
+    releaseMachineCode(native);
+    throw e;
+  }
+  const diagnostics: CompileDiagnostics = {
+    codegen_ms: generated.codegenMs,
+    ir_print_ms: irPrintMs,
+    ir_parse_ms: t.ir_parse_ms,
+    verify_ms: t.verify_ms,
+    optimize_ms: t.optimize_ms,
+    machine_code_ms: t.machine_code_ms,
+    total_ms: total,
+    ir_bytes: native.irBytes,
+    functions: native.entryPoints.length,
+    cache: cacheState,
+    opt_level: native.optLevel,
+    ...(tiers ? { tiers } : {}),
   };
-  perComp.set(key, compiled);
-  return compiled;
+  // the O2 code is keyed as such: a later O2 request of this composition reuses it
+  const entry: PerComp = { holder, generated, irText, diagnostics };
+  perComp.set(keyFor(acquired.upgrade ? 'tiered' : native.optLevel), entry);
+  return compiledView(entry, mode);
 }
-
-

@@ -10,8 +10,7 @@ import { prepareInputs } from '../engine/inputs.js';
 import { ExecutionContext, type RunOptions } from '../engine/interpreter.js';
 import type { SchedulerLimits } from '../scheduler/scheduler.js';
 import { CodegenUnsupported } from '../compiler/codegen/codegen.js';
-import type { OptLevel } from '../compiler/jit/index.js';
-import { compileComposition, DEFAULT_MIN_POINTS_PER_THREAD, DEFAULT_MIN_SERIAL_NS, releaseMachineCode, type CompileDiagnostics, type CompiledMode, type CompiledModel } from './compiled.js';
+import { compileComposition, DEFAULT_MIN_POINTS_PER_THREAD, DEFAULT_MIN_SERIAL_NS, type CompileDiagnostics, type CompiledMode, type CompiledModel, type OptChoice } from './compiled.js';
 import { createRunner, drainBlocks } from './runners.js';
 
 export const EXECUTION_MODES = ['Interpreted', 'LLVM', 'LLVMExec', 'LLVMRun', 'Auto'] as const;
@@ -40,8 +39,13 @@ export interface RunRequest {
   recordNodeValues?: boolean;
   recordExecutionOrder?: boolean;
   limits?: SchedulerLimits;
-  /** Optimisation level of compiled modes (default 2). */
-  optLevel?: OptLevel;
+  /**
+   * Optimisation level of compiled modes (default 2), or `tiered`: O0 code at once, the O2 code
+   * swapped in once its background compile is done — which needs the event loop to turn, so a
+   * run that never yields (this synchronous `run`) stays on the code it started with; later runs
+   * of the session use the O2 code once it is in.
+   */
+  optLevel?: OptChoice;
   /**
    * Threads the compiled controller may split its grid over (default: every core); kept by the
    * compiled code for later runs too. Results never depend on it.
@@ -74,7 +78,7 @@ const AUTO_ORDER: readonly ExecutionMode[] = ['LLVMRun', 'LLVMExec', 'LLVM', 'In
  * Compiles the model for a compiled mode, turning "cannot compile this" into a
  * ModeUnavailableError naming the component, the feature and the reason.
  */
-export function compileFor(comp: Composition, mode: CompiledMode, optLevel: OptLevel = 2): CompiledModel {
+export function compileFor(comp: Composition, mode: CompiledMode, optLevel: OptChoice = 2): CompiledModel {
   try {
     return compileComposition(comp, mode, optLevel);
   } catch (e) {
@@ -111,7 +115,7 @@ export class ModelSession {
   }
 
   /** Decides (once per mode and opt level) which mode runs, compiling when needed. */
-  choose(mode: ExecutionMode, optLevel: OptLevel = 2): ModeChoice {
+  choose(mode: ExecutionMode, optLevel: OptChoice = 2): ModeChoice {
     const key = `${mode}:${optLevel}`;
     const known = this.choices.get(key);
     if (known) return known;
@@ -203,7 +207,7 @@ export class ModelSession {
       trials: run.count,
       cancelled,
     };
-    if (choice.compiled) out.compile = choice.compiled.diagnostics;
+    if (choice.compiled) out.compile = withSwitch(choice.compiled.diagnostics, runner.codeSwitchedAt);
     if (req.recordNodeValues && run.nodeValues) {
       const records = Array.from({ length: run.count }, (_, i) => layout.record({ first: 0, ...run, executionOrder: null }, i).nodeValues!);
       out.node_values = Object.fromEntries(comp.nodeNames.map((name, k) => [name, records.map((r) => r[k]!)]));
@@ -217,17 +221,16 @@ export class ModelSession {
     this.ctx.reset();
   }
 
-  /** Frees compiled machine code. */
+  /** Frees compiled machine code (a background O2 compile still going is no longer waited for). */
   dispose(): void {
-    const released = new Set<CompiledModel['native']>();
-    for (const c of this.choices.values()) {
-      if (c.compiled && !released.has(c.compiled.native)) {
-        released.add(c.compiled.native);
-        releaseMachineCode(c.compiled.native);
-      }
-    }
+    for (const c of this.choices.values()) c.compiled?.release();
     this.choices.clear();
   }
+}
+
+/** A run's compile diagnostics with the first trial that ran on the O2 code of a tiered compile. */
+export function withSwitch(d: CompileDiagnostics, codeSwitchedAt: number | null): CompileDiagnostics {
+  return d.tiers && codeSwitchedAt !== null ? { ...d, tiers: { ...d.tiers, used_from_trial: codeSwitchedAt } } : d;
 }
 
 /** Builds, (compiles,) runs and disposes: one run of a model in a fresh context. */

@@ -42,6 +42,11 @@ export interface Runner {
   readonly finished: boolean;
   /** Trials run so far. */
   readonly trialsDone: number;
+  /**
+   * The first trial that ran on replaced machine code (a tiered compile's O2 code swapped in
+   * during the run), else null.
+   */
+  readonly codeSwitchedAt: number | null;
   /** Ends the run (run counters); idempotent. */
   close(): void;
 }
@@ -128,6 +133,7 @@ function recordsOf(runner: Runner, layout: BlockLayout, maxTrials: number, budge
 abstract class TrialByTrial implements Runner {
   finished = false;
   trialsDone = 0;
+  codeSwitchedAt: number | null = null;
   private closed = false;
   readonly layout: BlockLayout;
   /** The result and node-value rows in the state buffer, copied out after each trial. */
@@ -244,14 +250,26 @@ export class InterpretedRunner extends TrialByTrial {
 /** LLVM: each node compiled; the scheduling loop stays in TypeScript (it calls the compiled controller). */
 export class NodeCompiledRunner extends TrialByTrial {
   /** The node functions with the context's state buffer bound (its address passed as an integer). */
-  private readonly fns: (() => void)[];
+  private fns: (() => void)[];
+  private codeVersion: number;
 
   constructor(ctx: ExecutionContext, opts: RunOptions, private readonly compiled: CompiledModel) {
     super(ctx, opts);
-    this.fns = compiled.nodeFns.map((f) => f.bindBuffers(ctx.store.buffer));
+    this.codeVersion = compiled.codeVersion;
+    this.fns = this.bind();
+  }
+
+  private bind(): (() => void)[] {
+    return this.compiled.nodeFns.map((f) => f.bindBuffers(this.ctx.store.buffer));
   }
 
   protected trial(t: number): { order?: string[][]; stop: boolean } {
+    if (this.compiled.codeVersion !== this.codeVersion) {
+      // the machine code was replaced (tiered compile) since the functions were bound
+      this.codeVersion = this.compiled.codeVersion;
+      this.fns = this.bind();
+      this.codeSwitchedAt ??= t;
+    }
     const ctx = this.ctx;
     const names = ctx.comp.nodeNames;
     const fns = this.fns;
@@ -288,15 +306,27 @@ export class TrialCompiledRunner extends TrialByTrial {
   private readonly log: Int32Array;
   private readonly logLen = new Int32Array(1);
   /** trial.exec with the state and log buffers bound: a call passes two integers. */
-  private readonly exec: (maxPasses: number, logCap: number) => number;
+  private exec: (maxPasses: number, logCap: number) => number;
+  private codeVersion: number;
 
-  constructor(ctx: ExecutionContext, opts: RunOptions, compiled: CompiledModel) {
+  constructor(ctx: ExecutionContext, opts: RunOptions, private readonly compiled: CompiledModel) {
     super(ctx, opts);
     this.log = new Int32Array(opts.recordExecutionOrder ? LOG_CAP_PER_TRIAL : 1);
-    this.exec = compiled.trialFn!.bindBuffers(ctx.store.buffer, this.log, this.logLen);
+    this.codeVersion = compiled.codeVersion;
+    this.exec = this.bind();
+  }
+
+  private bind(): (maxPasses: number, logCap: number) => number {
+    return this.compiled.trialFn!.bindBuffers(this.ctx.store.buffer, this.log, this.logLen);
   }
 
   protected trial(t: number): { order?: string[][]; stop: boolean } {
+    if (this.compiled.codeVersion !== this.codeVersion) {
+      // the machine code was replaced (tiered compile) since trial.exec was bound
+      this.codeVersion = this.compiled.codeVersion;
+      this.exec = this.bind();
+      this.codeSwitchedAt ??= t;
+    }
     const cap = this.opts.recordExecutionOrder ? this.log.length : 0;
     this.logLen[0] = 0;
     const limits = this.opts.limits ?? DEFAULT_LIMITS;
@@ -318,6 +348,7 @@ const MAX_BLOCK_DOUBLES = 1 << 21;
 export class RunCompiledRunner implements Runner {
   finished = false;
   trialsDone = 0;
+  codeSwitchedAt: number | null = null;
   private closed = false;
   private batch = 16;
   private results = new Float64Array(0);
@@ -329,6 +360,7 @@ export class RunCompiledRunner implements Runner {
   private readonly lens: Int32Array;
   readonly layout: BlockLayout;
   private readonly maxBatch: number;
+  private codeVersion: number;
 
   constructor(
     private readonly ctx: ExecutionContext,
@@ -336,6 +368,7 @@ export class RunCompiledRunner implements Runner {
     private readonly compiled: CompiledModel,
   ) {
     const comp = ctx.comp;
+    this.codeVersion = compiled.codeVersion;
     ({ data: this.data, lens: this.lens } = packInputs(opts));
     this.layout = new BlockLayout(comp);
     const perTrial = this.layout.resultsWidth + (opts.recordNodeValues ? this.layout.nodeValuesWidth : 0);
@@ -376,6 +409,11 @@ export class RunCompiledRunner implements Runner {
     this.control[2] = 0;
     const began = performance.now();
     const cap = this.opts.recordExecutionOrder ? this.log.length : 0;
+    if (this.compiled.codeVersion !== this.codeVersion) {
+      // runFn is read per block: the replaced code (tiered compile) runs from this block on
+      this.codeVersion = this.compiled.codeVersion;
+      this.codeSwitchedAt ??= t;
+    }
     const status = this.compiled.runFn!(this.ctx.store.buffer, this.data, this.lens, t, n, results, this.nodeValues, this.control, limits.maxPassesPerTrial, this.log, cap, this.logLen);
     if (status < 0 && status !== STATUS.CANCELLED) throw statusError(status, this.control[1]!, this.ctx, limits.maxPassesPerTrial);
     const done = status < 0 ? this.control[1]! - t : status;

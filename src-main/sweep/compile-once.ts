@@ -20,7 +20,7 @@
 import { buildComposition, type Composition } from '../engine/composition.js';
 import { sameProgram, sentinel } from '../compiler/codegen/controlled-params.js';
 import { generateModule, type RuntimeParams } from '../compiler/codegen/composition.js';
-import { compileComposition, releaseMachineCode, type CompiledMode, type CompiledModel } from '../runtime/compiled.js';
+import { compileComposition, type CompiledMode, type CompiledModel } from '../runtime/compiled.js';
 import type { ModelSession } from '../runtime/run-model.js';
 import { modelAt } from './spec.js';
 import type { SweepTask } from './run-sweep.js';
@@ -92,7 +92,7 @@ export class SweepCompiler {
     this.groups.set(key, g);
     for (const [k, old] of this.groups) {
       if (this.groups.size <= MAX_GROUPS) break;
-      if (old.compiled) releaseMachineCode(old.compiled.native);
+      old.compiled?.release();
       this.groups.delete(k);
     }
     return g;
@@ -152,7 +152,7 @@ export class SweepCompiler {
 
   /** Frees the compiled-once machine code. */
   dispose(): void {
-    for (const g of this.groups.values()) if (g.compiled) releaseMachineCode(g.compiled.native);
+    for (const g of this.groups.values()) g.compiled?.release();
     this.groups.clear();
   }
 }

@@ -188,7 +188,7 @@ export class InProcessEngine implements StudioEngine {
     try {
       return { mode, ir: compiled.irText, diagnostics: compiled.diagnostics };
     } finally {
-      compiled.native.dispose();
+      compiled.release();
     }
   }
 

@@ -141,7 +141,7 @@ type KoffiFn = ((...args: unknown[]) => unknown) & {
 type ProtoType = ReturnType<Koffi['proto']>;
 
 /** Host facts and long-lived LLVM objects, created once per process. */
-interface Host {
+export interface Host {
   readonly c: LlvmC;
   readonly triple: string;
   readonly cpu: string;
@@ -158,7 +158,7 @@ interface Host {
 
 let host: Host | null = null;
 
-function getHost(): Host {
+export function getHost(): Host {
   if (host) return host;
   const c = llvmC();
   const triple = takeMessage(c, c.LLVMGetDefaultTargetTriple());
@@ -190,7 +190,7 @@ function getHost(): Host {
 }
 
 /** A target machine for the host CPU with its features, at the codegen level matching `level`. */
-function hostTargetMachine(h: Host, level: OptLevel): TargetMachineRef {
+export function hostTargetMachine(h: Host, level: OptLevel): TargetMachineRef {
   const tm = h.c.LLVMCreateTargetMachine(
     h.target, h.triple, h.cpu, h.features, level, RELOC_DEFAULT, CODE_MODEL_JIT_DEFAULT,
   );
@@ -205,14 +205,14 @@ function optimizerTM(h: Host, level: OptLevel): TargetMachineRef {
 }
 
 /** Throws a JitError for a failed LLVMErrorRef, after consuming it. */
-function check(h: Host, err: ErrorRef | null, stage: JitStage): void {
+export function check(h: Host, err: ErrorRef | null, stage: JitStage): void {
   if (!err) return;
   const message = takeError(h.c, err);
   const causes = h.sessionErrors.splice(0);
   throw new JitError(stage, [...causes, message].join('\n'));
 }
 
-function checkOptLevel(level: unknown): OptLevel {
+export function checkOptLevel(level: unknown): OptLevel {
   if (level === 0 || level === 1 || level === 2 || level === 3) return level;
   throw new JitError('optimize', `optLevel must be 0, 1, 2 or 3, not ${String(level)}`);
 }
@@ -229,11 +229,30 @@ interface FrontEnd {
 let scratch = Buffer.alloc(0);
 
 /** The IR as UTF-8 in a reused buffer (LLVM copies it): no garbage external memory per compile. */
-function utf8(text: string): Buffer {
+export function utf8(text: string): Buffer {
   const length = Buffer.byteLength(text, 'utf8');
   if (scratch.length < length) scratch = Buffer.allocUnsafeSlow(Math.max(length, 2 * scratch.length));
   scratch.write(text, 'utf8');
   return scratch.subarray(0, length);
+}
+
+/** The optimisation pipeline of a level (also used by the background compile, compile-ir-async.ts). */
+export function passPipeline(level: OptLevel): string {
+  return `default<O${level}>`;
+}
+
+/**
+ * Optimise with the data layout the JIT will use; a module that names another target keeps it
+ * (and the JIT reports the mismatch).
+ */
+export function prepareTarget(h: Host, module: ModuleRef, tm: TargetMachineRef): void {
+  const { c } = h;
+  if (c.LLVMGetTarget(module) === '') c.LLVMSetTarget(module, h.triple);
+  if (c.LLVMGetDataLayoutStr(module) === '') {
+    const dl = c.LLVMCreateTargetDataLayout(tm);
+    c.LLVMSetModuleDataLayout(module, dl);
+    c.LLVMDisposeTargetData(dl);
+  }
 }
 
 /** Runs parse → verify → optimise; on failure frees everything and throws. */
@@ -264,15 +283,8 @@ function frontEnd(h: Host, irText: string, level: OptLevel, name: string): Front
 
     t = performance.now();
     const tm = optimizerTM(h, level);
-    // Optimise with the data layout the JIT will use; a module that names another target keeps it
-    // (and the JIT reports the mismatch).
-    if (c.LLVMGetTarget(module) === '') c.LLVMSetTarget(module, h.triple);
-    if (c.LLVMGetDataLayoutStr(module) === '') {
-      const dl = c.LLVMCreateTargetDataLayout(tm);
-      c.LLVMSetModuleDataLayout(module, dl);
-      c.LLVMDisposeTargetData(dl);
-    }
-    check(h, c.LLVMRunPasses(module, `default<O${level}>`, tm, h.passOptions), 'optimize');
+    prepareTarget(h, module, tm);
+    check(h, c.LLVMRunPasses(module, passPipeline(level), tm, h.passOptions), 'optimize');
     const optimize_ms = performance.now() - t;
     const result = { module, tsc, ir_parse_ms, verify_ms, optimize_ms };
     module = null;
@@ -311,7 +323,7 @@ function irTypeClass(c: LlvmC, t: TypeRef): string {
 }
 
 /** The functions the module defines with external linkage (the possible entry points), with their types. */
-function definedFunctions(c: LlvmC, module: ModuleRef): Map<string, IrSignature> {
+export function definedFunctions(c: LlvmC, module: ModuleRef): Map<string, IrSignature> {
   const functions = new Map<string, IrSignature>();
   for (let f = c.LLVMGetFirstFunction(module); f; f = c.LLVMGetNextFunction(f)) {
     if (c.LLVMIsDeclaration(f) || c.LLVMGetLinkage(f) !== LINKAGE_EXTERNAL) continue;
@@ -414,7 +426,7 @@ function addressOf(h: Host, view: ArrayBuffer | ArrayBufferView): number {
 function holdUntilDone(_buffers: Buffers): void {}
 
 /** What the garbage collector may free if a module is dropped without `dispose()`. */
-interface Owned {
+export interface Owned {
   jit: LLJITRef | null;
 }
 
@@ -423,7 +435,7 @@ const unreleased = new FinalizationRegistry<Owned>((owned) => {
   owned.jit = null;
 });
 
-class CompiledModule implements NativeModule {
+export class CompiledModule implements NativeModule {
   readonly optLevel: OptLevel;
   readonly entryPoints: readonly string[];
   private isDisposed = false;
@@ -598,7 +610,7 @@ class CompiledModule implements NativeModule {
 }
 
 /** Adds code to a fresh LLJIT and looks up every entry point (which links, and compiles IR). */
-function link(
+export function link(
   h: Host,
   level: OptLevel,
   names: Iterable<string>,
@@ -623,7 +635,7 @@ function link(
 }
 
 /** Hands a copy of `object` to the LLJIT (which takes ownership of the LLVM buffer). */
-function addObject(h: Host, jit: LLJITRef, jd: JITDylibRef, object: Buffer): void {
+export function addObject(h: Host, jit: LLJITRef, jd: JITDylibRef, object: Buffer): void {
   const buf = h.c.LLVMCreateMemoryBufferWithMemoryRangeCopy(object, object.length, 'cogstudio-object.o');
   if (!buf) throw new JitError('jit', 'LLVM could not allocate the object buffer');
   check(h, h.c.LLVMOrcLLJITAddObjectFile(jit, jd, buf), 'jit');
@@ -638,20 +650,25 @@ function emitObject(h: Host, module: ModuleRef, level: OptLevel): Buffer {
     const outMsg: Out<CStringRef> = [null];
     const outBuf: Out<MemoryBufferRef> = [null];
     const failed = c.LLVMTargetMachineEmitToMemoryBuffer(tm, module, CODEGEN_OBJECT_FILE, outMsg, outBuf);
-    const message = takeMessage(c, outMsg[0]);
-    const buf = outBuf[0];
-    if (failed || !buf) {
-      if (buf) c.LLVMDisposeMemoryBuffer(buf);
-      throw new JitError('jit', message || 'LLVM could not emit an object file');
-    }
-    try {
-      const size = Number(c.LLVMGetBufferSize(buf));
-      return Buffer.from(new Uint8Array(c.koffi.view(c.LLVMGetBufferStart(buf), size)));
-    } finally {
-      c.LLVMDisposeMemoryBuffer(buf);
-    }
+    return takeObject(h, failed, outMsg[0], outBuf[0]);
   } finally {
     c.LLVMDisposeTargetMachine(tm);
+  }
+}
+
+/** The outcome of LLVMTargetMachineEmitToMemoryBuffer: the object copied into a Buffer (LLVM's freed), or a JitError. */
+export function takeObject(h: Host, failed: number, msg: CStringRef | null, buf: MemoryBufferRef | null): Buffer {
+  const { c } = h;
+  const message = takeMessage(c, msg);
+  if (failed || !buf) {
+    if (buf) c.LLVMDisposeMemoryBuffer(buf);
+    throw new JitError('jit', message || 'LLVM could not emit an object file');
+  }
+  try {
+    const size = Number(c.LLVMGetBufferSize(buf));
+    return Buffer.from(new Uint8Array(c.koffi.view(c.LLVMGetBufferStart(buf), size)));
+  } finally {
+    c.LLVMDisposeMemoryBuffer(buf);
   }
 }
 
@@ -671,45 +688,88 @@ export function compileIR(irText: string, opts: CompileOptions = {}): NativeModu
   const level = checkOptLevel(opts.optLevel ?? 2);
   const h = getHost();
   h.sessionErrors.length = 0;
-  const dir = objectCacheDir(opts.objectCache);
-  if (!dir) return compileFromIR(h, irText, level, opts, start, null);
-  const key = objectCacheKey({
-    irText,
-    triple: h.triple,
-    cpu: h.cpu,
-    features: h.features,
-    llvm: llvmVersion(),
-    optLevel: level,
-  });
-  let cache_read_ms = 0;
-  if (!opts.emitOptimizedIR) {
-    const t = performance.now();
-    const read = readCacheEntry(dir, key);
-    cache_read_ms = performance.now() - t;
-    if ('entry' in read) {
-      const { object, signatures } = read.entry;
-      try {
-        const t1 = performance.now();
-        const { jit, addresses } = link(h, level, signatures.keys(), (j, jd) => addObject(h, j, jd, object));
-        const timings: CompileTimings = {
-          ir_parse_ms: 0,
-          verify_ms: 0,
-          optimize_ms: 0,
-          object_emit_ms: 0,
-          cache_read_ms,
-          cache_write_ms: 0,
-          machine_code_ms: performance.now() - t1,
-          total_ms: performance.now() - start,
-        };
-        const irBytes = Buffer.byteLength(irText, 'utf8');
-        return new CompiledModule(h, { jit }, addresses, signatures, timings, irBytes, level, undefined, 'hit');
-      } catch {
-        // an entry LLVM refuses: compile and overwrite it
-        h.sessionErrors.length = 0;
-      }
-    }
+  const slot = cacheSlot(h, irText, level, opts.objectCache);
+  if (!slot) return compileFromIR(h, irText, level, opts, start, null);
+  if (opts.emitOptimizedIR) return compileFromIR(h, irText, level, opts, start, { ...slot, cache_read_ms: 0 });
+  const cached = fromObjectCache(h, irText, level, slot, start);
+  return 'module' in cached ? cached.module : compileFromIR(h, irText, level, opts, start, { ...slot, cache_read_ms: cached.cache_read_ms });
+}
+
+/** Where a module's object is kept in the on-disk cache (null with the cache off). */
+export interface CacheSlot {
+  dir: string;
+  key: string;
+}
+
+export function cacheSlot(h: Host, irText: string, level: OptLevel, objectCache: string | undefined): CacheSlot | null {
+  const dir = objectCacheDir(objectCache);
+  if (!dir) return null;
+  const key = objectCacheKey({ irText, triple: h.triple, cpu: h.cpu, features: h.features, llvm: llvmVersion(), optLevel: level });
+  return { dir, key };
+}
+
+/**
+ * The module from a cache entry (read, validated, linked), or the time spent finding that there
+ * is no usable one (absent, or refused by LLVM: the caller compiles and overwrites it).
+ */
+export function fromObjectCache(
+  h: Host,
+  irText: string,
+  level: OptLevel,
+  slot: CacheSlot,
+  start: number,
+): { module: NativeModule } | { cache_read_ms: number } {
+  const t = performance.now();
+  const read = readCacheEntry(slot.dir, slot.key);
+  const cache_read_ms = performance.now() - t;
+  if (!('entry' in read)) return { cache_read_ms };
+  const { object, signatures } = read.entry;
+  try {
+    const t1 = performance.now();
+    const { jit, addresses } = link(h, level, signatures.keys(), (j, jd) => addObject(h, j, jd, object));
+    const timings: CompileTimings = {
+      ir_parse_ms: 0,
+      verify_ms: 0,
+      optimize_ms: 0,
+      object_emit_ms: 0,
+      cache_read_ms,
+      cache_write_ms: 0,
+      machine_code_ms: performance.now() - t1,
+      total_ms: performance.now() - start,
+    };
+    const irBytes = Buffer.byteLength(irText, 'utf8');
+    return { module: new CompiledModule(h, { jit }, addresses, signatures, timings, irBytes, level, undefined, 'hit') };
+  } catch {
+    // an entry LLVM refuses: compile and overwrite it
+    h.sessionErrors.length = 0;
+    return { cache_read_ms };
   }
-  return compileFromIR(h, irText, level, opts, start, { dir, key, cache_read_ms });
+}
+
+/**
+ * The module from the on-disk object cache, or null when it holds no usable entry for this IR
+ * and level (or the cache is off): lets a caller use optimised code at once when it exists.
+ */
+export function loadCachedIR(irText: string, opts: Pick<CompileOptions, 'optLevel' | 'objectCache'> = {}): NativeModule | null {
+  const start = performance.now();
+  const level = checkOptLevel(opts.optLevel ?? 2);
+  const h = getHost();
+  h.sessionErrors.length = 0;
+  const slot = cacheSlot(h, irText, level, opts.objectCache);
+  if (!slot) return null;
+  const cached = fromObjectCache(h, irText, level, slot, start);
+  return 'module' in cached ? cached.module : null;
+}
+
+/** Stores a linked module's object (never code that failed to load); returns the time it took. */
+export function storeObject(slot: CacheSlot, object: Buffer, signatures: ReadonlyMap<string, IrSignature>): number {
+  const t = performance.now();
+  const problem = writeCacheEntry(slot.dir, slot.key, object, signatures, OBJECT_CACHE_LIMITS);
+  if (problem && !warned.has(slot.dir)) {
+    warned.add(slot.dir);
+    process.emitWarning(`object cache ${slot.dir} is not writable: ${problem}`, 'JitWarning');
+  }
+  return performance.now() - t;
 }
 
 /** Parse → verify → optimise → machine code; through an object file stored in the cache when one is given. */
@@ -719,7 +779,7 @@ function compileFromIR(
   level: OptLevel,
   opts: CompileOptions,
   start: number,
-  cache: { dir: string; key: string; cache_read_ms: number } | null,
+  cache: (CacheSlot & { cache_read_ms: number }) | null,
 ): NativeModule {
   const { c } = h;
   const fe = frontEnd(h, irText, level, opts.name ?? 'module.ll');
@@ -750,16 +810,8 @@ function compileFromIR(
     jit = linked.jit;
     const machine_code_ms = performance.now() - t;
     let cache_write_ms = 0;
-    if (cache && object) {
-      // Stored only once it linked: an entry never holds code that fails to load.
-      t = performance.now();
-      const problem = writeCacheEntry(cache.dir, cache.key, object, signatures, OBJECT_CACHE_LIMITS);
-      cache_write_ms = performance.now() - t;
-      if (problem && !warned.has(cache.dir)) {
-        warned.add(cache.dir);
-        process.emitWarning(`object cache ${cache.dir} is not writable: ${problem}`, 'JitWarning');
-      }
-    }
+    // Stored only once it linked: an entry never holds code that fails to load.
+    if (cache && object) cache_write_ms = storeObject(cache, object, signatures);
     const timings: CompileTimings = {
       ir_parse_ms: fe.ir_parse_ms,
       verify_ms: fe.verify_ms,

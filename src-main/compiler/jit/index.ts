@@ -1,6 +1,7 @@
 /** The native JIT layer: LLVM IR text in, callable native functions out (LLVM 14 C API via koffi). */
 export {
   compileIR,
+  loadCachedIR,
   optimizeIR,
   llvmVersion,
   hostCPU,
@@ -15,3 +16,4 @@ export {
   type OptLevel,
 } from './compile-ir.js';
 export { JitError, type JitStage } from './jit-error.js';
+export { compileIRAsync, backgroundCompiles, type AsyncCompileOptions } from './compile-ir-async.js';
