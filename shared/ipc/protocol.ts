@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { MENU_COMMANDS, type MenuCommand } from './channels.js';
+import { CompileTiersSchema } from '../protocol/engine.js';
 
 export const EXECUTION_MODES = ['Interpreted', 'LLVM', 'LLVMExec', 'LLVMRun', 'Auto'] as const;
 export type ExecutionMode = (typeof EXECUTION_MODES)[number];
@@ -189,6 +190,8 @@ export const CompileStagesSchema = z.object({
   /** hit: this process's cache; disk: the object cache on disk; miss: compiled now. */
   cache: z.enum(['hit', 'disk', 'miss']),
   opt_level: z.number(),
+  /** A tiered compile: O0 first, then O2. */
+  tiers: CompileTiersSchema.optional(),
 });
 export type CompileStages = z.infer<typeof CompileStagesSchema>;
 

@@ -56,7 +56,10 @@ export const RunRequestSchema = z.strictObject({
   inputs: JsonObject('inputs').optional(),
   recordNodeValues: Flag('recordNodeValues').optional(),
   recordExecutionOrder: Flag('recordExecutionOrder').optional(),
-  /** Optimisation level of compiled modes (default 2). */
+  /**
+   * Optimisation level of compiled modes. Default: tiered — O0 code for the first results, O2
+   * code built in the background and swapped in between blocks (bit-identical results).
+   */
   optLevel: OptLevel.optional(),
   /** Passes a trial may take before the run stops with a `limit` error (default 100000). */
   maxPassesPerTrial: wholeNumber('maxPassesPerTrial', 1, MAX_TRIALS).optional(),
@@ -159,6 +162,32 @@ export const AcceptedEventSchema = z.strictObject({
   queuePosition: Count,
 });
 
+/**
+ * A tiered compile (runs without an explicit optLevel): O0 code first, O2 code built in the
+ * background and swapped in between blocks. Sent again in a later `diagnostics` event of the
+ * run once the O2 code is in (or its compile failed).
+ */
+export const CompileTiersSchema = z.object({
+  /** Until the O0 code could run (codegen included). */
+  o0_ms: Ms,
+  /** From the start of the compile until the O2 code replaced the O0 code. */
+  o2_ready_ms: Ms.optional(),
+  /** The first trial of this run that ran on the O2 code. */
+  used_from_trial: Count.optional(),
+  /** Why the O2 compile failed (the run went on with the O0 code). */
+  o2_error: z.string().optional(),
+});
+export type CompileTiers = z.infer<typeof CompileTiersSchema>;
+
+/** One line for people: "O0 in 33.0 ms, O2 ready after 131.2 ms, used from trial 12". */
+export function describeTiers(t: CompileTiers): string {
+  const o0 = `O0 in ${t.o0_ms.toFixed(1)} ms`;
+  if (t.o2_error !== undefined) return `${o0}; the O2 compile failed (${t.o2_error}), the O0 code ran`;
+  if (t.o2_ready_ms === undefined) return `${o0}, O2 compiling in the background`;
+  const used = t.used_from_trial === undefined ? 'not used by this run' : `used from trial ${t.used_from_trial}`;
+  return `${o0}, O2 ready after ${t.o2_ready_ms.toFixed(1)} ms, ${used}`;
+}
+
 /** Per-stage compile times, the IR size, the function count and whether machine code was reused. */
 export const CompileDiagnosticsSchema = z.object({
   codegen_ms: Ms,
@@ -171,10 +200,15 @@ export const CompileDiagnosticsSchema = z.object({
   ir_bytes: Count,
   functions: Count,
   cache: z.enum(['hit', 'miss', 'disk']),
+  /** The level of the code compiled first (0 for a tiered compile; see tiers). */
   opt_level: z.int(),
+  tiers: CompileTiersSchema.optional(),
 });
 
-/** Which mode runs (after Auto's fallbacks), every warning, and the compile diagnostics. */
+/**
+ * Which mode runs (after Auto's fallbacks), every warning, and the compile diagnostics. A run on
+ * a tiered compile may send it again, with `compile.tiers` updated, once the O2 code is in.
+ */
 export const DiagnosticsEventSchema = z.strictObject({
   type: z.literal('diagnostics'),
   id: RequestId,

@@ -26,8 +26,9 @@ import { prepareInputs } from '../engine/inputs.js';
 import { ModelError } from '../model/errors.js';
 import { SchedulerLimitError } from '../scheduler/scheduler.js';
 import { JitError, optimizeIR } from '../compiler/jit/index.js';
-import { ModeUnavailableError, ModelSession } from '../runtime/run-model.js';
+import { ModeUnavailableError, ModelSession, withSwitch } from '../runtime/run-model.js';
 import { RunCompiledRunner, createRunner, type BlockLayout, type Runner } from '../runtime/runners.js';
+import type { CompileDiagnostics, CompiledModel } from '../runtime/compiled.js';
 import { tracePasses } from '../runtime/pass-trace.js';
 
 /** Test-only native faults (see child.ts): never given to an engine outside tests. */
@@ -307,18 +308,18 @@ export class Engine {
       }
       if (job.cancelled) return this.emitDone(id, 0, true, { total_ms: performance.now() - t0 });
       const t1 = performance.now();
-      const choice = session.choose(mode, req.optLevel ?? 2);
+      // without an explicit level: O0 code for the first results, O2 swapped in between blocks
+      const choice = session.choose(mode, req.optLevel ?? 'tiered');
       const comp = session.comp;
       const inputs = prepareInputs(comp, req.inputs ?? comp.run.inputs, req.inputs ? 'inputs' : 'run.inputs');
       const numTrials = req.numTrials ?? comp.run.num_trials ?? inputs.defaultTrials;
-      this.emit({
-        type: 'diagnostics',
-        id,
-        mode,
-        executedMode: choice.executed,
-        warnings: [...sessionWarnings, ...comp.warnings, ...choice.warnings, ...inputs.warnings],
-        ...(choice.compiled ? { compile: choice.compiled.diagnostics } : {}),
-      });
+      const warnings = [...sessionWarnings, ...comp.warnings, ...choice.warnings, ...inputs.warnings];
+      const diagnostics = (compile: CompileDiagnostics | undefined): void =>
+        this.emit({ type: 'diagnostics', id, mode, executedMode: choice.executed, warnings, ...(compile ? { compile } : {}) });
+      // a session's earlier run may have swapped the O2 code in already
+      const startedOnReplaced = (choice.compiled?.codeVersion ?? 0) > 0;
+      const first = choice.compiled ? withSwitch(choice.compiled.diagnostics, null, startedOnReplaced) : undefined;
+      diagnostics(first);
       const t2 = performance.now();
       const runner = createRunner(
         session.ctx,
@@ -336,6 +337,10 @@ export class Engine {
       // LLVMRun checks its budget after each native batch, which may itself take up to the budget
       const budget = runner instanceof RunCompiledRunner ? this.opts.sliceMs / 2 : this.opts.sliceMs;
       let cancelled = false;
+      const tiers = new TierReporter(choice.compiled, runner, first, startedOnReplaced, (compile, warning) => {
+        if (warning) warnings.push(warning);
+        diagnostics(compile);
+      });
       try {
         while (!runner.finished) {
           if (job.cancelled) {
@@ -345,6 +350,8 @@ export class Engine {
           // one block per iteration: its native/interpreted time is bounded by the budget, the rest is copies
           batch.take(runner, budget);
           if (performance.now() - batch.lastFlush >= this.opts.flushMs) batch.flush();
+          tiers.check();
+          // the turn in which a background O2 compile's completion swaps its code in
           await tick();
           while (this.opts.congested() && !job.cancelled) await sleep(2);
         }
@@ -352,6 +359,7 @@ export class Engine {
         runner.close();
         job.runner = null;
         batch.flush();
+        tiers.check();
       }
       const t3 = performance.now();
       const trials = batch.done;
@@ -455,6 +463,40 @@ export class Engine {
     if (e instanceof RangeError && !/call stack/.test(e.message)) return { type: 'error', id, kind: 'model', message: e.message, rss };
     const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
     return { type: 'error', id, kind: 'internal', message: `internal engine error (please report it): ${message}`, rss };
+  }
+}
+
+/**
+ * Follows a tiered compile during a run: once the run uses the O2 code, or its compile failed,
+ * the run's compile diagnostics are sent again with the tier report updated. (O2 code that
+ * arrives after the run's last block is not news for this run: the next one reports it.)
+ */
+class TierReporter {
+  private last: string;
+
+  constructor(
+    private readonly compiled: CompiledModel | null,
+    private readonly runner: Runner,
+    sent: CompileDiagnostics | undefined,
+    private readonly startedOnReplaced: boolean,
+    private readonly send: (compile: CompileDiagnostics, warning?: string) => void,
+  ) {
+    this.last = TierReporter.news(sent);
+  }
+
+  private static news(d: CompileDiagnostics | undefined): string {
+    return JSON.stringify([d?.tiers?.used_from_trial, d?.tiers?.o2_error]);
+  }
+
+  check(): void {
+    const tiers = this.compiled?.diagnostics.tiers;
+    if (!tiers) return;
+    const compile = withSwitch(this.compiled!.diagnostics, this.runner.codeSwitchedAt, this.startedOnReplaced);
+    const now = TierReporter.news(compile);
+    if (now === this.last) return;
+    const failed = compile.tiers!.o2_error !== undefined && JSON.parse(this.last)[1] === null;
+    this.last = now;
+    this.send(compile, failed ? `the background O2 compile failed, the run continues on O0 code: ${compile.tiers!.o2_error}` : undefined);
   }
 }
 

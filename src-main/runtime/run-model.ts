@@ -184,6 +184,7 @@ export class ModelSession {
         return true;
       },
     };
+    const startedOnReplaced = (choice.compiled?.codeVersion ?? 0) > 0;
     const runner = createRunner(this.ctx, runOpts, choice.compiled);
     const run = drainBlocks(runner);
     const t2 = performance.now();
@@ -207,7 +208,7 @@ export class ModelSession {
       trials: run.count,
       cancelled,
     };
-    if (choice.compiled) out.compile = withSwitch(choice.compiled.diagnostics, runner.codeSwitchedAt);
+    if (choice.compiled) out.compile = withSwitch(choice.compiled.diagnostics, runner.codeSwitchedAt, startedOnReplaced);
     if (req.recordNodeValues && run.nodeValues) {
       const records = Array.from({ length: run.count }, (_, i) => layout.record({ first: 0, ...run, executionOrder: null }, i).nodeValues!);
       out.node_values = Object.fromEntries(comp.nodeNames.map((name, k) => [name, records.map((r) => r[k]!)]));
@@ -228,9 +229,13 @@ export class ModelSession {
   }
 }
 
-/** A run's compile diagnostics with the first trial that ran on the O2 code of a tiered compile. */
-export function withSwitch(d: CompileDiagnostics, codeSwitchedAt: number | null): CompileDiagnostics {
-  return d.tiers && codeSwitchedAt !== null ? { ...d, tiers: { ...d.tiers, used_from_trial: codeSwitchedAt } } : d;
+/**
+ * A run's compile diagnostics with the first trial that ran on the O2 code of a tiered compile:
+ * where the run switched code, or 0 when the O2 code was in before the run started.
+ */
+export function withSwitch(d: CompileDiagnostics, codeSwitchedAt: number | null, startedOnReplaced: boolean): CompileDiagnostics {
+  const used = startedOnReplaced ? 0 : codeSwitchedAt;
+  return d.tiers && used !== null ? { ...d, tiers: { ...d.tiers, used_from_trial: used } } : d;
 }
 
 /** Builds, (compiles,) runs and disposes: one run of a model in a fresh context. */

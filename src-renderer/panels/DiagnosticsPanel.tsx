@@ -6,6 +6,7 @@
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { ModelIssue } from '../../shared/ipc/protocol.js';
+import { describeTiers } from '../../shared/protocol/engine.js';
 import { useRunState, useStudio } from '../context.js';
 import { issueNode } from '../store/run-store.js';
 import { IrViewer } from './IrViewer.js';
@@ -86,6 +87,12 @@ export function DiagnosticsPanel() {
               <th scope="row">cache</th>
               <td>{diagnostics.compile.cache}</td>
             </tr>
+            {diagnostics.compile.tiers && (
+              <tr>
+                <th scope="row">tiers</th>
+                <td data-testid="compile-tiers">{describeTiers(diagnostics.compile.tiers)}</td>
+              </tr>
+            )}
           </tbody>
         </table>
       )}
