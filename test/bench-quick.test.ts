@@ -26,9 +26,15 @@ describe('npm run bench -- --quick', () => {
       expect(r.stdout).toMatch(/^stroop\s+[\d,]+\s+[\d,]+/m);
       expect(r.stdout).toContain('## Fitted exponents');
       expect(r.stdout).toContain('agrees with Interpreted');
-      const report = JSON.parse(readFileSync(json, 'utf8')) as { models: { name: string; trials_per_s: Record<string, number | null> }[] };
+      const report = JSON.parse(readFileSync(json, 'utf8')) as {
+        models: { name: string; trials_per_s: Record<string, number | null>; first_result_ms: number; o2_ready_ms: number; first_result_o2_ms: number }[];
+      };
       const stroop = report.models.find((m) => m.name === 'stroop');
       for (const mode of ['Interpreted', 'LLVM', 'LLVMExec', 'LLVMRun']) expect(stroop?.trials_per_s[mode]).toBeGreaterThan(0);
+      // the tiered path: first result on O0 code, then (same clock) the O2 code swapped in
+      expect(stroop?.first_result_ms).toBeGreaterThan(0);
+      expect(stroop?.o2_ready_ms).toBeGreaterThanOrEqual(stroop!.first_result_ms);
+      expect(stroop?.first_result_o2_ms).toBeGreaterThan(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -76,6 +76,15 @@ describe('cogstudio run --out', () => {
     }
   });
 
+  it('compiles the one level --opt names: O0 and O2 (the default) give the same results bit for bit', () => {
+    const file = 'examples/ddm_integrator.cogmodel.json';
+    const o0 = runToFile(file, '--mode', 'LLVMRun', '--opt', '0', '--trials', '20');
+    const o2 = runToFile(file, '--mode', 'LLVMRun', '--trials', '20');
+    expect(o0.executed_mode).toBe('LLVMRun');
+    // JSON text keeps every double's shortest exact form: equal text = equal bits
+    expect(JSON.stringify(o0.results)).toBe(JSON.stringify(o2.results));
+  });
+
   it('runs --trials trials, cycling the inputs', () => {
     const json = runToFile(LINEAR_CHAIN, '--mode', 'Interpreted', '--trials', '7');
     const results = json.results as number[][][];
@@ -178,6 +187,10 @@ describe('cogstudio usage errors exit 2', () => {
 
   it('a --controller-threads of 0', () => {
     expectCleanError(cli('run', LINEAR_CHAIN, '--controller-threads', '0'), 2, '--controller-threads');
+  });
+
+  it('an --opt that is not 0-3', () => {
+    expectCleanError(cli('run', LINEAR_CHAIN, '--opt', '7'), 2, '--opt must be 0, 1, 2 or 3');
   });
 
   it('a negative --trials', () => {

@@ -23,7 +23,7 @@ export const USAGE = `CogStudio — PsyNeuLink-style cognitive models, interpret
 
 Usage:
   cogstudio run MODEL.json [--mode MODE] [--trials N] [--inputs FILE] [--out FILE]
-                           [--node-values] [--execution-order] [--controller-threads N]
+                           [--node-values] [--execution-order] [--controller-threads N] [--opt 0|1|2|3]
   cogstudio validate MODEL.json
   cogstudio compile MODEL.json [--mode LLVMRun|LLVMExec|LLVM] [--opt 0|1|2|3] [--emit-ir FILE]
                                [--emit-optimized-ir FILE]
@@ -40,6 +40,8 @@ Options for run:
   --execution-order    also record the nodes run in each time step
   --max-passes N       stop a trial that has not ended after N passes (default 100000)
   --controller-threads N  threads a compiled controller may split its grid over (default: every core)
+  --opt N              optimisation level of compiled modes, 0-3 (default 2; one level: a CLI run
+                       does not swap in optimised code built in the background as the studio does)
 
 Options for compile (prints the time of each stage, the IR size and the function count):
   --mode MODE                the compiled unit: LLVMRun (default; the same module as LLVMExec) or LLVM
@@ -119,9 +121,11 @@ async function runCommand(args: string[], io: CliIO): Promise<number> {
       'execution-order': { type: 'boolean' },
       'max-passes': { type: 'string' },
       'controller-threads': { type: 'string' },
+      opt: { type: 'string' },
     },
   });
   const file = positional(positionals, 'MODEL.json');
+  const optLevel = optLevelOption(values.opt);
   const mode = (values.mode ?? 'Auto') as ExecutionMode;
   if (!EXECUTION_MODES.includes(mode)) throw new UsageError(`--mode must be one of ${EXECUTION_MODES.join(', ')}, not ${JSON.stringify(values.mode)}`);
   const numTrials = wholeNumber(values.trials, '--trials', 1e9);
@@ -159,6 +163,7 @@ async function runCommand(args: string[], io: CliIO): Promise<number> {
     recordExecutionOrder: values['execution-order'],
     limits: maxPasses ? { maxPassesPerTrial: maxPasses } : undefined,
     controllerThreads,
+    optLevel,
     onProgress: progress,
   }));
   for (const w of out.warnings) io.stderr(`warning: ${w}\n`);
@@ -194,6 +199,17 @@ async function validateCommand(args: string[], io: CliIO): Promise<number> {
   return 0;
 }
 
+/**
+ * `--opt N` (default 2). The CLI always compiles one level: its runs are synchronous, so there is
+ * no moment to swap in O2 code built in the background, and the process could not exit before
+ * such a compile ended; the on-disk object cache makes a repeated run start in milliseconds.
+ */
+function optLevelOption(value: string | undefined): OptLevel {
+  const opt = value === undefined ? 2 : Number(value);
+  if (opt !== 0 && opt !== 1 && opt !== 2 && opt !== 3) throw new UsageError(`--opt must be 0, 1, 2 or 3, not ${JSON.stringify(value)}`);
+  return opt;
+}
+
 async function compileCommand(args: string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -208,8 +224,7 @@ async function compileCommand(args: string[], io: CliIO): Promise<number> {
   const file = positional(positionals, 'MODEL.json');
   const mode = (values.mode ?? 'LLVMRun') as ExecutionMode;
   if (mode !== 'LLVMRun' && mode !== 'LLVMExec' && mode !== 'LLVM') throw new UsageError(`--mode must be LLVMRun, LLVMExec or LLVM, not ${JSON.stringify(values.mode)}`);
-  const opt = values.opt === undefined ? 2 : Number(values.opt);
-  if (![0, 1, 2, 3].includes(opt)) throw new UsageError(`--opt must be 0, 1, 2 or 3, not ${JSON.stringify(values.opt)}`);
+  const opt = optLevelOption(values.opt);
   const model = await loadModel(file);
   let comp;
   try {
@@ -218,9 +233,9 @@ async function compileCommand(args: string[], io: CliIO): Promise<number> {
     if (e instanceof ModelError) throw new ModelError(e.issues, file);
     throw e;
   }
-  const compiled = compileFor(comp, mode, opt as OptLevel);
+  const compiled = compileFor(comp, mode, opt);
   if (values['emit-ir'] !== undefined) writeFileSync(values['emit-ir'], compiled.irText);
-  if (values['emit-optimized-ir'] !== undefined) writeFileSync(values['emit-optimized-ir'], optimizeIR(compiled.irText, { optLevel: opt as OptLevel }).ir);
+  if (values['emit-optimized-ir'] !== undefined) writeFileSync(values['emit-optimized-ir'], optimizeIR(compiled.irText, { optLevel: opt }).ir);
   const d = compiled.diagnostics;
   const ms = (x: number) => `${x.toFixed(1)} ms`;
   io.stdout(
