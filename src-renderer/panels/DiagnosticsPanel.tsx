@@ -87,14 +87,14 @@ export function DiagnosticsPanel() {
               <th scope="row">cache</th>
               <td>{diagnostics.compile.cache}</td>
             </tr>
-            {diagnostics.compile.tiers && (
-              <tr>
-                <th scope="row">tiers</th>
-                <td data-testid="compile-tiers">{describeTiers(diagnostics.compile.tiers)}</td>
-              </tr>
-            )}
+
           </tbody>
         </table>
+      )}
+      {diagnostics?.compile?.tiers && (
+        <p className="tiers" data-testid="compile-tiers" title="Tiered compile: O0 code first, O2 code swapped in between blocks (same results)">
+          {describeTiers(diagnostics.compile.tiers)}
+        </p>
       )}
       {timings && (
         <p className="timings" data-testid="run-timings">

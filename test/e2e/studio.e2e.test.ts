@@ -41,7 +41,8 @@ let page: Page;
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  host = await startWebHostProcess();
+  // no on-disk object cache: the first compiled run is a cold tiered compile (O0 first)
+  host = await startWebHostProcess([], { COGSTUDIO_OBJECT_CACHE: 'off' });
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
   collectPageErrors(page, pageErrors, true);
@@ -76,6 +77,8 @@ describe('the studio in the web host', () => {
     const compile = diagnostics.getByRole('table', { name: /Compile timings/ });
     for (const stage of ['codegen', 'optimise', 'machine code', 'total']) expect(await compile.getByRole('rowheader', { name: stage }).count()).toBe(1);
     expect(await diagnostics.getByTestId('ir-size').textContent()).toMatch(/KiB, \d+ functions/);
+    // the tiered compile: O0 code ran first, the O2 code builds in the background
+    expect(await diagnostics.getByTestId('compile-tiers').textContent()).toMatch(/^O0 in \d+\.\d ms, O2 /);
     await page.screenshot({ path: '/tmp/studio-run-auto.png' });
   });
 
