@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sentinel } from '../src-main/compiler/codegen/controlled-params.js';
-import { backgroundCompiles } from '../src-main/compiler/jit/index.js';
+import { generateModule } from '../src-main/compiler/codegen/composition.js';
+import { backgroundCompiles, optimizeIR } from '../src-main/compiler/jit/index.js';
 import { UNSUPPORTED_YET, buildComposition, type ModelLike } from '../src-main/engine/composition.js';
 import { prepareInputs } from '../src-main/engine/inputs.js';
 import { compileComposition, type CompiledMode, type CompiledModel, type OptChoice } from '../src-main/runtime/compiled.js';
@@ -150,6 +151,27 @@ describe('O0 and O2 machine code give bit-identical results', () => {
     if (Object.values(c.model.nodes).some((n) => UNSUPPORTED_YET[n.type])) continue;
     it(`reference model ${c.name}`, () => expectO0EqualsO2(c.model, undefined, ['Auto', 'LLVM']));
   }
+});
+
+describe('no fast-math anywhere', () => {
+  /** Fast-math flags on a floating-point instruction or call, fmuladd (contractible), or unsafe-math function attributes. */
+  const UNSAFE = /\b(?:fadd|fsub|fmul|fdiv|frem|fneg|fcmp|call|select|phi)\s+(?:nnan|ninf|nsz|arcp|contract|afn|reassoc|fast)\b|llvm\.fmuladd|"(?:unsafe-fp-math|no-nans-fp-math|no-infs-fp-math|no-signed-zeros-fp-math|approx-func-fp-math)"="true"/;
+
+  for (const file of BENCH.filter((f) => !/chain_200|layers_100/.test(f))) {
+    it(`the generated and the O2-optimised IR of ${file}`, () => {
+      for (const withScheduler of [true, false]) {
+        const ir = generateModule(buildComposition(readModel(`bench/models/${file}`) as ModelLike), { withScheduler }).ir.print();
+        expect(ir).not.toMatch(UNSAFE);
+        expect(optimizeIR(ir, { optLevel: 2 }).ir).not.toMatch(UNSAFE);
+      }
+    });
+  }
+
+  it('the pattern finds what it looks for', () => {
+    expect('  %x = fmul fast double %a, %b').toMatch(UNSAFE);
+    expect('  %y = call nnan double @exp(double %a)').toMatch(UNSAFE);
+    expect('  %z = fmul double %a, %b').not.toMatch(UNSAFE);
+  });
 });
 
 describe('a run switching from O0 to O2 mid-run equals a pure O2 run', () => {
