@@ -90,6 +90,15 @@ describe('engine runs on a tiered compile', () => {
     expect(events.filter((e) => e.type === 'done').map((e) => e.id)).toEqual(['a', 'b']);
   });
 
+  it('the next run of the model (a fresh context, as the studio runs) starts on the O2 code: no O0 step', async () => {
+    const model = fresh();
+    await runOnEngine({ model, mode: 'LLVMRun', numTrials: 3000 });
+    const again = await runOnEngine({ model, mode: 'LLVMRun', numTrials: 10 });
+    expect(again.diagnostics).toHaveLength(1);
+    expect(again.diagnostics[0]!.compile).toMatchObject({ opt_level: 2, cache: 'hit' });
+    expect(again.diagnostics[0]!.compile!.tiers).toBeUndefined();
+  });
+
   it('a failed O2 compile is a warning; the run finishes on the O0 code with the O0 results', async () => {
     const model = fresh();
     backgroundFaults.rewriteIR = (ir) => `${ir}\nnot IR at all\n`;

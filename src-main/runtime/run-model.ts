@@ -43,7 +43,8 @@ export interface RunRequest {
    * Optimisation level of compiled modes (default 2), or `tiered`: O0 code at once, the O2 code
    * swapped in once its background compile is done — which needs the event loop to turn, so a
    * run that never yields (this synchronous `run`) stays on the code it started with; later runs
-   * of the session use the O2 code once it is in.
+   * of the session use the O2 code once it is in. The background compile goes on after the
+   * session is disposed (its code is kept for a later run): a process exits once it has ended.
    */
   optLevel?: OptChoice;
   /**
