@@ -23,6 +23,9 @@ import { IR, sanitize, type V } from './ir.js';
 /** Above this many consideration sets, each set's step is generated as its own (not inlined) function. */
 const OUT_OF_LINE_SETS = 8;
 
+/** Most counts_useable cells passed to a shared scheduler.ran function (more are recorded inline). */
+const MAX_CELL_ARGS = 8;
+
 /** trial() with its pointer arguments first: (state, log, logLen, maxPasses, logCap). */
 export const TRIAL_EXEC = 'trial.exec';
 
@@ -200,8 +203,8 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
     const outOfLine = comp.scheduler.queue.length > OUT_OF_LINE_SETS;
     if (outOfLine) ir.inlining('trial.terminated', 'noinline');
 
-    const inc = (ptr: V, i: number) => ir.store(ir.add(ir.load(ptr, i), ir.num(1)), ptr, i);
-    const logStep = (log: V, logCap: V, logLen: V, members: { node: number; flag: V | null }[]) => {
+    const inc = (ptr: V, i: number | V) => ir.store(ir.add(ir.load(ptr, i), ir.num(1)), ptr, i);
+    const logStep = (log: V, logCap: V, logLen: V, members: { node: number | V; flag: V | null }[]) => {
       // log: count, then the nodes of the step — only while it fits
       const len = ir.loadI32(logLen);
       const count = members.reduce((acc, m) => (m.flag ? b.CreateAdd(acc, b.CreateZExt(m.flag, ir.i32)) : acc), ir.int(0));
@@ -210,7 +213,7 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
         const pos = ir.intVariable(b.CreateAdd(len, ir.int(1)), 'logpos');
         for (const m of members) {
           ir.ifThen(m.flag!, () => {
-            ir.storeI32(ir.int(m.node), log, pos.get());
+            ir.storeI32(typeof m.node === 'number' ? ir.int(m.node) : m.node, log, pos.get());
             pos.set(b.CreateAdd(pos.get(), ir.int(1)));
           });
         }
@@ -246,6 +249,56 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
     // one copy, called from every set's function
     if (clearJustRan) ir.inlining('scheduler.clear_just_ran', 'noinline');
 
+    /** counts_useable cells `node` owns (zeroed when it runs) and counts (incremented), in `pairs` order. */
+    const ownedCells = Array.from({ length: n }, (): number[] => []);
+    const countedCells = Array.from({ length: n }, (): number[] => []);
+    for (const [d, o] of pairs) {
+      ownedCells[o]!.push(d * n + o);
+      countedCells[d]!.push(d * n + o);
+    }
+    /** SchedulerCounters.recordExecution(k), over `node` (a constant or an argument) and the given cells. */
+    const emitRecord = (node: number | V, owned: readonly (number | V)[], counted: readonly (number | V)[]) => {
+      const total = cg.slot(cs.countsTotal);
+      const useable = cg.slot(cs.countsUseable);
+      for (let s = 0; s < 5; s++) inc(total, typeof node === 'number' ? s * n + node : b.CreateAdd(node, ir.int(s * n)));
+      // as graph-scheduler: first zero what the node had used, then count it for the others
+      for (const c of owned) ir.store(ir.num(0), useable, c);
+      for (const c of counted) inc(useable, c);
+    };
+
+    /**
+     * Big models: the end of a step whose consideration set has a single node that ran, the same for
+     * every such set, as one shared function (called, not inlined) so that a set's own code is its
+     * condition and its node's code: scheduler.ran.O.C(state, log, log_cap, log_len, last_ran, set,
+     * node, O owned cells, C counted cells) records the execution (counts_total, counts_useable;
+     * done after the node ran instead of before: node code never reads the counters), clears
+     * just_ran and sets it for the node, advances the clocks and logs the step. Straight-line code
+     * with the cells as arguments (a loop over a table of cells cost chain_200 a fifth of its speed).
+     */
+    const ranVariants = new Map<string, LLVM.Function>();
+    const stepRanFn = (owned: number, counted: number, record: boolean): LLVM.Function => {
+      const name = record ? `scheduler.ran.${owned}.${counted}` : 'scheduler.ran.recorded';
+      const known = ranVariants.get(name);
+      if (known) return known;
+      const cells = (prefix: string, k: number): [string, LLVM.Type][] => Array.from({ length: k }, (_, i) => [`${prefix}${i}`, ir.i32]);
+      const params: [string, LLVM.Type][] = [['state', ir.i8p], ['log', ir.i32p], ['log_cap', ir.i32], ['log_len', ir.i32p], ['last_ran', ir.i32p], ['set', ir.i32], ['node', ir.i32], ...cells('owned', owned), ...cells('counted', counted)];
+      const fn = ir.define(name, ir.void, params, ([state, log, logCap, logLen, lastRan, set, node, ...cellArgs]) => {
+        cg.state = state!;
+        if (record) emitRecord(node!, cellArgs.slice(0, owned), cellArgs.slice(owned));
+        ir.call(clearJustRan!, [state!, ir.loadI32(lastRan!)]);
+        ir.storeI32(set!, lastRan!);
+        ir.store(ir.num(1), cg.slot(cs.justRan), node!);
+        const time = cg.slot(cs.time);
+        inc(time, TS.TIME_STEP);
+        inc(time, 4);
+        logStep(log!, logCap!, logLen!, [{ node: node!, flag: ir.bool(true) }]);
+        ir.ret();
+      }, true);
+      ir.inlining(name, 'noinline');
+      ranVariants.set(name, fn);
+      return fn;
+    };
+
     /**
      * Consideration set `index`'s time step (`lastRan`: i32* holding the index of the last set whose
      * step ran, -1 when unknown; big models only).
@@ -253,21 +306,31 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
     const emitSet = (index: number, set: readonly number[], log: V, logCap: V, logLen: V, lastRan: V | null): void => {
       const e = conditionContext();
       const total = cg.slot(cs.countsTotal);
-      const useable = cg.slot(cs.countsUseable);
       const time = cg.slot(cs.time);
       const justRan = cg.slot(cs.justRan);
       // the step's counts start at zero; within a pass only the previous set's nodes can have any
       if (index === 0) ir.zero(total, TS.TIME_STEP * n, n);
       else for (const k of queue[index - 1]!) ir.store(ir.num(0), total, TS.TIME_STEP * n + k);
+      if (set.length === 1 && clearJustRan && lastRan && set[0] !== comp.controller?.index) {
+        // a single node's cascade evaluates its condition exactly once; the step is the node's
+        const k = set[0]!;
+        // (a node that many EveryNCalls involve records its counts_useable inline, before it runs)
+        const inline = ownedCells[k]!.length + countedCells[k]!.length > MAX_CELL_ARGS;
+        const [owned, counted] = inline ? [[], []] : [ownedCells[k]!, countedCells[k]!];
+        ir.ifThen(nodeConds[k]!(e, k), () => {
+          if (inline) emitRecord(k, ownedCells[k]!, countedCells[k]!);
+          ir.call(gatherFns[k]!, [cg.state]);
+          ir.call(nodeFns[k]!, [cg.state]);
+          ir.call(stepRanFn(owned.length, counted.length, !inline), [cg.state, log, logCap, logLen, lastRan, ir.int(index), ir.int(k), ...[...owned, ...counted].map((c) => ir.int(c))]);
+        });
+        return;
+      }
       const flags = new Map(set.map((k) => [k, ir.alloca(ir.i32, 1, `in_step.${k}`)]));
       for (const k of set) ir.storeI32(ir.int(0), flags.get(k)!);
       const consider = (k: number, changed: { set(v: V): void } | null) => {
         ir.ifThen(nodeConds[k]!(e, k), () => {
           ir.storeI32(ir.int(1), flags.get(k)!);
-          for (let s = 0; s < 5; s++) inc(total, s * n + k);
-          // as SchedulerCounters.recordExecution: first zero what k had used, then count k for the others
-          for (const [d, o] of pairs) if (o === k) ir.store(ir.num(0), useable, d * n + o);
-          for (const [d, o] of pairs) if (d === k) inc(useable, d * n + o);
+          emitRecord(k, ownedCells[k]!, countedCells[k]!);
           changed?.set(ir.int(1));
         });
       };
