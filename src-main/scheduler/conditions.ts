@@ -431,6 +431,8 @@ export function emitCondition(spec: unknown, c: ConditionCompiler): EmitConditio
   const any = (e: EmitConditionContext, parts: V[]): V => parts.reduce((a, b) => e.ir.b.CreateOr(a, b), e.ir.bool(false));
   /** Evaluates parts in order and stops at the first that decides (false for All, true for Any), like the interpreter. */
   const shortCircuit = (e: EmitConditionContext, o: number, parts: EmitCondition[], stopOn: boolean): V => {
+    // one part (e.g. a node's default condition, All of one EveryNCalls) decides alone
+    if (parts.length === 1) return parts[0]!(e, o);
     const ir = e.ir;
     const result = ir.intVariable(ir.int(stopOn ? 0 : 1), stopOn ? 'any' : 'all');
     const emitFrom = (i: number): void => {

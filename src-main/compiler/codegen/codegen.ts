@@ -3,6 +3,7 @@
  * (the same bytes and offsets the interpreter uses, so a compiled run continues exactly where
  * an interpreted one stopped, and back), and typed access to slots, scratch and RNG streams.
  */
+import type * as LLVM from 'llvm-bindings';
 import type { F64Slot, RngSlot } from '../../engine/state.js';
 import type { Shape } from '../../components/types.js';
 import { IR, type V } from './ir.js';
@@ -24,9 +25,68 @@ export class Codegen {
     private readonly declareOnly = false,
   ) {}
 
+  /**
+   * Shared code (`relocating`): state addresses are read from a table argument instead of being
+   * constants, in first-use order; `offsets` records the byte offsets this code asked for.
+   */
+  private relocation: { table: V; offsets: number[]; index: Map<number, number>; pointers: Map<string, V> } | null = null;
+
+  /**
+   * Emits `body` so that every state address it takes is `state + table[i]` (table: i32* of byte
+   * offsets, i in order of first use): the same code then serves every node whose code differs only
+   * in where its state lives. Returns the byte offsets, in table order, for this emission.
+   */
+  relocating(table: V, body: () => void): number[] {
+    const saved = this.relocation;
+    const r = { table, offsets: [] as number[], index: new Map<number, number>(), pointers: new Map<string, V>() };
+    this.relocation = r;
+    try {
+      body();
+    } finally {
+      this.relocation = saved;
+    }
+    return r.offsets;
+  }
+
+  /** True while emitting shared code (names must then not depend on the node). */
+  get isRelocating(): boolean {
+    return this.relocation !== null;
+  }
+
+  /** `ty` at `byteOffset` of the state (relocated while `relocating`). */
+  private address(byteOffset: number, ty: LLVM.PointerType, hint: string): V {
+    const r = this.relocation;
+    const ir = this.ir;
+    if (!r) return ty === ir.i8p ? ir.b.CreateInBoundsGEP(ir.i8, this.state, [ir.long(byteOffset)], ir.name(hint)) : ir.f64At(this.state, byteOffset, hint);
+    const key = `${byteOffset}:${ty === ir.i8p ? 'i8' : 'f64'}`;
+    let p = r.pointers.get(key);
+    if (!p) {
+      let i = r.index.get(byteOffset);
+      if (i === undefined) {
+        i = r.offsets.length;
+        r.offsets.push(byteOffset);
+        r.index.set(byteOffset, i);
+      }
+      const at = i;
+      // in the entry block (it dominates every use): one table read per address and call
+      p = ir.inEntry(() => {
+        const off = ir.b.CreateSExt(ir.loadI32(r.table, at), ir.i64);
+        const bytes = ir.b.CreateInBoundsGEP(ir.i8, this.state, [off], ir.name(`slot${at}.b`));
+        return ty === ir.i8p ? bytes : ir.b.CreateBitCast(bytes, ty, ir.name(`slot${at}`));
+      });
+      r.pointers.set(key, p);
+    }
+    return p;
+  }
+
   /** double* to an f64 slot of the state. */
   slot(slot: F64Slot): V {
-    return this.ir.f64At(this.state, slot.byteOffset, slot.name);
+    return this.address(slot.byteOffset, this.ir.f64p, slot.name);
+  }
+
+  /** double* to the double at `byteOffset` of the state (e.g. one element of a slot). */
+  f64At(byteOffset: number, hint: string): V {
+    return this.address(byteOffset, this.ir.f64p, hint);
   }
 
   /** A CgValue over consecutive f64 slots (one per row). */
@@ -44,7 +104,7 @@ export class Codegen {
     this.random ??= this.declareOnly ? declareRandomFunctions(this.ir) : emitRandomFunctions(this.ir);
     const ir = this.ir;
     const r = this.random;
-    const base = ir.b.CreateInBoundsGEP(ir.i8, this.state, [ir.long(slot.byteOffset)], ir.name('rng'));
+    const base = this.address(slot.byteOffset, ir.i8p, 'rng');
     return {
       randomSample: () => ir.call(r.randomSample, [base], ir.name('u')),
       standardNormal: () => ir.call(r.standardNormal, [base], ir.name('z')),

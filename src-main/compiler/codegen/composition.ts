@@ -67,17 +67,17 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
   const t0 = performance.now();
   const ir = new IR(`cogstudio.${comp.name}`);
   const rp = opts.runtimeParams;
-  if (!rp) return generateInto(ir, comp, opts.withScheduler, t0);
-  if (rp.constants) return ir.withSentinels(constantEmitters(ir, new Map(rp.sentinels.map((s, i) => [s, rp.constants![i]!]))), () => generateInto(ir, comp, opts.withScheduler, t0));
+  if (!rp) return generateInto(ir, comp, opts.withScheduler, t0, true);
+  if (rp.constants) return ir.withSentinels(constantEmitters(ir, new Map(rp.sentinels.map((s, i) => [s, rp.constants![i]!]))), () => generateInto(ir, comp, opts.withScheduler, t0, false));
   const params = ir.globalArray('runtime_params', rp.sentinels.length);
   ir.define(RUNTIME_PARAMS_SETTER, ir.void, [['values', ir.f64p]], ([values]) => {
     rp.sentinels.forEach((_, i) => ir.store(ir.load(values!, i), params, i));
     ir.ret();
   });
-  return ir.withSentinels(new Map(rp.sentinels.map((s, i) => [s, () => ir.load(params, i, 'param')])), () => generateInto(ir, comp, opts.withScheduler, t0));
+  return ir.withSentinels(new Map(rp.sentinels.map((s, i) => [s, () => ir.load(params, i, 'param')])), () => generateInto(ir, comp, opts.withScheduler, t0, false));
 }
 
-function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: number): GeneratedModule {
+function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: number, shareable: boolean): GeneratedModule {
   const cg = new Codegen(ir);
   const b = ir.b;
   const n = comp.nodes.length;
@@ -90,36 +90,65 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
   // Exported only for LLVM mode: with the scheduler they are internal, so that once inlined into
   // trial() they are not also optimised and compiled a second time as standalone functions.
   const internal = withSchedulerOpt;
-  const nodeFns = comp.nodes.map((m, k) =>
-    ir.define(nodeSymbol('node', k, m.name), ir.void, [['state', ir.i8p]], ([state]) => {
-      cg.state = state!;
-      const variable = cg.slots(comp.variableSlots[k]!);
-      const done = controller?.emitNode(k, variable) ?? m.emit(cg, variable);
-      ir.store(ir.select(done, ir.num(1), ir.num(0)), cg.slot(cs.finished), k);
-      ir.ret();
-    }, internal),
-  );
-  const gatherFns = comp.nodes.map((m, k) =>
-    ir.define(nodeSymbol('gather', k, m.name), ir.void, [['state', ir.i8p]], ([state]) => {
-      cg.state = state!;
-      const variable = cg.slots(comp.variableSlots[k]!);
-      const ext = comp.externalSlots[k]!;
-      variable.rows.forEach((row, p) => {
-        if (ext.length) {
-          const src = cg.slot(ext[p]!);
-          ir.loop(row.len, (i) => ir.store(ir.load(src, i), row.ptr, i), 'ext');
-        } else {
-          ir.loop(row.len, (i) => ir.store(ir.num(0), row.ptr, i), 'zero');
-        }
-        for (const proj of comp.afferents[k]![p]!) {
-          const sender = comp.nodes[proj.sender]!.outputPorts[proj.senderPort]!;
-          emitAddProduct(cg, cg.slots(sender.slot), proj.matrix, row.ptr, row.len, `w.${proj.index}`);
-        }
-      });
-      if (m.recurrentMatrix) emitAddProduct(cg, cg.slots(m.outputPorts[0]!.slot), m.recurrentMatrix, variable.rows[0]!.ptr, variable.rows[0]!.len, `w.rec.${k}`);
-      ir.ret();
-    }, internal),
-  );
+  /** Node k's execution, over `c`'s state (the module's code generator, or a scratch one). */
+  const emitNodeBody = (c: Codegen, k: number) => {
+    const variable = c.slots(comp.variableSlots[k]!);
+    const done = (c === cg ? controller?.emitNode(k, variable) : undefined) ?? comp.nodes[k]!.emit(c, variable);
+    c.ir.store(c.ir.select(done, c.ir.num(1), c.ir.num(0)), c.f64At(cs.finished.byteOffset + 8 * k, 'finished'));
+  };
+  /** Node k's variable from its external input and afferent projections, over `c`'s state. */
+  const emitGatherBody = (c: Codegen, k: number) => {
+    const m = comp.nodes[k]!;
+    const cir = c.ir;
+    const variable = c.slots(comp.variableSlots[k]!);
+    const ext = comp.externalSlots[k]!;
+    // shared code (Codegen.relocating) must not name anything after the node
+    const weights = (name: string) => (c.isRelocating ? 'w' : name);
+    variable.rows.forEach((row, p) => {
+      if (ext.length) {
+        const src = c.slot(ext[p]!);
+        cir.loop(row.len, (i) => cir.store(cir.load(src, i), row.ptr, i), 'ext');
+      } else {
+        cir.loop(row.len, (i) => cir.store(cir.num(0), row.ptr, i), 'zero');
+      }
+      for (const proj of comp.afferents[k]![p]!) {
+        const sender = comp.nodes[proj.sender]!.outputPorts[proj.senderPort]!;
+        emitAddProduct(c, c.slots(sender.slot), proj.matrix, row.ptr, row.len, weights(`w.${proj.index}`));
+      }
+    });
+    if (m.recurrentMatrix) emitAddProduct(c, c.slots(m.outputPorts[0]!.slot), m.recurrentMatrix, variable.rows[0]!.ptr, variable.rows[0]!.len, weights(`w.rec.${k}`));
+  };
+  /** Defines a function from inside another one's generation: cg.state is the caller's again afterwards. */
+  const defineNested = (define: () => LLVM.Function): LLVM.Function => {
+    const saved = cg.state;
+    try {
+      return define();
+    } finally {
+      cg.state = saved;
+    }
+  };
+  const defineNodeFn = (k: number) =>
+    defineNested(() =>
+      ir.define(nodeSymbol('node', k, comp.nodes[k]!.name), ir.void, [['state', ir.i8p]], ([state]) => {
+        cg.state = state!;
+        emitNodeBody(cg, k);
+        ir.ret();
+      }, internal),
+    );
+  const defineGatherFn = (k: number) =>
+    defineNested(() =>
+      ir.define(nodeSymbol('gather', k, comp.nodes[k]!.name), ir.void, [['state', ir.i8p]], ([state]) => {
+        cg.state = state!;
+        emitGatherBody(cg, k);
+        ir.ret();
+      }, internal),
+    );
+  // Big models share node code (sharedSteps below) and define these only where a set needs them.
+  const lazyNodeCode = shareable && withScheduler && comp.controller === undefined && comp.scheduler.queue.length > OUT_OF_LINE_SETS;
+  const nodeFnCache: (LLVM.Function | undefined)[] = lazyNodeCode ? [] : comp.nodes.map((_, k) => defineNodeFn(k));
+  const gatherFnCache: (LLVM.Function | undefined)[] = lazyNodeCode ? [] : comp.nodes.map((_, k) => defineGatherFn(k));
+  const nodeFn = (k: number) => (nodeFnCache[k] ??= defineNodeFn(k));
+  const gatherFn = (k: number) => (gatherFnCache[k] ??= defineGatherFn(k));
 
   let trialName = '';
   let runName = '';
@@ -160,23 +189,19 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
 
     /** What conditions read, over the state of the function being generated (cg.state). */
     const conditionContext = (): EmitConditionContext => {
-      const total = cg.slot(cs.countsTotal);
-      const useable = cg.slot(cs.countsUseable);
-      const time = cg.slot(cs.time);
-      const justRan = cg.slot(cs.justRan);
-      const finished = cg.slot(cs.finished);
-      const nwhenPtr = cg.slot(cs.nwhen);
+      // addresses on first use (once per function, ir.f64At): a set's condition reads one or two of them
+      const at = (slot: F64Slot, i: number, hint: string) => ir.load(cg.slot(slot), i, hint);
       return {
         ir,
-        count: (scale, node) => ir.load(total, scale * n + node, 'count'),
-        useable: (dep, owner) => ir.load(useable, dep * n + owner, 'useable'),
-        time: (i) => ir.load(time, i, 'time'),
-        justRan: (node) => ir.load(justRan, node, 'just_ran'),
-        finished: (node) => ir.load(finished, node, 'finished'),
-        nwhen: (slot) => ir.at(nwhenPtr, slot),
+        count: (scale, node) => at(cs.countsTotal, scale * n + node, 'count'),
+        useable: (dep, owner) => at(cs.countsUseable, dep * n + owner, 'useable'),
+        time: (i) => at(cs.time, i, 'time'),
+        justRan: (node) => at(cs.justRan, node, 'just_ran'),
+        finished: (node) => at(cs.finished, node, 'finished'),
+        nwhen: (slot) => ir.at(cg.slot(cs.nwhen), slot),
         nodeValue: (node, row, index) => {
           const slot = comp.nodes[node]!.valueSlots[row];
-          return slot && index < slot.length ? ir.load(cg.slot(slot), index, 'value') : null;
+          return slot && index < slot.length ? at(slot, index, 'value') : null;
         },
       };
     };
@@ -300,6 +325,18 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
     };
 
     /**
+     * Big models: each node alone in its consideration set (not a controller) runs as
+     * step.S(state, offsets) — its gather and execution over a table of its state offsets — one
+     * function S for every node whose code is the same up to where its state lives. Sameness is
+     * decided on the code itself: each node's step is generated into a scratch module with
+     * relocated addresses and its printed text (local names numbered canonically) compared.
+     */
+    const sharedSteps = lazyNodeCode ? defineSharedSteps(cg, queue.filter((set) => set.length === 1).map((set) => set[0]!), (c, k) => {
+      emitGatherBody(c, k);
+      emitNodeBody(c, k);
+    }) : null;
+
+    /**
      * Consideration set `index`'s time step (`lastRan`: i32* holding the index of the last set whose
      * step ran, -1 when unknown; big models only).
      */
@@ -319,8 +356,12 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
         const [owned, counted] = inline ? [[], []] : [ownedCells[k]!, countedCells[k]!];
         ir.ifThen(nodeConds[k]!(e, k), () => {
           if (inline) emitRecord(k, ownedCells[k]!, countedCells[k]!);
-          ir.call(gatherFns[k]!, [cg.state]);
-          ir.call(nodeFns[k]!, [cg.state]);
+          const step = sharedSteps?.get(k);
+          if (step) ir.call(step.fn, [cg.state, step.offsets]);
+          else {
+            ir.call(gatherFn(k), [cg.state]);
+            ir.call(nodeFn(k), [cg.state]);
+          }
           ir.call(stepRanFn(owned.length, counted.length, !inline), [cg.state, log, logCap, logLen, lastRan, ir.int(index), ir.int(k), ...[...owned, ...counted].map((c) => ir.int(c))]);
         });
         return;
@@ -347,8 +388,8 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
       const inStep = set.map((k) => b.CreateICmpNE(ir.loadI32(flags.get(k)!), ir.int(0)));
       const any = inStep.reduce((a, x) => b.CreateOr(a, x), ir.bool(false));
       ir.ifThen(any, () => {
-        set.forEach((k, i) => ir.ifThen(inStep[i]!, () => void ir.call(gatherFns[k]!, [cg.state])));
-        set.forEach((k, i) => ir.ifThen(inStep[i]!, () => void ir.call(nodeFns[k]!, [cg.state])));
+        set.forEach((k, i) => ir.ifThen(inStep[i]!, () => void ir.call(gatherFn(k), [cg.state])));
+        set.forEach((k, i) => ir.ifThen(inStep[i]!, () => void ir.call(nodeFn(k), [cg.state])));
         if (clearJustRan && lastRan) {
           ir.call(clearJustRan, [cg.state, ir.loadI32(lastRan)]);
           ir.storeI32(ir.int(index), lastRan);
@@ -558,6 +599,69 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
     codegenMs: performance.now() - t0,
     controlledVariants: controller?.compiledVariants ?? {},
   };
+}
+
+/** Local names (%x, labels) renamed in order of first appearance: two functions print alike iff they are the same code. */
+function canonicalText(text: string): string {
+  const names = new Map<string, string>();
+  const canon = (name: string) => {
+    let c = names.get(name);
+    if (c === undefined) names.set(name, (c = `v${names.size}`));
+    return c;
+  };
+  return text.replace(/%([-\w$.]+)|^([-\w$.]+):/gm, (_, local: string | undefined, label: string | undefined) => (local !== undefined ? `%${canon(local)}` : `${canon(label!)}:`));
+}
+
+/**
+ * The shared step functions of `nodes` (see sharedSteps in generateInto): node → the function and
+ * the i32* to its offsets in one constant table. `emit(c, k)` emits node k's step over `c`'s state.
+ */
+function defineSharedSteps(cg: Codegen, nodes: readonly number[], emit: (c: Codegen, k: number) => void): Map<number, { fn: LLVM.Function; offsets: V }> {
+  const ir = cg.ir;
+  const scratch = new IR('scratch');
+  const sc = new Codegen(scratch, true);
+  const params: [string, LLVM.Type][] = [['state', ir.i8p], ['offsets', ir.i32p]];
+  const kinds = new Map<string, { fn: LLVM.Function; name: string; users: number }>();
+  const chosen: { k: number; kind: { fn: LLVM.Function; name: string; users: number }; offsets: number[] }[] = [];
+  const savedState = cg.state;
+  for (const k of nodes) {
+    let offsets: number[] = [];
+    const candidate = scratch.define('step', scratch.void, [['state', scratch.i8p], ['offsets', scratch.i32p]], ([state, table]) => {
+      sc.state = state!;
+      offsets = sc.relocating(table!, () => emit(sc, k));
+      scratch.ret();
+    }, true);
+    const text = scratch.module.print();
+    candidate.eraseFromParent();
+    const at = text.indexOf('define internal void @step(');
+    const key = canonicalText(text.slice(at, text.indexOf('\n}\n', at)));
+    let kind = kinds.get(key);
+    if (!kind) {
+      let again: number[] = [];
+      const name = `step.${kinds.size}`;
+      const fn = ir.define(name, ir.void, params, ([state, table]) => {
+        cg.state = state!;
+        again = cg.relocating(table!, () => emit(cg, k));
+        ir.ret();
+      }, true);
+      if (again.join() !== offsets.join()) throw new Error(`internal error: node ${k}'s shared step takes its state offsets in another order in the module than in the scratch`);
+      kind = { fn, name, users: 0 };
+      kinds.set(key, kind);
+    }
+    kind.users++;
+    chosen.push({ k, kind, offsets });
+  }
+  cg.state = savedState;
+  // one code for many nodes: called, not inlined back into every set (a kind with one node may be)
+  for (const kind of kinds.values()) if (kind.users > 1) ir.inlining(kind.name, 'noinline');
+  const table = ir.constI32Array('step.offsets', chosen.flatMap((c) => c.offsets));
+  const out = new Map<number, { fn: LLVM.Function; offsets: V }>();
+  let start = 0;
+  for (const c of chosen) {
+    out.set(c.k, { fn: c.kind.fn, offsets: ir.b.CreateInBoundsGEP(ir.i32, table, [ir.int(start)], ir.name('offsets')) });
+    start += c.offsets.length;
+  }
+  return out;
 }
 
 /** Above this many slots, run() copies a trial's values out with a loop over a table of (offset, length). */

@@ -171,13 +171,22 @@ export class IR {
     return x ? this.b.getTrue() : this.b.getFalse();
   }
 
-  /** A private constant global array of doubles (e.g. a weight matrix), as a double*. */
+  /** Constant double arrays by content: equal arrays (a big model's many equal weight matrices) share one global. */
+  private readonly constArrays = new Map<string, { ty: LLVM.Type; g: LLVM.GlobalVariable }>();
+
+  /** A private constant global array of doubles (e.g. a weight matrix), as a double*; one global per distinct content. */
   constArray(name: string, values: ArrayLike<number>): V {
     const l = this.l;
-    const ty = l.ArrayType.get(this.f64, values.length);
-    const init = l.ConstantArray.get(ty, Array.from(values, (x) => l.ConstantFP.get(this.f64, x)));
-    const g = new l.GlobalVariable(this.module, ty, true, l.Function.LinkageTypes.PrivateLinkage, init, sanitize(name));
-    return this.b.CreateInBoundsGEP(ty, g, [this.int(0), this.int(0)], this.name(name));
+    // String(x) round-trips every double; -0 is told apart from 0
+    const key = Array.from(values, (x) => (Object.is(x, -0) ? '-0' : String(x))).join(',');
+    let c = this.constArrays.get(key);
+    if (!c) {
+      const ty = l.ArrayType.get(this.f64, values.length);
+      const init = l.ConstantArray.get(ty, Array.from(values, (x) => l.ConstantFP.get(this.f64, x)));
+      c = { ty, g: new l.GlobalVariable(this.module, ty, true, l.Function.LinkageTypes.PrivateLinkage, init, sanitize(name)) };
+      this.constArrays.set(key, c);
+    }
+    return this.b.CreateInBoundsGEP(c.ty, c.g, [this.int(0), this.int(0)], this.name(name));
   }
 
   /** A private writable global array of `n` doubles, zero at load (e.g. parameters set at run time), as a double*. */
@@ -201,13 +210,20 @@ export class IR {
 
   // ---- memory ------------------------------------------------------------------------------
 
-  /** A stack slot in the function's entry block (`n` doubles). */
-  alloca(ty: LLVM.Type, n = 1, hint = 'tmp'): V {
+  /** Emits `emit` at the end of the function's entry block (which dominates all its code), then returns to where it was. */
+  inEntry<T>(emit: () => T): T {
     const here = this.b.GetInsertBlock();
     this.b.SetInsertPoint(this.entry!);
-    const v = n === 1 ? this.b.CreateAlloca(ty, null, this.name(hint)) : this.b.CreateAlloca(ty, this.int(n), this.name(hint));
-    if (here) this.b.SetInsertPoint(here);
-    return v;
+    try {
+      return emit();
+    } finally {
+      if (here) this.b.SetInsertPoint(here);
+    }
+  }
+
+  /** A stack slot in the function's entry block (`n` doubles). */
+  alloca(ty: LLVM.Type, n = 1, hint = 'tmp'): V {
+    return this.inEntry(() => (n === 1 ? this.b.CreateAlloca(ty, null, this.name(hint)) : this.b.CreateAlloca(ty, this.int(n), this.name(hint))));
   }
 
   /** doubles ptr[from .. from+count) = +0.0, as one llvm.memset (no loop for the optimiser to analyse). */
@@ -237,10 +253,7 @@ export class IR {
     const key = `${byteOffset}:${ty === this.f64p ? 'f64' : 'i32'}`;
     let p = known.get(key);
     if (!p) {
-      const here = this.b.GetInsertBlock();
-      this.b.SetInsertPoint(this.entry!);
-      p = emit();
-      if (here) this.b.SetInsertPoint(here);
+      p = this.inEntry(emit);
       known.set(key, p);
     }
     return p;
