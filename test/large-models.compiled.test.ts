@@ -7,7 +7,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { chainModel } from '../bench/generate.js';
+import { generateModule } from '../src-main/compiler/codegen/composition.js';
+import { buildComposition, type ModelLike } from '../src-main/engine/composition.js';
 import { expectSameAsInterpreted, type Json } from './ocm-models.js';
+
+/** The shared set functions of a model's LLVMRun module, and its consideration-set count. */
+function sharedSets(model: Json): { shared: number; sets: number } {
+  const comp = buildComposition(model as ModelLike);
+  const text = generateModule(comp, { withScheduler: true }).ir.print();
+  return { shared: new Set(text.match(/@set\.shared\.\d+\(/g)).size, sets: comp.scheduler.queue.length };
+}
 
 /** A chain of alternating mechanism types and sizes, with a condition on every third node. */
 function mixedChain(n: number): Json {
@@ -46,12 +55,28 @@ function mixedChain(n: number): Json {
 
 describe('big models compile to the interpreter’s numbers', () => {
   it('the bench’s 40-node sparse chain: every compiled mode equals Interpreted', () => {
-    const out = expectSameAsInterpreted(chainModel(40) as unknown as Json);
+    const model = chainModel(40) as unknown as Json;
+    // the sets share a few functions (the first set, the input node, skip senders and receivers…)
+    const { shared, sets } = sharedSets(model);
+    expect(sets).toBe(40);
+    expect(shared).toBeGreaterThan(1);
+    expect(shared).toBeLessThan(12);
+    const out = expectSameAsInterpreted(model);
     expect(out.execution_order!.length).toBeGreaterThan(40);
   }, 120_000);
 
   it('a 30-node chain of mixed mechanisms and conditions: every compiled mode equals Interpreted', () => {
-    const out = expectSameAsInterpreted(mixedChain(30));
+    const model = mixedChain(30);
+    // sets share code only where mechanism, condition and projections are alike
+    const { shared, sets } = sharedSets(model);
+    expect(shared).toBeGreaterThan(4);
+    expect(shared).toBeLessThan(sets);
+    const out = expectSameAsInterpreted(model);
     expect(out.trials).toBe(4);
+  }, 120_000);
+
+  it('a small model (8 sets or fewer) keeps its sets inlined: no shared functions', () => {
+    expect(sharedSets(chainModel(8) as unknown as Json)).toEqual({ shared: 0, sets: 8 });
+    expectSameAsInterpreted(chainModel(8) as unknown as Json);
   }, 120_000);
 });

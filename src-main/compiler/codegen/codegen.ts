@@ -79,6 +79,21 @@ export class Codegen {
     return p;
   }
 
+  /** An i32 that differs between the users of shared code (e.g. a node index): a table entry while relocating. */
+  int32(value: number, hint: string): V {
+    const r = this.relocation;
+    const ir = this.ir;
+    if (!r) return ir.int(value);
+    const at = r.offsets.length;
+    r.offsets.push(value);
+    return ir.inEntry(() => ir.b.CreateLoad(ir.i32, ir.b.CreateInBoundsGEP(ir.i32, r.table, [ir.int(at)]), ir.name(hint)));
+  }
+
+  /** double* to an f64 slot at the same place for every user of shared code (never relocated). */
+  fixedSlot(slot: F64Slot): V {
+    return this.ir.f64At(this.state, slot.byteOffset, slot.name);
+  }
+
   /** double* to an f64 slot of the state. */
   slot(slot: F64Slot): V {
     return this.address(slot.byteOffset, this.ir.f64p, slot.name);

@@ -9,6 +9,10 @@
  *                    — trials firstTrial.. of a run: input cycling, trials, results (LLVMRun; the
  *                      caller begins and ends the run, so a run can be split into batches)
  * The scheduler follows Scheduler.runTrial step for step; counters live in the state buffer.
+ * Big models (more than OUT_OF_LINE_SETS consideration sets) call one function per set instead of
+ * inlining them into trial(); a set of one node is set.shared.S(…, table), the code of every set
+ * that differs only in state offsets and indices, read from its table (defineShared). chain_1000:
+ * 16 functions instead of 3000, 1.4 MB of IR instead of 17.7 MB.
  */
 import type * as LLVM from 'llvm-bindings';
 import type { Composition } from '../../engine/composition.js';
@@ -187,18 +191,18 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
         : null,
     );
 
-    /** What conditions read, over the state of the function being generated (cg.state). */
-    const conditionContext = (): EmitConditionContext => {
-      // addresses on first use (once per function, ir.f64At): a set's condition reads one or two of them
-      const at = (slot: F64Slot, i: number, hint: string) => ir.load(cg.slot(slot), i, hint);
+    /** What conditions read, over the state of the function `c` is generating (relocated in shared code). */
+    const conditionContext = (c: Codegen = cg): EmitConditionContext => {
+      // one address per element read, on first use (once per function, Codegen.f64At)
+      const at = (slot: F64Slot, i: number, hint: string) => c.ir.load(c.f64At(slot.byteOffset + 8 * i, hint), 0, hint);
       return {
-        ir,
+        ir: c.ir,
         count: (scale, node) => at(cs.countsTotal, scale * n + node, 'count'),
         useable: (dep, owner) => at(cs.countsUseable, dep * n + owner, 'useable'),
         time: (i) => at(cs.time, i, 'time'),
         justRan: (node) => at(cs.justRan, node, 'just_ran'),
         finished: (node) => at(cs.finished, node, 'finished'),
-        nwhen: (slot) => ir.at(cg.slot(cs.nwhen), slot),
+        nwhen: (slot) => c.f64At(cs.nwhen.byteOffset + 8 * slot, 'nwhen'),
         nodeValue: (node, row, index) => {
           const slot = comp.nodes[node]!.valueSlots[row];
           return slot && index < slot.length ? at(slot, index, 'value') : null;
@@ -229,20 +233,20 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
     if (outOfLine) ir.inlining('trial.terminated', 'noinline');
 
     const inc = (ptr: V, i: number | V) => ir.store(ir.add(ir.load(ptr, i), ir.num(1)), ptr, i);
-    const logStep = (log: V, logCap: V, logLen: V, members: { node: number | V; flag: V | null }[]) => {
-      // log: count, then the nodes of the step — only while it fits
-      const len = ir.loadI32(logLen);
-      const count = members.reduce((acc, m) => (m.flag ? b.CreateAdd(acc, b.CreateZExt(m.flag, ir.i32)) : acc), ir.int(0));
-      ir.ifThen(b.CreateICmpSLE(b.CreateAdd(b.CreateAdd(len, count), ir.int(1)), logCap), () => {
-        ir.storeI32(count, log, len);
-        const pos = ir.intVariable(b.CreateAdd(len, ir.int(1)), 'logpos');
+    /** The step log: count, then the nodes of the step — only while it fits (emitted with `x`: the module's builder or a scratch one). */
+    const logStep = (log: V, logCap: V, logLen: V, members: { node: number | V; flag: V | null }[], x: IR = ir) => {
+      const len = x.loadI32(logLen);
+      const count = members.reduce((acc, m) => (m.flag ? x.b.CreateAdd(acc, x.b.CreateZExt(m.flag, x.i32)) : acc), x.int(0));
+      x.ifThen(x.b.CreateICmpSLE(x.b.CreateAdd(x.b.CreateAdd(len, count), x.int(1)), logCap), () => {
+        x.storeI32(count, log, len);
+        const pos = x.intVariable(x.b.CreateAdd(len, x.int(1)), 'logpos');
         for (const m of members) {
-          ir.ifThen(m.flag!, () => {
-            ir.storeI32(typeof m.node === 'number' ? ir.int(m.node) : m.node, log, pos.get());
-            pos.set(b.CreateAdd(pos.get(), ir.int(1)));
+          x.ifThen(m.flag!, () => {
+            x.storeI32(typeof m.node === 'number' ? x.int(m.node) : m.node, log, pos.get());
+            pos.set(x.b.CreateAdd(pos.get(), x.int(1)));
           });
         }
-        ir.storeI32(pos.get(), logLen);
+        x.storeI32(pos.get(), logLen);
       });
     };
 
@@ -325,15 +329,41 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
     };
 
     /**
-     * Big models: each node alone in its consideration set (not a controller) runs as
-     * step.S(state, offsets) — its gather and execution over a table of its state offsets — one
-     * function S for every node whose code is the same up to where its state lives. Sameness is
-     * decided on the code itself: each node's step is generated into a scratch module with
-     * relocated addresses and its printed text (local names numbered canonically) compared.
+     * Big models: a consideration set of a single node (not a controller) is set.shared.S(state,
+     * log, log_cap, log_len, last_ran, table) — its condition, its node's gather and execution, the
+     * step's counters, just_ran, clocks and log — with every state address and index that differs
+     * between sets read from its table (Codegen.relocating): one function S for every set whose code
+     * is otherwise the same. Sameness is decided on the code itself: each set is generated into a
+     * scratch module and its printed text (local names numbered canonically) compared.
      */
-    const sharedSteps = lazyNodeCode ? defineSharedSteps(cg, queue.filter((set) => set.length === 1).map((set) => set[0]!), (c, k) => {
-      emitGatherBody(c, k);
-      emitNodeBody(c, k);
+    const singletons = lazyNodeCode ? queue.flatMap((set, i) => (set.length === 1 && set[0] !== comp.controller?.index ? [i] : [])) : [];
+    const setParams: [string, LLVM.Type][] = [['state', ir.i8p], ['log', ir.i32p], ['log_cap', ir.i32], ['log_len', ir.i32p], ['last_ran', ir.i32p], ['table', ir.i32p]];
+    const sharedSets = singletons.length ? defineShared(cg, 'set', singletons, setParams, (c, index, [log, logCap, logLen, lastRan]) => {
+      const x = c.ir;
+      const k = queue[index]![0]!;
+      const countAt = (i: number) => cs.countsTotal.byteOffset + 8 * i;
+      const incAt = (byteOffset: number, hint: string) => {
+        const p = c.f64At(byteOffset, hint);
+        x.store(x.add(x.load(p), x.num(1)), p);
+      };
+      // the step's counts start at zero; within a pass only the previous set's nodes can have any
+      if (index === 0) x.zero(c.f64At(countAt(TS.TIME_STEP * n), 'counts'), 0, n);
+      else for (const j of queue[index - 1]!) x.store(x.num(0), c.f64At(countAt(TS.TIME_STEP * n + j), 'count'));
+      x.ifThen(nodeConds[k]!(conditionContext(c), k), () => {
+        emitGatherBody(c, k);
+        emitNodeBody(c, k);
+        // SchedulerCounters.recordExecution (after the node ran: node code never reads the counters)
+        for (let s = 0; s < 5; s++) incAt(countAt(s * n + k), 'count');
+        for (const cell of ownedCells[k]!) x.store(x.num(0), c.f64At(cs.countsUseable.byteOffset + 8 * cell, 'useable'));
+        for (const cell of countedCells[k]!) incAt(cs.countsUseable.byteOffset + 8 * cell, 'useable');
+        const clear = c === cg ? clearJustRan! : x.module.getOrInsertFunction('scheduler.clear_just_ran', x.l.FunctionType.get(x.void, [x.i8p, x.i32], false));
+        x.b.CreateCall(clear as LLVM.Function, [c.state, x.loadI32(lastRan!)]);
+        x.storeI32(c.int32(index, 'set'), lastRan!);
+        x.store(x.num(1), c.f64At(cs.justRan.byteOffset + 8 * k, 'just_ran'));
+        x.store(x.add(x.load(c.fixedSlot(cs.time), TS.TIME_STEP), x.num(1)), c.fixedSlot(cs.time), TS.TIME_STEP);
+        x.store(x.add(x.load(c.fixedSlot(cs.time), 4), x.num(1)), c.fixedSlot(cs.time), 4);
+        logStep(log!, logCap!, logLen!, [{ node: c.int32(k, 'node'), flag: x.bool(true) }], x);
+      });
     }) : null;
 
     /**
@@ -356,12 +386,8 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
         const [owned, counted] = inline ? [[], []] : [ownedCells[k]!, countedCells[k]!];
         ir.ifThen(nodeConds[k]!(e, k), () => {
           if (inline) emitRecord(k, ownedCells[k]!, countedCells[k]!);
-          const step = sharedSteps?.get(k);
-          if (step) ir.call(step.fn, [cg.state, step.offsets]);
-          else {
-            ir.call(gatherFn(k), [cg.state]);
-            ir.call(nodeFn(k), [cg.state]);
-          }
+          ir.call(gatherFn(k), [cg.state]);
+          ir.call(nodeFn(k), [cg.state]);
           ir.call(stepRanFn(owned.length, counted.length, !inline), [cg.state, log, logCap, logLen, lastRan, ir.int(index), ir.int(k), ...[...owned, ...counted].map((c) => ir.int(c))]);
         });
         return;
@@ -404,6 +430,7 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
     };
     const setFns = outOfLine
       ? comp.scheduler.queue.map((set, i) => {
+          if (sharedSets?.has(i)) return null;
           const name = `set.${i}`;
           const fn = ir.define(name, ir.void, [['state', ir.i8p], ['log', ir.i32p], ['log_cap', ir.i32], ['log_len', ir.i32p], ['last_ran', ir.i32p]], ([state, log, logCap, logLen, lastRan]) => {
             cg.state = state!;
@@ -462,7 +489,9 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
           const cont = ir.block('set');
           b.CreateCondBr(done(), passEnd, cont);
           b.SetInsertPoint(cont);
-          if (setFns) ir.call(setFns[i]!, [state!, log!, logCap!, logLen!, lastRan!]);
+          const shared = sharedSets?.get(i);
+          if (shared) ir.call(shared.fn, [state!, log!, logCap!, logLen!, lastRan!, shared.table]);
+          else if (setFns) ir.call(setFns[i]!, [state!, log!, logCap!, logLen!, lastRan!]);
           else emitSet(i, set, log!, logCap!, logLen!, null);
         });
         b.CreateBr(passEnd);
@@ -613,53 +642,55 @@ function canonicalText(text: string): string {
 }
 
 /**
- * The shared step functions of `nodes` (see sharedSteps in generateInto): node → the function and
- * the i32* to its offsets in one constant table. `emit(c, k)` emits node k's step over `c`'s state.
+ * Shared code for `users` (see sharedSets in generateInto): user → the function and the i32* to
+ * its table in one constant table. `emit(c, user, args)` emits a user's body over `c` (the
+ * module's code generator, or a scratch one whose text decides which users share a function),
+ * `args` being the function's parameters after `state` (the table is the last parameter).
  */
-function defineSharedSteps(cg: Codegen, nodes: readonly number[], emit: (c: Codegen, k: number) => void): Map<number, { fn: LLVM.Function; offsets: V }> {
+function defineShared(cg: Codegen, prefix: string, users: readonly number[], params: [string, LLVM.Type][], emit: (c: Codegen, user: number, args: V[]) => void): Map<number, { fn: LLVM.Function; table: V }> {
   const ir = cg.ir;
   const scratch = new IR('scratch');
   const sc = new Codegen(scratch, true);
-  const params: [string, LLVM.Type][] = [['state', ir.i8p], ['offsets', ir.i32p]];
-  const kinds = new Map<string, { fn: LLVM.Function; name: string; users: number }>();
-  const chosen: { k: number; kind: { fn: LLVM.Function; name: string; users: number }; offsets: number[] }[] = [];
+  // the same parameter types in the scratch module's context
+  const typeIn = (x: IR, t: LLVM.Type) => (t === ir.i8p ? x.i8p : t === ir.i32p ? x.i32p : t === ir.i32 ? x.i32 : t === ir.f64p ? x.f64p : x.f64);
+  type Kind = { fn: LLVM.Function; name: string; users: number };
+  const kinds = new Map<string, Kind>();
+  const chosen: { user: number; kind: Kind; table: number[] }[] = [];
   const savedState = cg.state;
-  for (const k of nodes) {
-    let offsets: number[] = [];
-    const candidate = scratch.define('step', scratch.void, [['state', scratch.i8p], ['offsets', scratch.i32p]], ([state, table]) => {
-      sc.state = state!;
-      offsets = sc.relocating(table!, () => emit(sc, k));
-      scratch.ret();
-    }, true);
+  const body = (c: Codegen, user: number, args: V[]) => {
+    c.state = args[0]!;
+    const table = c.relocating(args[args.length - 1]!, () => emit(c, user, args.slice(1)));
+    c.ir.ret();
+    return table;
+  };
+  for (const user of users) {
+    let table: number[] = [];
+    const candidate = scratch.define(prefix, scratch.void, params.map(([p, t]) => [p, typeIn(scratch, t)]), (args) => void (table = body(sc, user, args)), true);
     const text = scratch.module.print();
     candidate.eraseFromParent();
-    const at = text.indexOf('define internal void @step(');
+    const at = text.indexOf(`define internal void @${prefix}(`);
     const key = canonicalText(text.slice(at, text.indexOf('\n}\n', at)));
     let kind = kinds.get(key);
     if (!kind) {
       let again: number[] = [];
-      const name = `step.${kinds.size}`;
-      const fn = ir.define(name, ir.void, params, ([state, table]) => {
-        cg.state = state!;
-        again = cg.relocating(table!, () => emit(cg, k));
-        ir.ret();
-      }, true);
-      if (again.join() !== offsets.join()) throw new Error(`internal error: node ${k}'s shared step takes its state offsets in another order in the module than in the scratch`);
+      const name = `${prefix}.shared.${kinds.size}`;
+      const fn = ir.define(name, ir.void, params, (args) => void (again = body(cg, user, args)), true);
+      if (again.join() !== table.join()) throw new Error(`internal error: ${prefix} of ${user} reads its table in another order in the module than in the scratch`);
       kind = { fn, name, users: 0 };
       kinds.set(key, kind);
     }
     kind.users++;
-    chosen.push({ k, kind, offsets });
+    chosen.push({ user, kind, table });
   }
   cg.state = savedState;
-  // one code for many nodes: called, not inlined back into every set (a kind with one node may be)
-  for (const kind of kinds.values()) if (kind.users > 1) ir.inlining(kind.name, 'noinline');
-  const table = ir.constI32Array('step.offsets', chosen.flatMap((c) => c.offsets));
-  const out = new Map<number, { fn: LLVM.Function; offsets: V }>();
+  // one code for many users: called, not inlined back into every caller
+  for (const kind of kinds.values()) ir.inlining(kind.name, 'noinline');
+  const all = ir.constI32Array(`${prefix}.tables`, chosen.flatMap((c) => c.table));
+  const out = new Map<number, { fn: LLVM.Function; table: V }>();
   let start = 0;
   for (const c of chosen) {
-    out.set(c.k, { fn: c.kind.fn, offsets: ir.b.CreateInBoundsGEP(ir.i32, table, [ir.int(start)], ir.name('offsets')) });
-    start += c.offsets.length;
+    out.set(c.user, { fn: c.kind.fn, table: ir.b.CreateInBoundsGEP(ir.i32, all, [ir.int(start)], ir.name('table')) });
+    start += c.table.length;
   }
   return out;
 }
