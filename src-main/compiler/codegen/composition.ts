@@ -27,9 +27,6 @@ import { IR, sanitize, type V } from './ir.js';
 /** Above this many consideration sets, each set's step is generated as its own (not inlined) function. */
 const OUT_OF_LINE_SETS = 8;
 
-/** Most counts_useable cells passed to a shared scheduler.ran function (more are recorded inline). */
-const MAX_CELL_ARGS = 8;
-
 /** trial() with its pointer arguments first: (state, log, logLen, maxPasses, logCap). */
 export const TRIAL_EXEC = 'trial.exec';
 
@@ -147,10 +144,10 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
         ir.ret();
       }, internal),
     );
-  // Big models share node code (sharedSteps below) and define these only where a set needs them.
-  const lazyNodeCode = shareable && withScheduler && comp.controller === undefined && comp.scheduler.queue.length > OUT_OF_LINE_SETS;
-  const nodeFnCache: (LLVM.Function | undefined)[] = lazyNodeCode ? [] : comp.nodes.map((_, k) => defineNodeFn(k));
-  const gatherFnCache: (LLVM.Function | undefined)[] = lazyNodeCode ? [] : comp.nodes.map((_, k) => defineGatherFn(k));
+  // Big models share set code (sharedSets below) and define these only where a set needs them.
+  const shareSets = shareable && withScheduler && comp.controller === undefined && comp.scheduler.queue.length > OUT_OF_LINE_SETS;
+  const nodeFnCache: (LLVM.Function | undefined)[] = shareSets ? [] : comp.nodes.map((_, k) => defineNodeFn(k));
+  const gatherFnCache: (LLVM.Function | undefined)[] = shareSets ? [] : comp.nodes.map((_, k) => defineGatherFn(k));
   const nodeFn = (k: number) => (nodeFnCache[k] ??= defineNodeFn(k));
   const gatherFn = (k: number) => (gatherFnCache[k] ??= defineGatherFn(k));
 
@@ -232,7 +229,7 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
     const outOfLine = comp.scheduler.queue.length > OUT_OF_LINE_SETS;
     if (outOfLine) ir.inlining('trial.terminated', 'noinline');
 
-    const inc = (ptr: V, i: number | V) => ir.store(ir.add(ir.load(ptr, i), ir.num(1)), ptr, i);
+    const inc = (ptr: V, i: number) => ir.store(ir.add(ir.load(ptr, i), ir.num(1)), ptr, i);
     /** The step log: count, then the nodes of the step — only while it fits (emitted with `x`: the module's builder or a scratch one). */
     const logStep = (log: V, logCap: V, logLen: V, members: { node: number | V; flag: V | null }[], x: IR = ir) => {
       const len = x.loadI32(logLen);
@@ -285,47 +282,21 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
       ownedCells[o]!.push(d * n + o);
       countedCells[d]!.push(d * n + o);
     }
-    /** SchedulerCounters.recordExecution(k), over `node` (a constant or an argument) and the given cells. */
-    const emitRecord = (node: number | V, owned: readonly (number | V)[], counted: readonly (number | V)[]) => {
-      const total = cg.slot(cs.countsTotal);
-      const useable = cg.slot(cs.countsUseable);
-      for (let s = 0; s < 5; s++) inc(total, typeof node === 'number' ? s * n + node : b.CreateAdd(node, ir.int(s * n)));
-      // as graph-scheduler: first zero what the node had used, then count it for the others
-      for (const c of owned) ir.store(ir.num(0), useable, c);
-      for (const c of counted) inc(useable, c);
+    /** The address of counts_total[i], over `c`'s state (relocated in shared code). */
+    const countAt = (c: Codegen, i: number) => c.f64At(cs.countsTotal.byteOffset + 8 * i, 'count');
+    const incAt = (c: Codegen, p: V) => c.ir.store(c.ir.add(c.ir.load(p), c.ir.num(1)), p);
+    /** SchedulerCounters.recordExecution(k), over `c`'s state. */
+    const emitRecord = (c: Codegen, k: number) => {
+      for (let s = 0; s < 5; s++) incAt(c, countAt(c, s * n + k));
+      // as graph-scheduler: first zero what k had used, then count k for the others
+      const cell = (i: number) => c.f64At(cs.countsUseable.byteOffset + 8 * i, 'useable');
+      for (const i of ownedCells[k]!) c.ir.store(c.ir.num(0), cell(i));
+      for (const i of countedCells[k]!) incAt(c, cell(i));
     };
-
-    /**
-     * Big models: the end of a step whose consideration set has a single node that ran, the same for
-     * every such set, as one shared function (called, not inlined) so that a set's own code is its
-     * condition and its node's code: scheduler.ran.O.C(state, log, log_cap, log_len, last_ran, set,
-     * node, O owned cells, C counted cells) records the execution (counts_total, counts_useable;
-     * done after the node ran instead of before: node code never reads the counters), clears
-     * just_ran and sets it for the node, advances the clocks and logs the step. Straight-line code
-     * with the cells as arguments (a loop over a table of cells cost chain_200 a fifth of its speed).
-     */
-    const ranVariants = new Map<string, LLVM.Function>();
-    const stepRanFn = (owned: number, counted: number, record: boolean): LLVM.Function => {
-      const name = record ? `scheduler.ran.${owned}.${counted}` : 'scheduler.ran.recorded';
-      const known = ranVariants.get(name);
-      if (known) return known;
-      const cells = (prefix: string, k: number): [string, LLVM.Type][] => Array.from({ length: k }, (_, i) => [`${prefix}${i}`, ir.i32]);
-      const params: [string, LLVM.Type][] = [['state', ir.i8p], ['log', ir.i32p], ['log_cap', ir.i32], ['log_len', ir.i32p], ['last_ran', ir.i32p], ['set', ir.i32], ['node', ir.i32], ...cells('owned', owned), ...cells('counted', counted)];
-      const fn = ir.define(name, ir.void, params, ([state, log, logCap, logLen, lastRan, set, node, ...cellArgs]) => {
-        cg.state = state!;
-        if (record) emitRecord(node!, cellArgs.slice(0, owned), cellArgs.slice(owned));
-        ir.call(clearJustRan!, [state!, ir.loadI32(lastRan!)]);
-        ir.storeI32(set!, lastRan!);
-        ir.store(ir.num(1), cg.slot(cs.justRan), node!);
-        const time = cg.slot(cs.time);
-        inc(time, TS.TIME_STEP);
-        inc(time, 4);
-        logStep(log!, logCap!, logLen!, [{ node: node!, flag: ir.bool(true) }]);
-        ir.ret();
-      }, true);
-      ir.inlining(name, 'noinline');
-      ranVariants.set(name, fn);
-      return fn;
+    /** The start of set `index`'s step: its counts start at zero; within a pass only the previous set's nodes can have any. */
+    const emitStepStart = (c: Codegen, index: number) => {
+      if (index === 0) c.ir.zero(countAt(c, TS.TIME_STEP * n), 0, n);
+      else for (const j of queue[index - 1]!) c.ir.store(c.ir.num(0), countAt(c, TS.TIME_STEP * n + j));
     };
 
     /**
@@ -336,26 +307,17 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
      * is otherwise the same. Sameness is decided on the code itself: each set is generated into a
      * scratch module and its printed text (local names numbered canonically) compared.
      */
-    const singletons = lazyNodeCode ? queue.flatMap((set, i) => (set.length === 1 && set[0] !== comp.controller?.index ? [i] : [])) : [];
+    const singletons = shareSets ? queue.flatMap((set, i) => (set.length === 1 && set[0] !== comp.controller?.index ? [i] : [])) : [];
     const setParams: [string, LLVM.Type][] = [['state', ir.i8p], ['log', ir.i32p], ['log_cap', ir.i32], ['log_len', ir.i32p], ['last_ran', ir.i32p], ['table', ir.i32p]];
     const sharedSets = singletons.length ? defineShared(cg, 'set', singletons, setParams, (c, index, [log, logCap, logLen, lastRan]) => {
       const x = c.ir;
       const k = queue[index]![0]!;
-      const countAt = (i: number) => cs.countsTotal.byteOffset + 8 * i;
-      const incAt = (byteOffset: number, hint: string) => {
-        const p = c.f64At(byteOffset, hint);
-        x.store(x.add(x.load(p), x.num(1)), p);
-      };
-      // the step's counts start at zero; within a pass only the previous set's nodes can have any
-      if (index === 0) x.zero(c.f64At(countAt(TS.TIME_STEP * n), 'counts'), 0, n);
-      else for (const j of queue[index - 1]!) x.store(x.num(0), c.f64At(countAt(TS.TIME_STEP * n + j), 'count'));
+      emitStepStart(c, index);
       x.ifThen(nodeConds[k]!(conditionContext(c), k), () => {
         emitGatherBody(c, k);
         emitNodeBody(c, k);
-        // SchedulerCounters.recordExecution (after the node ran: node code never reads the counters)
-        for (let s = 0; s < 5; s++) incAt(countAt(s * n + k), 'count');
-        for (const cell of ownedCells[k]!) x.store(x.num(0), c.f64At(cs.countsUseable.byteOffset + 8 * cell, 'useable'));
-        for (const cell of countedCells[k]!) incAt(cs.countsUseable.byteOffset + 8 * cell, 'useable');
+        // after the node ran, not before as in a set of several nodes: node code never reads the counters
+        emitRecord(c, k);
         const clear = c === cg ? clearJustRan! : x.module.getOrInsertFunction('scheduler.clear_just_ran', x.l.FunctionType.get(x.void, [x.i8p, x.i32], false));
         x.b.CreateCall(clear as LLVM.Function, [c.state, x.loadI32(lastRan!)]);
         x.storeI32(c.int32(index, 'set'), lastRan!);
@@ -372,32 +334,15 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
      */
     const emitSet = (index: number, set: readonly number[], log: V, logCap: V, logLen: V, lastRan: V | null): void => {
       const e = conditionContext();
-      const total = cg.slot(cs.countsTotal);
       const time = cg.slot(cs.time);
       const justRan = cg.slot(cs.justRan);
-      // the step's counts start at zero; within a pass only the previous set's nodes can have any
-      if (index === 0) ir.zero(total, TS.TIME_STEP * n, n);
-      else for (const k of queue[index - 1]!) ir.store(ir.num(0), total, TS.TIME_STEP * n + k);
-      if (set.length === 1 && clearJustRan && lastRan && set[0] !== comp.controller?.index) {
-        // a single node's cascade evaluates its condition exactly once; the step is the node's
-        const k = set[0]!;
-        // (a node that many EveryNCalls involve records its counts_useable inline, before it runs)
-        const inline = ownedCells[k]!.length + countedCells[k]!.length > MAX_CELL_ARGS;
-        const [owned, counted] = inline ? [[], []] : [ownedCells[k]!, countedCells[k]!];
-        ir.ifThen(nodeConds[k]!(e, k), () => {
-          if (inline) emitRecord(k, ownedCells[k]!, countedCells[k]!);
-          ir.call(gatherFn(k), [cg.state]);
-          ir.call(nodeFn(k), [cg.state]);
-          ir.call(stepRanFn(owned.length, counted.length, !inline), [cg.state, log, logCap, logLen, lastRan, ir.int(index), ir.int(k), ...[...owned, ...counted].map((c) => ir.int(c))]);
-        });
-        return;
-      }
+      emitStepStart(cg, index);
       const flags = new Map(set.map((k) => [k, ir.alloca(ir.i32, 1, `in_step.${k}`)]));
       for (const k of set) ir.storeI32(ir.int(0), flags.get(k)!);
       const consider = (k: number, changed: { set(v: V): void } | null) => {
         ir.ifThen(nodeConds[k]!(e, k), () => {
           ir.storeI32(ir.int(1), flags.get(k)!);
-          emitRecord(k, ownedCells[k]!, countedCells[k]!);
+          emitRecord(cg, k);
           changed?.set(ir.int(1));
         });
       };

@@ -74,9 +74,14 @@ export class IR {
   /** Inliner attributes by function name (see `inlining`). */
   private readonly fnAttrs = new Map<string, string>();
 
+  /** Sanitised hints (code generation asks for the same few thousands of times). */
+  private readonly hints = new Map<string, string>();
+
   /** A fresh readable local name. */
   name(hint: string): string {
-    return `${sanitize(hint, 32)}.${this.counter++}`;
+    let h = this.hints.get(hint);
+    if (h === undefined) this.hints.set(hint, (h = sanitize(hint, 32)));
+    return `${h}.${this.counter++}`;
   }
 
   // ---- functions -------------------------------------------------------------------------
@@ -138,8 +143,15 @@ export class IR {
         this.sentinels = saved;
       }
     }
-    return this.l.ConstantFP.get(this.f64, x);
+    // one wrapper per constant (a native call each time otherwise); -0 is its own key
+    const key = Object.is(x, -0) ? '-0' : x;
+    let c = this.doubles.get(key);
+    if (!c) this.doubles.set(key, (c = this.l.ConstantFP.get(this.f64, x)));
+    return c;
   }
+
+  private readonly doubles = new Map<number | string, V>();
+  private readonly ints = new Map<number, V>();
 
   /** Sentinel doubles → what num() emits in their place while `body` runs (see withSentinels). */
   private sentinels: ReadonlyMap<number, () => V> | null = null;
@@ -162,7 +174,9 @@ export class IR {
     }
   }
   int(x: number): V {
-    return this.l.ConstantInt.get(this.i32, x, true);
+    let c = this.ints.get(x);
+    if (!c) this.ints.set(x, (c = this.l.ConstantInt.get(this.i32, x, true)));
+    return c;
   }
   long(x: number | bigint): V {
     return this.l.ConstantInt.get(this.i64, Number(x), true);
