@@ -25,6 +25,10 @@ function mixedChain(n: number): Json {
     { type: 'TransferMechanism', size: 2, function: { type: 'ReLU', leak: 0.1 } },
     { type: 'ProcessingMechanism', size: 3, function: { type: 'Linear', slope: 2 } },
     { type: 'IntegratorMechanism', size: 2, function: { type: 'AdaptiveIntegrator', rate: 0.4 } },
+    // random streams and recurrent/competing state: addresses relocated in shared code too
+    { type: 'TransferMechanism', size: 2, function: { type: 'Linear', slope: 0.5 }, noise: { type: 'UniformDist', low: -0.1, high: 0.1 } },
+    { type: 'RecurrentTransferMechanism', size: 2, function: { type: 'Linear' }, auto: 0.2, hetero: -0.1, integrator_mode: true, integration_rate: 0.5 },
+    { type: 'LCAMechanism', size: 2, function: { type: 'ReLU' }, leak: 0.2, competition: 0.5, time_step_size: 0.1, noise: { type: 'UniformDist', low: -0.05, high: 0.05 } },
   ];
   const size = (i: number) => Number(kinds[i % kinds.length]!.size);
   const nodes: Json = {};
@@ -45,6 +49,7 @@ function mixedChain(n: number): Json {
     format: 'cogstudio-model',
     version: 1,
     name: `mixed_chain_${n}`,
+    seed: 11,
     nodes,
     projections,
     conditions,
@@ -65,8 +70,8 @@ describe('big models compile to the interpreter’s numbers', () => {
     expect(out.execution_order!.length).toBeGreaterThan(40);
   }, 120_000);
 
-  it('a 30-node chain of mixed mechanisms and conditions: every compiled mode equals Interpreted', () => {
-    const model = mixedChain(30);
+  it('a 42-node chain of mixed mechanisms (noise, recurrence, competition) and conditions: every compiled mode equals Interpreted', () => {
+    const model = mixedChain(42);
     // sets share code only where mechanism, condition and projections are alike
     const { shared, sets } = sharedSets(model);
     expect(shared).toBeGreaterThan(4);
