@@ -305,7 +305,7 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
      * step's counters, just_ran, clocks and log — with every state address and index that differs
      * between sets read from its table (Codegen.relocating): one function S for every set whose code
      * is otherwise the same. Sameness is decided on the code itself: each set is generated into a
-     * scratch module and its printed text (local names numbered canonically) compared.
+     * scratch module without value names (LLVM numbers them in order) and the printed texts compared.
      */
     const singletons = shareSets ? queue.flatMap((set, i) => (set.length === 1 && set[0] !== comp.controller?.index ? [i] : [])) : [];
     const setParams: [string, LLVM.Type][] = [['state', ir.i8p], ['log', ir.i32p], ['log_cap', ir.i32], ['log_len', ir.i32p], ['last_ran', ir.i32p], ['table', ir.i32p]];
@@ -575,26 +575,16 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
   };
 }
 
-/** Local names (%x, labels) renamed in order of first appearance: two functions print alike iff they are the same code. */
-function canonicalText(text: string): string {
-  const names = new Map<string, string>();
-  const canon = (name: string) => {
-    let c = names.get(name);
-    if (c === undefined) names.set(name, (c = `v${names.size}`));
-    return c;
-  };
-  return text.replace(/%([-\w$.]+)|^([-\w$.]+):/gm, (_, local: string | undefined, label: string | undefined) => (local !== undefined ? `%${canon(local)}` : `${canon(label!)}:`));
-}
-
 /**
  * Shared code for `users` (see sharedSets in generateInto): user → the function and the i32* to
  * its table in one constant table. `emit(c, user, args)` emits a user's body over `c` (the
- * module's code generator, or a scratch one whose text decides which users share a function),
+ * module's code generator, or a scratch one without value names whose printed text decides which
+ * users share a function: equal texts are the same code up to the table's contents),
  * `args` being the function's parameters after `state` (the table is the last parameter).
  */
 function defineShared(cg: Codegen, prefix: string, users: readonly number[], params: [string, LLVM.Type][], emit: (c: Codegen, user: number, args: V[]) => void): Map<number, { fn: LLVM.Function; table: V }> {
   const ir = cg.ir;
-  const scratch = new IR('scratch');
+  const scratch = new IR('scratch', true);
   const sc = new Codegen(scratch, true);
   // the same parameter types in the scratch module's context
   const typeIn = (x: IR, t: LLVM.Type) => (t === ir.i8p ? x.i8p : t === ir.i32p ? x.i32p : t === ir.i32 ? x.i32 : t === ir.f64p ? x.f64p : x.f64);
@@ -614,7 +604,7 @@ function defineShared(cg: Codegen, prefix: string, users: readonly number[], par
     const text = scratch.module.print();
     candidate.eraseFromParent();
     const at = text.indexOf(`define internal void @${prefix}(`);
-    const key = canonicalText(text.slice(at, text.indexOf('\n}\n', at)));
+    const key = text.slice(at, text.indexOf('\n}\n', at));
     let kind = kinds.get(key);
     if (!kind) {
       let again: number[] = [];

@@ -54,7 +54,11 @@ export class IR {
   private addresses = new Map<V, Map<string, V>>();
   private counter = 0;
 
-  constructor(name: string) {
+  /**
+   * `anonymous`: values and blocks get no names (LLVM numbers them in order), for code that is only
+   * printed to be compared (a scratch module): the text is then canonical and cheaper to make.
+   */
+  constructor(name: string, private readonly anonymous = false) {
     const l = this.l;
     this.ctx = new l.LLVMContext();
     this.module = new l.Module(sanitize(name), this.ctx);
@@ -79,6 +83,7 @@ export class IR {
 
   /** A fresh readable local name. */
   name(hint: string): string {
+    if (this.anonymous) return '';
     let h = this.hints.get(hint);
     if (h === undefined) this.hints.set(hint, (h = sanitize(hint, 32)));
     return `${h}.${this.counter++}`;
