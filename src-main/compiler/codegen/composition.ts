@@ -12,7 +12,7 @@
  * Big models (more than OUT_OF_LINE_SETS consideration sets) call one function per set instead of
  * inlining them into trial(); a set of one node is set.shared.S(…, table), the code of every set
  * that differs only in state offsets and indices, read from its table (defineShared). chain_1000:
- * 16 functions instead of 3000, 1.4 MB of IR instead of 17.7 MB.
+ * 5 shared set functions instead of 3000 functions, 1.2 MB of IR instead of 17.7 MB.
  */
 import type * as LLVM from 'llvm-bindings';
 import type { Composition } from '../../engine/composition.js';
