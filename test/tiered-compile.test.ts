@@ -274,10 +274,11 @@ s.dispose();
     expect(JSON.parse(r.stdout)).toEqual({ level: 2, upgrading: false, cache: 'disk' });
   });
 
-  it('a session disposed while its O2 code builds: no crash; the O2 code, when it arrives, is kept for a later run', async () => {
+  it('a session disposed while its O2 code builds: no crash; the O2 code, when it arrives, is kept for a later run and the O0 code freed', async () => {
     const m = fresh(STROOP);
     const s = new ModelSession(m as ModelLike);
     const compiled = s.choose('LLVMRun', 'tiered').compiled!;
+    const o0 = compiled.native;
     const upgraded = compiled.upgraded!;
     expect(s.run({ mode: 'LLVMRun', optLevel: 'tiered', numTrials: 3 }).trials).toBe(3);
     s.dispose();
@@ -286,8 +287,9 @@ s.dispose();
     // the compile goes on; its code arrives with nobody waiting
     while (machineCodeStats().pending > 0) await new Promise((r) => setTimeout(r, 5));
     expect(backgroundCompiles()).toEqual({ running: 0, waiting: 0 });
-    // the disposed session's code was never swapped; its O0 code is idle (bounded), not running
+    // the disposed session's code was never swapped; its O0 code, unused, went when the O2 code came
     expect(compiled.optLevel).toBe(0);
+    expect(o0.disposed).toBe(true);
     const later = new ModelSession(m as ModelLike);
     try {
       const c = later.choose('LLVMRun', 'tiered').compiled!;

@@ -140,6 +140,8 @@ export function acquireTiered(irText: string, name: string): TieredCode {
         const waiters = [...started.waiters];
         // one reference per waiter; none left waiting: kept idle for a later run
         remember(finalKey, native, waiters.length);
+        // O0 code nobody uses any more is superseded now: a later run starts with the O2 code
+        dropIfIdle(keyOf(irText, TIERED_LEVELS.first));
         for (const w of waiters) w({ native });
       },
       (e: unknown) => {
@@ -159,6 +161,14 @@ export function acquireTiered(irText: string, name: string): TieredCode {
       return () => waiters.delete(onReady);
     },
   };
+}
+
+function dropIfIdle(key: string): void {
+  const e = machineCode.get(key);
+  if (e && e.refs === 0) {
+    machineCode.delete(key);
+    e.native.dispose();
+  }
 }
 
 /** Entries, idle entries and background compiles in progress (for tests and diagnostics). */
