@@ -95,6 +95,18 @@ describe('compileIRAsync', () => {
     expect(loadCachedIR(SQUARE_IR, { optLevel: 2, objectCache: 'off' })).toBeNull();
   });
 
+  it('compileIR with storeInCache: false uses an entry but never writes one', () => {
+    const dir = join(work, 'read-only-use');
+    const m = compileIR(SQUARE_IR, { optLevel: 0, objectCache: dir, storeInCache: false });
+    expect(m.objectCache).toBe('off');
+    m.dispose();
+    expect(() => readdirSync(dir)).toThrow(); // nothing written, not even the directory
+    compileIR(SQUARE_IR, { optLevel: 0, objectCache: dir }).dispose();
+    const hit = compileIR(SQUARE_IR, { optLevel: 0, objectCache: dir, storeInCache: false });
+    expect(hit.objectCache).toBe('hit');
+    hit.dispose();
+  });
+
   it('rejects with the stage of the failure, like compileIR', async () => {
     const parse = await expectRejection(compileIRAsync('define i32 @f() {\nentry:\n  %a = bogus i32 1\n  ret i32 %a\n}\n', { name: 'broken.ll', objectCache: 'off' }), 'parse');
     expect(parse.llvmMessage).toMatch(/^broken\.ll:3:8: error/);

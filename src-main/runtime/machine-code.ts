@@ -38,11 +38,11 @@ function remember(key: string, native: NativeModule, refs: number): void {
   evictIdle();
 }
 
-export function acquireMachineCode(irText: string, optLevel: OptLevel, name: string): { native: NativeModule; hit: boolean } {
+export function acquireMachineCode(irText: string, optLevel: OptLevel, name: string, opts: { storeInCache?: boolean } = {}): { native: NativeModule; hit: boolean } {
   const key = keyOf(irText, optLevel);
   const known = retain(key);
   if (known) return { native: known, hit: true };
-  const native = compileIR(irText, { optLevel, name });
+  const native = compileIR(irText, { optLevel, name, ...opts });
   remember(key, native, 1);
   return { native, hit: false };
 }
@@ -123,34 +123,14 @@ export function acquireTiered(irText: string, name: string): TieredCode {
     remember(finalKey, fromDisk, 1);
     return { native: fromDisk, source: 'disk', upgrade: null };
   }
-  const first = acquireMachineCode(irText, TIERED_LEVELS.first, name);
-  const source = first.hit ? 'memory' : first.native.objectCache === 'hit' ? 'disk' : 'compiled';
+  // the O2 compile first: its worker (another core) works while the O0 code is compiled here
   const error = failed.get(finalKey);
-  if (error) {
-    return { native: first.native, source, upgrade: (onReady) => (queueMicrotask(() => onReady({ error })), () => undefined) };
-  }
-  let job = pending.get(finalKey);
+  const job = error ? null : (pending.get(finalKey) ?? startFinal(irText, name, finalKey));
+  // O0 code is replaced soon: read from the object cache, not worth writing to it
+  const first = acquireMachineCode(irText, TIERED_LEVELS.first, name, { storeInCache: false });
+  const source = first.hit ? 'memory' : first.native.objectCache === 'hit' ? 'disk' : 'compiled';
   if (!job) {
-    const started: Pending = { waiters: new Set() };
-    job = started;
-    pending.set(finalKey, started);
-    compileIRAsync(backgroundFaults.rewriteIR?.(irText) ?? irText, { optLevel: TIERED_LEVELS.final, name }).then(
-      (native) => {
-        pending.delete(finalKey);
-        const waiters = [...started.waiters];
-        // one reference per waiter; none left waiting: kept idle for a later run
-        remember(finalKey, native, waiters.length);
-        // O0 code nobody uses any more is superseded now: a later run starts with the O2 code
-        dropIfIdle(keyOf(irText, TIERED_LEVELS.first));
-        for (const w of waiters) w({ native });
-      },
-      (e: unknown) => {
-        pending.delete(finalKey);
-        const err = e instanceof Error ? e : new Error(String(e));
-        failed.set(finalKey, err);
-        for (const w of started.waiters) w({ error: err });
-      },
-    );
+    return { native: first.native, source, upgrade: (onReady) => (queueMicrotask(() => onReady({ error: error! })), () => undefined) };
   }
   const waiters = job.waiters;
   return {
@@ -161,6 +141,30 @@ export function acquireTiered(irText: string, name: string): TieredCode {
       return () => waiters.delete(onReady);
     },
   };
+}
+
+/** Starts the background O2 compile of an IR text; its waiters get the outcome. */
+function startFinal(irText: string, name: string, finalKey: string): Pending {
+  const job: Pending = { waiters: new Set() };
+  pending.set(finalKey, job);
+  compileIRAsync(backgroundFaults.rewriteIR?.(irText) ?? irText, { optLevel: TIERED_LEVELS.final, name }).then(
+    (native) => {
+      pending.delete(finalKey);
+      const waiters = [...job.waiters];
+      // one reference per waiter; none left waiting: kept idle for a later run
+      remember(finalKey, native, waiters.length);
+      // O0 code nobody uses any more is superseded now: a later run starts with the O2 code
+      dropIfIdle(keyOf(irText, TIERED_LEVELS.first));
+      for (const w of waiters) w({ native });
+    },
+    (e: unknown) => {
+      pending.delete(finalKey);
+      const err = e instanceof Error ? e : new Error(String(e));
+      failed.set(finalKey, err);
+      for (const w of job.waiters) w({ error: err });
+    },
+  );
+  return job;
 }
 
 function dropIfIdle(key: string): void {

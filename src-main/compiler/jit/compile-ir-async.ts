@@ -48,7 +48,7 @@ import {
   type ThreadSafeContextRef,
 } from './llvm-c.js';
 
-export interface AsyncCompileOptions extends Omit<CompileOptions, 'emitOptimizedIR'> {
+export interface AsyncCompileOptions extends Omit<CompileOptions, 'emitOptimizedIR' | 'storeInCache'> {
   /**
    * Gives the compile up: it stops after the native stage in progress (a native call cannot be
    * interrupted), frees what it built and rejects with the signal's reason; a module that was
@@ -84,16 +84,25 @@ export function backgroundCompiles(): { running: number; waiting: number } {
 export function compileIRAsync(irText: string, opts: AsyncCompileOptions = {}): Promise<NativeModule> {
   const start = performance.now();
   const level = checkOptLevel(opts.optLevel ?? 2);
-  waiting++;
-  const turn = queueTail.then(async () => {
-    waiting--;
+  const go = async (): Promise<NativeModule> => {
     running++;
     try {
       return await compileInBackground(irText, level, opts, start);
     } finally {
       running--;
     }
-  });
+  };
+  let turn: Promise<NativeModule>;
+  if (running === 0 && waiting === 0) {
+    // nothing ahead: the first native stage is handed to a worker before this returns
+    turn = go();
+  } else {
+    waiting++;
+    turn = queueTail.then(() => {
+      waiting--;
+      return go();
+    });
+  }
   queueTail = turn.catch(() => undefined);
   return turn;
 }

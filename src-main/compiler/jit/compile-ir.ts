@@ -56,6 +56,11 @@ export interface CompileOptions {
    * also be `off`), else `$XDG_CACHE_HOME/cogstudio/objects` or `~/.cache/cogstudio/objects`.
    */
   objectCache?: string;
+  /**
+   * `false`: use an entry of the object cache, but do not write one on a miss (code that is
+   * about to be replaced, e.g. a tiered compile's O0 code, is not worth the write). Default true.
+   */
+  storeInCache?: boolean;
 }
 
 export interface CompileTimings {
@@ -692,7 +697,8 @@ export function compileIR(irText: string, opts: CompileOptions = {}): NativeModu
   if (!slot) return compileFromIR(h, irText, level, opts, start, null);
   if (opts.emitOptimizedIR) return compileFromIR(h, irText, level, opts, start, { ...slot, cache_read_ms: 0 });
   const cached = fromObjectCache(h, irText, level, slot, start);
-  return 'module' in cached ? cached.module : compileFromIR(h, irText, level, opts, start, { ...slot, cache_read_ms: cached.cache_read_ms });
+  if ('module' in cached) return cached.module;
+  return compileFromIR(h, irText, level, opts, start, opts.storeInCache === false ? null : { ...slot, cache_read_ms: cached.cache_read_ms });
 }
 
 /** Where a module's object is kept in the on-disk cache (null with the cache off). */
