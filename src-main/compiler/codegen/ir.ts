@@ -280,6 +280,8 @@ export class IR {
 
   /** Element `i` (number or i32/i64 value) of a double*. */
   at(ptr: V, i: number | V): V {
+    // element 0 is the pointer itself (no GEP to make, print, parse and fold)
+    if (i === 0) return ptr;
     return this.b.CreateInBoundsGEP(this.f64, ptr, [typeof i === 'number' ? this.int(i) : i]);
   }
   load(ptr: V, i: number | V = 0, hint = 'x'): V {
@@ -289,10 +291,13 @@ export class IR {
     this.b.CreateStore(v, this.at(ptr, i));
   }
   loadI32(ptr: V, i: number | V = 0): V {
-    return this.b.CreateLoad(this.i32, this.b.CreateInBoundsGEP(this.i32, ptr, [typeof i === 'number' ? this.int(i) : i]), this.name('n'));
+    return this.b.CreateLoad(this.i32, this.atI32(ptr, i), this.name('n'));
   }
   storeI32(v: V, ptr: V, i: number | V = 0): void {
-    this.b.CreateStore(v, this.b.CreateInBoundsGEP(this.i32, ptr, [typeof i === 'number' ? this.int(i) : i]));
+    this.b.CreateStore(v, this.atI32(ptr, i));
+  }
+  private atI32(ptr: V, i: number | V): V {
+    return i === 0 ? ptr : this.b.CreateInBoundsGEP(this.i32, ptr, [typeof i === 'number' ? this.int(i) : i]);
   }
 
   // ---- arithmetic (doubles) ------------------------------------------------------------------
