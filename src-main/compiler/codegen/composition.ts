@@ -92,10 +92,11 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
   // trial() they are not also optimised and compiled a second time as standalone functions.
   const internal = withSchedulerOpt;
   /** Node k's execution, over `c`'s state (the module's code generator, or a scratch one). */
-  const emitNodeBody = (c: Codegen, k: number) => {
+  /** `finished`: the address of the scheduler's finished flag of k (default: its own constant address). */
+  const emitNodeBody = (c: Codegen, k: number, finished?: V) => {
     const variable = c.slots(comp.variableSlots[k]!);
     const done = (c === cg ? controller?.emitNode(k, variable) : undefined) ?? comp.nodes[k]!.emit(c, variable);
-    c.ir.store(c.ir.select(done, c.ir.num(1), c.ir.num(0)), c.f64At(cs.finished.byteOffset + 8 * k, 'finished'));
+    c.ir.store(c.ir.select(done, c.ir.num(1), c.ir.num(0)), finished ?? c.f64At(cs.finished.byteOffset + 8 * k, 'finished'));
   };
   /** Node k's variable from its external input and afferent projections, over `c`'s state. */
   const emitGatherBody = (c: Codegen, k: number) => {
@@ -286,8 +287,9 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
     const countAt = (c: Codegen, i: number) => c.f64At(cs.countsTotal.byteOffset + 8 * i, 'count');
     const incAt = (c: Codegen, p: V) => c.ir.store(c.ir.add(c.ir.load(p), c.ir.num(1)), p);
     /** SchedulerCounters.recordExecution(k), over `c`'s state. */
-    const emitRecord = (c: Codegen, k: number) => {
-      for (let s = 0; s < 5; s++) incAt(c, countAt(c, s * n + k));
+    /** `count(s)`: the address of counts_total[s][k] (default: its constant address). */
+    const emitRecord = (c: Codegen, k: number, count = (s: number) => countAt(c, s * n + k)) => {
+      for (let s = 0; s < 5; s++) incAt(c, count(s));
       // as graph-scheduler: first zero what k had used, then count k for the others
       const cell = (i: number) => c.f64At(cs.countsUseable.byteOffset + 8 * i, 'useable');
       for (const i of ownedCells[k]!) c.ir.store(c.ir.num(0), cell(i));
@@ -312,19 +314,22 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
     const sharedSets = singletons.length ? defineShared(cg, 'set', singletons, setParams, (c, index, [log, logCap, logLen, lastRan]) => {
       const x = c.ir;
       const k = queue[index]![0]!;
+      // the scheduler's per-node arrays at k from one table entry (k), the rest of the addresses each from their own
+      const kv = c.int32(k, 'node');
+      const ofNode = (slot: F64Slot, first: number) => x.at(c.fixedSlot(slot), x.b.CreateAdd(kv, x.int(first)));
       emitStepStart(c, index);
       x.ifThen(nodeConds[k]!(conditionContext(c), k), () => {
         emitGatherBody(c, k);
-        emitNodeBody(c, k);
+        emitNodeBody(c, k, ofNode(cs.finished, 0));
         // after the node ran, not before as in a set of several nodes: node code never reads the counters
-        emitRecord(c, k);
+        emitRecord(c, k, (s) => ofNode(cs.countsTotal, s * n));
         const clear = c === cg ? clearJustRan! : x.module.getOrInsertFunction('scheduler.clear_just_ran', x.l.FunctionType.get(x.void, [x.i8p, x.i32], false));
         x.b.CreateCall(clear as LLVM.Function, [c.state, x.loadI32(lastRan!)]);
         x.storeI32(c.int32(index, 'set'), lastRan!);
-        x.store(x.num(1), c.f64At(cs.justRan.byteOffset + 8 * k, 'just_ran'));
+        x.store(x.num(1), ofNode(cs.justRan, 0));
         x.store(x.add(x.load(c.fixedSlot(cs.time), TS.TIME_STEP), x.num(1)), c.fixedSlot(cs.time), TS.TIME_STEP);
         x.store(x.add(x.load(c.fixedSlot(cs.time), 4), x.num(1)), c.fixedSlot(cs.time), 4);
-        logStep(log!, logCap!, logLen!, [{ node: c.int32(k, 'node'), flag: x.bool(true) }], x);
+        logStep(log!, logCap!, logLen!, [{ node: kv, flag: x.bool(true) }], x);
       });
     }) : null;
 
