@@ -8,26 +8,19 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Engine } from '../src-main/engine-process/engine.js';
 import { backgroundFaults, machineCodeStats } from '../src-main/runtime/machine-code.js';
 import { runModel } from '../src-main/runtime/run-model.js';
 import { describeTiers, type DiagnosticsEvent, type EngineEvent } from '../shared/protocol/engine.js';
+import { objectCacheOffForThisFile } from './object-cache-off.js';
 import { REPO_ROOT } from './shared-files.js';
 
 const STROOP = JSON.parse(readFileSync(join(REPO_ROOT, 'bench/models/stroop.cogmodel.json'), 'utf8')) as Record<string, unknown>;
 let uniq = 0;
 const fresh = () => ({ ...STROOP, name: `stroop_engine_tier${++uniq}` });
 
-let savedCache: string | undefined;
-beforeAll(() => {
-  savedCache = process.env['COGSTUDIO_OBJECT_CACHE'];
-  process.env['COGSTUDIO_OBJECT_CACHE'] = 'off';
-});
-afterAll(() => {
-  if (savedCache === undefined) delete process.env['COGSTUDIO_OBJECT_CACHE'];
-  else process.env['COGSTUDIO_OBJECT_CACHE'] = savedCache;
-});
+objectCacheOffForThisFile();
 
 /** Runs one request on an engine whose run waits after each block while a background compile is going. */
 async function runOnEngine(request: Record<string, unknown>): Promise<{ events: EngineEvent[]; results: number[]; diagnostics: DiagnosticsEvent[] }> {

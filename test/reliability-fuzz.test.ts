@@ -11,7 +11,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ModelError } from '../src-main/model/errors.js';
 import { parseModelText } from '../src-main/model/load.js';
 import { validateStructure } from '../src-main/model/validate-structure.js';
@@ -21,17 +21,11 @@ import { SchedulerLimitError } from '../src-main/scheduler/scheduler.js';
 import { Engine } from '../src-main/engine-process/engine.js';
 import type { EngineEvent } from '../shared/protocol/engine.js';
 import { DEEP, defineKey, isPlain, positions, renameReferences, retype, type Json, type Seg } from './json-mutations.js';
+import { objectCacheOffForThisFile } from './object-cache-off.js';
 import { REPO_ROOT, readReferenceJson, referenceCaseFiles } from './shared-files.js';
 
 // Compiled runs here must not fill the user's object cache.
-const savedCache = process.env['COGSTUDIO_OBJECT_CACHE'];
-beforeAll(() => {
-  process.env['COGSTUDIO_OBJECT_CACHE'] = 'off';
-});
-afterAll(() => {
-  if (savedCache === undefined) delete process.env['COGSTUDIO_OBJECT_CACHE'];
-  else process.env['COGSTUDIO_OBJECT_CACHE'] = savedCache;
-});
+objectCacheOffForThisFile();
 
 const SEED = process.env['FC_SEED'] !== undefined ? Number(process.env['FC_SEED']) : (Date.now() ^ (Math.random() * 0x7fffffff)) | 0;
 const SCALE = Number(process.env['FC_RUNS_SCALE'] ?? 1);

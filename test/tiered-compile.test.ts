@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { sentinel } from '../src-main/compiler/codegen/controlled-params.js';
 import { generateModule } from '../src-main/compiler/codegen/composition.js';
 import { backgroundCompiles, optimizeIR } from '../src-main/compiler/jit/index.js';
@@ -19,23 +19,16 @@ import { compileComposition, type CompiledMode, type CompiledModel, type OptChoi
 import { backgroundFaults, machineCodeStats } from '../src-main/runtime/machine-code.js';
 import { ModelSession } from '../src-main/runtime/run-model.js';
 import { createRunner } from '../src-main/runtime/runners.js';
+import { objectCacheOffForThisFile } from './object-cache-off.js';
 import { model as ocmModel } from './ocm-models.js';
 import { REPO_ROOT, readReferenceJson, referenceCaseFiles } from './shared-files.js';
 
 type Json = Record<string, unknown>;
 
+// no object cache unless a test sets one: every compile here is real
+objectCacheOffForThisFile();
 const cacheDir = mkdtempSync(join(tmpdir(), 'cogstudio-tiered-'));
-let savedCache: string | undefined;
-beforeAll(() => {
-  // no object cache unless a test sets one: every compile here is real
-  savedCache = process.env['COGSTUDIO_OBJECT_CACHE'];
-  process.env['COGSTUDIO_OBJECT_CACHE'] = 'off';
-});
-afterAll(() => {
-  if (savedCache === undefined) delete process.env['COGSTUDIO_OBJECT_CACHE'];
-  else process.env['COGSTUDIO_OBJECT_CACHE'] = savedCache;
-  rmSync(cacheDir, { recursive: true, force: true });
-});
+afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
 
 const readModel = (file: string): Json => JSON.parse(readFileSync(join(REPO_ROOT, file), 'utf8')) as Json;
 const BENCH = readdirSync(join(REPO_ROOT, 'bench/models')).filter((f) => f.endsWith('.cogmodel.json')).sort();
