@@ -245,6 +245,9 @@ function timedRun(s: ModelSession, mode: Mode, n: number): { ms: number; cpuMs: 
  */
 function measureMode(s: ModelSession, mode: Mode, width: number, st: Settings): ModeResult & { results: FlatRun } {
   const cap = maxTrialsFor(mode, width);
+  // compile (or fetch) the mode's code first: a compile inside the calibration runs would pass
+  // for a slow trial and leave the measurement at a handful of trials
+  s.choose(mode);
   let n = 1;
   let ms = timedRun(s, mode, n).ms;
   while (ms < st.calibrateMs && n < cap) {

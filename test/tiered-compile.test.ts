@@ -267,6 +267,22 @@ s.dispose();
     expect(JSON.parse(r.stdout)).toEqual({ level: 2, upgrading: false, cache: 'disk' });
   });
 
+  it('an O2 request in the same session, once the O2 code is in, shares it (no second code generation)', async () => {
+    const s = new ModelSession(fresh(STROOP) as ModelLike);
+    try {
+      const tiered = s.choose('LLVMRun', 'tiered').compiled!;
+      expect(tiered.optLevel).toBe(0);
+      await tiered.upgraded;
+      const exec = s.choose('LLVMExec', 2).compiled!;
+      expect(exec.optLevel).toBe(2);
+      expect(exec.native).toBe(tiered.native);
+      expect(exec.generated).toBe(tiered.generated);
+      expect(exec.diagnostics.cache).toBe('hit');
+    } finally {
+      s.dispose();
+    }
+  });
+
   it('a session disposed while its O2 code builds: no crash; the O2 code, when it arrives, is kept for a later run and the O0 code freed', async () => {
     const m = fresh(STROOP);
     const s = new ModelSession(m as ModelLike);

@@ -314,10 +314,12 @@ export function compileComposition(comp: Composition, mode: CompiledMode, optLev
   const keyFor = (level: OptChoice) => `${withScheduler}:${level}:${runtimeParams?.sentinels.join(',') ?? ''}`;
   const perComp = cache.get(comp) ?? new Map<string, PerComp>();
   cache.set(comp, perComp);
-  // a tiered request is served by this composition's O2 code too
-  for (const level of optLevel === 'tiered' ? ['tiered', TIERED_LEVELS.final] as const : [optLevel]) {
+  // a tiered request is served by this composition's O2 code too, and an O2 request by a tiered
+  // compile whose O2 code is in (no second code generation and IR print for the same module)
+  const levels: OptChoice[] = optLevel === 'tiered' ? ['tiered', TIERED_LEVELS.final] : optLevel === TIERED_LEVELS.final ? [optLevel, 'tiered'] : [optLevel];
+  for (const level of levels) {
     const hit = perComp.get(keyFor(level));
-    if (hit && !hit.holder.released && !hit.holder.code.native.disposed) {
+    if (hit && !hit.holder.released && !hit.holder.code.native.disposed && (level !== 'tiered' || optLevel === 'tiered' || hit.holder.code.native.optLevel === optLevel)) {
       return compiledView({ ...hit, diagnostics: { ...hit.diagnostics, cache: 'hit' } }, mode);
     }
   }
