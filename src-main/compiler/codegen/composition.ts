@@ -198,6 +198,9 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
           }, true)
         : null,
     );
+    // Resets run when their condition holds (a few trials of a run): kept out of line, they are not
+    // optimised as part of trial() (Stroop: ~40 lines of IR less in its biggest function per reset).
+    comp.nodes.forEach((m, k) => resetFns[k] && ir.inlining(nodeSymbol('reset', k, m.name), 'noinline'));
 
     /** What conditions read, over the state of the function `c` is generating (relocated in shared code). */
     const conditionContext = (c: Codegen = cg): EmitConditionContext => {
