@@ -247,32 +247,47 @@ export class InterpretedRunner extends TrialByTrial {
   }
 }
 
+/**
+ * Functions bound to a compiled model's machine code, bound again when a tiered compile has
+ * replaced that code (CompiledModel.codeVersion) since they were.
+ */
+class CodeBinding<T> {
+  private version: number;
+  private bound: T;
+
+  constructor(
+    private readonly compiled: CompiledModel,
+    private readonly bind: () => T,
+  ) {
+    this.version = compiled.codeVersion;
+    this.bound = bind();
+  }
+
+  /** The bound functions; `replaced` is called when they were bound again just now. */
+  get(replaced: () => void): T {
+    if (this.compiled.codeVersion !== this.version) {
+      this.version = this.compiled.codeVersion;
+      this.bound = this.bind();
+      replaced();
+    }
+    return this.bound;
+  }
+}
+
 /** LLVM: each node compiled; the scheduling loop stays in TypeScript (it calls the compiled controller). */
 export class NodeCompiledRunner extends TrialByTrial {
   /** The node functions with the context's state buffer bound (its address passed as an integer). */
-  private fns: (() => void)[];
-  private codeVersion: number;
+  private readonly fns: CodeBinding<(() => void)[]>;
 
   constructor(ctx: ExecutionContext, opts: RunOptions, private readonly compiled: CompiledModel) {
     super(ctx, opts);
-    this.codeVersion = compiled.codeVersion;
-    this.fns = this.bind();
-  }
-
-  private bind(): (() => void)[] {
-    return this.compiled.nodeFns.map((f) => f.bindBuffers(this.ctx.store.buffer));
+    this.fns = new CodeBinding(compiled, () => compiled.nodeFns.map((f) => f.bindBuffers(ctx.store.buffer)));
   }
 
   protected trial(t: number): { order?: string[][]; stop: boolean } {
-    if (this.compiled.codeVersion !== this.codeVersion) {
-      // the machine code was replaced (tiered compile) since the functions were bound
-      this.codeVersion = this.compiled.codeVersion;
-      this.fns = this.bind();
-      this.codeSwitchedAt ??= t;
-    }
+    const fns = this.fns.get(() => (this.codeSwitchedAt ??= t));
     const ctx = this.ctx;
     const names = ctx.comp.nodeNames;
-    const fns = this.fns;
     const order: string[][] | undefined = this.opts.recordExecutionOrder ? [] : undefined;
     const limits = this.opts.limits ?? DEFAULT_LIMITS;
     const mode = ctx.controller?.mode;
@@ -306,31 +321,20 @@ export class TrialCompiledRunner extends TrialByTrial {
   private readonly log: Int32Array;
   private readonly logLen = new Int32Array(1);
   /** trial.exec with the state and log buffers bound: a call passes two integers. */
-  private exec: (maxPasses: number, logCap: number) => number;
-  private codeVersion: number;
+  private readonly exec: CodeBinding<(maxPasses: number, logCap: number) => number>;
 
-  constructor(ctx: ExecutionContext, opts: RunOptions, private readonly compiled: CompiledModel) {
+  constructor(ctx: ExecutionContext, opts: RunOptions, compiled: CompiledModel) {
     super(ctx, opts);
     this.log = new Int32Array(opts.recordExecutionOrder ? LOG_CAP_PER_TRIAL : 1);
-    this.codeVersion = compiled.codeVersion;
-    this.exec = this.bind();
-  }
-
-  private bind(): (maxPasses: number, logCap: number) => number {
-    return this.compiled.trialFn!.bindBuffers(this.ctx.store.buffer, this.log, this.logLen);
+    this.exec = new CodeBinding(compiled, () => compiled.trialFn!.bindBuffers(ctx.store.buffer, this.log, this.logLen));
   }
 
   protected trial(t: number): { order?: string[][]; stop: boolean } {
-    if (this.compiled.codeVersion !== this.codeVersion) {
-      // the machine code was replaced (tiered compile) since trial.exec was bound
-      this.codeVersion = this.compiled.codeVersion;
-      this.exec = this.bind();
-      this.codeSwitchedAt ??= t;
-    }
+    const exec = this.exec.get(() => (this.codeSwitchedAt ??= t));
     const cap = this.opts.recordExecutionOrder ? this.log.length : 0;
     this.logLen[0] = 0;
     const limits = this.opts.limits ?? DEFAULT_LIMITS;
-    const status = this.exec(limits.maxPassesPerTrial, cap);
+    const status = exec(limits.maxPassesPerTrial, cap);
     if (status < 0) throw statusError(status, t, this.ctx, limits.maxPassesPerTrial);
     const order = this.opts.recordExecutionOrder ? decodeSteps(this.log, this.logLen[0]!, this.ctx.comp.nodeNames)[0] : undefined;
     return { order, stop: status === STATUS.RUN_TERMINATED };
@@ -360,15 +364,16 @@ export class RunCompiledRunner implements Runner {
   private readonly lens: Int32Array;
   readonly layout: BlockLayout;
   private readonly maxBatch: number;
-  private codeVersion: number;
+  /** `run`, read again per block: a replaced code (tiered compile) runs from the next block on. */
+  private readonly run: CodeBinding<NonNullable<CompiledModel['runFn']>>;
 
   constructor(
     private readonly ctx: ExecutionContext,
     private readonly opts: RunOptions,
-    private readonly compiled: CompiledModel,
+    compiled: CompiledModel,
   ) {
     const comp = ctx.comp;
-    this.codeVersion = compiled.codeVersion;
+    this.run = new CodeBinding(compiled, () => compiled.runFn!);
     ({ data: this.data, lens: this.lens } = packInputs(opts));
     this.layout = new BlockLayout(comp);
     const perTrial = this.layout.resultsWidth + (opts.recordNodeValues ? this.layout.nodeValuesWidth : 0);
@@ -409,12 +414,8 @@ export class RunCompiledRunner implements Runner {
     this.control[2] = 0;
     const began = performance.now();
     const cap = this.opts.recordExecutionOrder ? this.log.length : 0;
-    if (this.compiled.codeVersion !== this.codeVersion) {
-      // runFn is read per block: the replaced code (tiered compile) runs from this block on
-      this.codeVersion = this.compiled.codeVersion;
-      this.codeSwitchedAt ??= t;
-    }
-    const status = this.compiled.runFn!(this.ctx.store.buffer, this.data, this.lens, t, n, results, this.nodeValues, this.control, limits.maxPassesPerTrial, this.log, cap, this.logLen);
+    const run = this.run.get(() => (this.codeSwitchedAt ??= t));
+    const status = run(this.ctx.store.buffer, this.data, this.lens, t, n, results, this.nodeValues, this.control, limits.maxPassesPerTrial, this.log, cap, this.logLen);
     if (status < 0 && status !== STATUS.CANCELLED) throw statusError(status, this.control[1]!, this.ctx, limits.maxPassesPerTrial);
     const done = status < 0 ? this.control[1]! - t : status;
     this.trialsDone += done;

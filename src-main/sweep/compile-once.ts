@@ -99,7 +99,7 @@ export class SweepCompiler {
   }
 
   /** Whether reading `set` at run time gives the point's own program (the controller's proof). */
-  private proves(set: readonly number[], session: ModelSession, values: readonly number[], plain: () => string): boolean {
+  private proves(set: readonly number[], values: readonly number[], plain: () => string): boolean {
     const comp = this.group(set, values).comp;
     if (!comp || !this.mode) return false;
     const withScheduler = this.mode !== 'LLVM';
@@ -113,9 +113,9 @@ export class SweepCompiler {
    * the proof one by one, if they also pass it together; else the one of them with the most
    * values; else none.
    */
-  private narrow(session: ModelSession, values: readonly number[], plain: () => string): number[] {
-    const alone = this.runtime.filter((i) => this.proves([i], session, values, plain));
-    if (alone.length <= 1 || this.proves(alone, session, values, plain)) return alone;
+  private narrow(values: readonly number[], plain: () => string): number[] {
+    const alone = this.runtime.filter((i) => this.proves([i], values, plain));
+    if (alone.length <= 1 || this.proves(alone, values, plain)) return alone;
     const most = alone.reduce((a, b) => (this.task.params[b]!.values.length > this.task.params[a]!.values.length ? b : a));
     return [most];
   }
@@ -131,11 +131,11 @@ export class SweepCompiler {
     const plain = () => (text ??= generateModule(session.comp, { withScheduler }).ir.print());
     // a plain build that cannot be generated is the per-point path's to report (or to fall back from)
     try {
-      if (!this.proves(this.runtime, session, values, plain)) {
+      if (!this.proves(this.runtime, values, plain)) {
         if (this.narrowed || this.runtime.length === 1) return null;
         // once per sweep: find the parameters that can be read at run time, fold the others in
         this.narrowed = true;
-        this.runtime = this.narrow(session, values, plain);
+        this.runtime = this.narrow(values, plain);
         if (!this.runtime.length) return null;
       }
     } catch {

@@ -139,22 +139,17 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
       cg.state = saved;
     }
   };
-  const defineNodeFn = (k: number) =>
+  /** `void kind.k.NAME(i8* state)` with `body` over the module's code generator. */
+  const defineNodeLevelFn = (kind: 'node' | 'gather', k: number, body: (c: Codegen, k: number) => void) =>
     defineNested(() =>
-      ir.define(nodeSymbol('node', k, comp.nodes[k]!.name), ir.void, [['state', ir.i8p]], ([state]) => {
+      ir.define(nodeSymbol(kind, k, comp.nodes[k]!.name), ir.void, [['state', ir.i8p]], ([state]) => {
         cg.state = state!;
-        emitNodeBody(cg, k);
+        body(cg, k);
         ir.ret();
       }, internal),
     );
-  const defineGatherFn = (k: number) =>
-    defineNested(() =>
-      ir.define(nodeSymbol('gather', k, comp.nodes[k]!.name), ir.void, [['state', ir.i8p]], ([state]) => {
-        cg.state = state!;
-        emitGatherBody(cg, k);
-        ir.ret();
-      }, internal),
-    );
+  const defineNodeFn = (k: number) => defineNodeLevelFn('node', k, emitNodeBody);
+  const defineGatherFn = (k: number) => defineNodeLevelFn('gather', k, emitGatherBody);
   // Big models share set code (sharedSets below) and define these only where a set needs them.
   const shareSets = shareable && withScheduler && comp.controller === undefined && comp.scheduler.queue.length > OUT_OF_LINE_SETS;
   const nodeFnCache: (LLVM.Function | undefined)[] = shareSets ? [] : comp.nodes.map((_, k) => defineNodeFn(k));
