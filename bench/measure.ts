@@ -52,7 +52,7 @@ export type Task =
 
 export interface CompileStages {
   codegen: number;
-  ir_print: number;
+  ir_write: number;
   ir_parse: number;
   verify: number;
   optimize: number;
@@ -169,7 +169,7 @@ const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 function stages(d: CompileDiagnostics): CompileStages {
   return {
     codegen: d.codegen_ms,
-    ir_print: d.ir_print_ms,
+    ir_write: d.ir_write_ms,
     ir_parse: d.ir_parse_ms,
     verify: d.verify_ms,
     optimize: d.optimize_ms,

@@ -116,13 +116,13 @@ export function cpuTable(models: readonly ModelReport[]): string {
 
 export function compileTable(models: readonly ModelReport[]): string {
   const rows = [
-    ['model', 'codegen', 'ir_print', 'ir_parse', 'verify', 'optimize', 'machine_code', 'total', 'IR KB', 'first compile', 'LLVM-mode total', 'C compile'],
+    ['model', 'codegen', 'ir_write', 'ir_parse', 'verify', 'optimize', 'machine_code', 'total', 'IR KB', 'first compile', 'LLVM-mode total', 'C compile'],
     ...models.map((m) => {
       const c = m.compile;
       return [
         m.name,
         ms(c?.codegen),
-        ms(c?.ir_print),
+        ms(c?.ir_write),
         ms(c?.ir_parse),
         ms(c?.verify),
         ms(c?.optimize),
@@ -231,7 +231,7 @@ export function targets(r: Report): Target[] {
     out.push({
       target: 'stroop: compile ≤ 100 ms at O2',
       holds: c.total <= 100,
-      detail: `${ms(c.total)} ms cold (median of ${stroop.compile_reps}; first ${ms(stroop.compile_first?.total)} ms): codegen ${ms(c.codegen)}, ir_print ${ms(c.ir_print)}, ir_parse ${ms(c.ir_parse)}, verify ${ms(c.verify)}, optimize ${ms(c.optimize)}, machine_code ${ms(c.machine_code)}`,
+      detail: `${ms(c.total)} ms cold (median of ${stroop.compile_reps}; first ${ms(stroop.compile_first?.total)} ms): codegen ${ms(c.codegen)}, ir_write ${ms(c.ir_write)}, ir_parse ${ms(c.ir_parse)}, verify ${ms(c.verify)}, optimize ${ms(c.optimize)}, machine_code ${ms(c.machine_code)}`,
     });
   }
   for (const m of r.models) {
@@ -295,7 +295,7 @@ export function jsonReport(r: Report): unknown {
             optimize: m.compile.optimize,
             machine_code: m.compile.machine_code,
             total: m.compile.total,
-            ir_print: m.compile.ir_print,
+            ir_write: m.compile.ir_write,
           }
         : null,
       first_result_ms: m.first_result_ms,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateModule } from '../src-main/compiler/codegen/composition.js';
-import { JitError, backgroundCompiles, compileIR, compileIRAsync, loadCachedIR, type NativeModule } from '../src-main/compiler/jit/index.js';
+import { JitError, backgroundCompiles, compileIR, compileIRAsync, flushObjectCacheWrites, loadCachedIR, type NativeModule } from '../src-main/compiler/jit/index.js';
 import { buildComposition } from '../src-main/engine/composition.js';
 import { REPO_ROOT } from './shared-files.js';
 
@@ -80,6 +80,7 @@ describe('compileIRAsync', () => {
     const miss = await compileIRAsync(SQUARE_IR, { optLevel: 2, objectCache: dir });
     expect(miss.objectCache).toBe('miss');
     miss.dispose();
+    flushObjectCacheWrites(); // written once the compile returned: at once here
     expect(readdirSync(dir).filter((f) => f.endsWith('.o'))).toHaveLength(1);
     const hit = await compileIRAsync(SQUARE_IR, { optLevel: 2, objectCache: dir });
     expect(hit.objectCache).toBe('hit');
@@ -100,8 +101,10 @@ describe('compileIRAsync', () => {
     const m = compileIR(SQUARE_IR, { optLevel: 0, objectCache: dir, storeInCache: false });
     expect(m.objectCache).toBe('off');
     m.dispose();
+    flushObjectCacheWrites();
     expect(() => readdirSync(dir)).toThrow(); // nothing written, not even the directory
     compileIR(SQUARE_IR, { optLevel: 0, objectCache: dir }).dispose();
+    flushObjectCacheWrites();
     const hit = compileIR(SQUARE_IR, { optLevel: 0, objectCache: dir, storeInCache: false });
     expect(hit.objectCache).toBe('hit');
     hit.dispose();

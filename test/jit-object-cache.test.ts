@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileIR } from '../src-main/compiler/jit/index.js';
+import { compileIR as compileQueued, flushObjectCacheWrites, type CompileOptions } from '../src-main/compiler/jit/index.js';
 import { objectCacheDir, pruneObjectCache } from '../src-main/compiler/jit/object-cache.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -85,6 +85,12 @@ function child(cache: string, file = IR_FILE, opt = 2): ChildReport {
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildReport;
 }
 
+/** compileIR, then the queued cache write done at once (it is otherwise written after the compile returns). */
+const compileIR = (ir: string, opts?: CompileOptions) => {
+  const m = compileQueued(ir, opts);
+  flushObjectCacheWrites();
+  return m;
+};
 const entries = (dir: string, ext: string): string[] => readdirSync(dir).filter((f) => f.endsWith(ext));
 
 describe('object cache on disk', () => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sentinel } from '../src-main/compiler/codegen/controlled-params.js';
 import { generateModule } from '../src-main/compiler/codegen/composition.js';
-import { backgroundCompiles, optimizeIR } from '../src-main/compiler/jit/index.js';
+import { backgroundCompiles, flushObjectCacheWrites, optimizeIR } from '../src-main/compiler/jit/index.js';
 import { UNSUPPORTED_YET, buildComposition, type ModelLike } from '../src-main/engine/composition.js';
 import { prepareInputs } from '../src-main/engine/inputs.js';
 import { compileComposition, type CompiledMode, type CompiledModel, type OptChoice } from '../src-main/runtime/compiled.js';
@@ -251,7 +251,8 @@ describe('tiered compile lifecycle', () => {
     } finally {
       again.dispose();
     }
-    // a fresh process finds the O2 object the background compile stored
+    // a fresh process finds the O2 object the background compile stored (written after it returned)
+    flushObjectCacheWrites();
     const child = join(cacheDir, 'child.ts');
     writeFileSync(
       child,
@@ -324,7 +325,7 @@ s.dispose();
   });
 
   it('a background O2 compile that fails leaves the O0 code running, with the reason in the diagnostics', async () => {
-    backgroundFaults.rewriteIR = (ir) => `${ir}\nthis is not LLVM IR\n`;
+    backgroundFaults.rewriteIR = () => 'this is not LLVM IR\n'; // handed as text: LLVM cannot parse it
     const s = new ModelSession(fresh(STROOP) as ModelLike);
     try {
       const compiled = s.choose('LLVMRun', 'tiered').compiled!;

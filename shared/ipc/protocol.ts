@@ -179,7 +179,7 @@ export type RequestOf<M extends HostMethod> = Extract<HostRequest, { method: M }
 
 export const CompileStagesSchema = z.object({
   codegen_ms: z.number(),
-  ir_print_ms: z.number(),
+  ir_write_ms: z.number(),
   ir_parse_ms: z.number(),
   verify_ms: z.number(),
   optimize_ms: z.number(),

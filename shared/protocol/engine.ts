@@ -191,12 +191,14 @@ export function describeTiers(t: CompileTiers): string {
 /** Per-stage compile times, the IR size, the function count and whether machine code was reused. */
 export const CompileDiagnosticsSchema = z.object({
   codegen_ms: Ms,
-  ir_print_ms: Ms,
+  /** Handing the module to the JIT (writing its bitcode). */
+  ir_write_ms: Ms,
   ir_parse_ms: Ms,
   verify_ms: Ms,
   optimize_ms: Ms,
   machine_code_ms: Ms,
   total_ms: Ms,
+  /** Size of what the JIT was handed: the module's bitcode. */
   ir_bytes: Count,
   functions: Count,
   cache: z.enum(['hit', 'miss', 'disk']),

@@ -242,13 +242,13 @@ async function compileCommand(args: string[], io: CliIO): Promise<number> {
     [
       `${file}: compiled for ${mode} at O${opt} (cache ${d.cache})`,
       `  codegen        ${ms(d.codegen_ms)}`,
-      `  IR print       ${ms(d.ir_print_ms)}`,
+      `  IR write       ${ms(d.ir_write_ms)}`,
       `  IR parse       ${ms(d.ir_parse_ms)}`,
       `  verify         ${ms(d.verify_ms)}`,
       `  optimise       ${ms(d.optimize_ms)}`,
       `  machine code   ${ms(d.machine_code_ms)}`,
       `  total          ${ms(d.total_ms)}`,
-      `  IR size        ${d.ir_bytes} bytes, ${d.functions} entry points`,
+      `  IR size        ${d.ir_bytes} bytes of bitcode, ${d.functions} entry points`,
     ].join('\n') + '\n',
   );
   compiled.release();

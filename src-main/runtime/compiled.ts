@@ -16,7 +16,8 @@ export type CompiledMode = 'LLVM' | 'LLVMExec' | 'LLVMRun';
 
 export interface CompileDiagnostics {
   codegen_ms: number;
-  ir_print_ms: number;
+  /** Handing the module over to the JIT: writing its bitcode (or printing its text). */
+  ir_write_ms: number;
   ir_parse_ms: number;
   verify_ms: number;
   optimize_ms: number;
@@ -243,7 +244,9 @@ function compiledView({ holder, generated, irText, diagnostics }: PerComp, mode:
   return {
     mode,
     generated,
-    irText,
+    get irText() {
+      return irText();
+    },
     // a snapshot: the tier report grows as the O2 code follows
     get diagnostics() {
       return diagnostics.tiers ? { ...diagnostics, tiers: { ...diagnostics.tiers } } : diagnostics;
@@ -285,7 +288,8 @@ function compiledView({ holder, generated, irText, diagnostics }: PerComp, mode:
 interface PerComp {
   holder: CodeHolder;
   generated: GeneratedModule;
-  irText: string;
+  /** The IR text, printed on first use (the IR viewer, --emit-ir): the JIT is handed bitcode. */
+  irText: () => string;
   diagnostics: CompileDiagnostics;
 }
 const cache = new WeakMap<Composition, Map<string, PerComp>>();
@@ -326,22 +330,24 @@ export function compileComposition(comp: Composition, mode: CompiledMode, optLev
   const started = performance.now();
   const generated = generateModule(comp, { withScheduler, runtimeParams });
   const t0 = performance.now();
-  const irText = generated.ir.print();
-  const irPrintMs = performance.now() - t0;
+  const ir = generated.ir.handOver();
+  const irWriteMs = performance.now() - t0;
+  let text: string | undefined = typeof ir === 'string' ? ir : undefined;
+  const irText = () => (text ??= generated.ir.print());
   const name = `${comp.name}.ll`;
   let acquired: TieredCode;
   let cacheState: CompileDiagnostics['cache'];
   if (optLevel === 'tiered') {
-    acquired = acquireTiered(irText, name);
+    acquired = acquireTiered(ir, name);
     cacheState = acquired.source === 'memory' ? 'hit' : acquired.source === 'disk' ? 'disk' : 'miss';
   } else {
-    const { native, hit } = acquireMachineCode(irText, optLevel, name);
+    const { native, hit } = acquireMachineCode(ir, optLevel, name);
     acquired = { native, source: hit ? 'memory' : native.objectCache === 'hit' ? 'disk' : 'compiled', upgrade: null };
     cacheState = hit ? 'hit' : native.objectCache === 'hit' ? 'disk' : 'miss';
   }
   const native = acquired.native;
   const t = cacheState === 'hit' ? { ir_parse_ms: 0, verify_ms: 0, optimize_ms: 0, machine_code_ms: 0, total_ms: 0 } : native.timings;
-  const total = generated.codegenMs + irPrintMs + t.total_ms;
+  const total = generated.codegenMs + irWriteMs + t.total_ms;
   const tiers: TierReport | undefined = acquired.upgrade ? { o0_ms: performance.now() - started } : undefined;
   let holder: CodeHolder;
   try {
@@ -352,7 +358,7 @@ export function compileComposition(comp: Composition, mode: CompiledMode, optLev
   }
   const diagnostics: CompileDiagnostics = {
     codegen_ms: generated.codegenMs,
-    ir_print_ms: irPrintMs,
+    ir_write_ms: irWriteMs,
     ir_parse_ms: t.ir_parse_ms,
     verify_ms: t.verify_ms,
     optimize_ms: t.optimize_ms,

@@ -1,5 +1,5 @@
 /**
- * Process-wide machine code by hash of (IR text, optimisation level): the same model compiled
+ * Process-wide machine code by hash of (IR bitcode or text, optimisation level): the same model compiled
  * twice in one process — e.g. opened twice, or edited and changed back — skips parsing,
  * optimisation and code generation. Entries are reference-counted; unused ones are kept (least
  * recently used first out) up to MAX_IDLE, then disposed.
@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { compileIR, compileIRAsync, loadCachedIR, type NativeModule, type OptLevel } from '../compiler/jit/index.js';
+import { compileIR, compileIRAsync, loadCachedIR, type IRInput, type NativeModule, type OptLevel } from '../compiler/jit/index.js';
 
 interface MachineCode {
   native: NativeModule;
@@ -21,7 +21,12 @@ const machineCode = new Map<string, MachineCode>();
 const owners = new WeakMap<NativeModule, string>();
 const MAX_IDLE = 16;
 
-const keyOf = (irText: string, optLevel: OptLevel): string => createHash('sha256').update(irText).update(`\0O${optLevel}`).digest('hex');
+const keyOf = (ir: IRInput, optLevel: OptLevel): string => {
+  const h = createHash('sha256');
+  if (typeof ir === 'string') h.update(ir);
+  else h.update(ir.bitcode).update(JSON.stringify(ir.attributes ?? []));
+  return h.update(`\0O${optLevel}`).digest('hex');
+};
 
 /** Takes a reference to a live entry (most recently used last), or null. */
 function retain(key: string): NativeModule | null {
@@ -39,7 +44,7 @@ function remember(key: string, native: NativeModule, refs: number): void {
   evictIdle();
 }
 
-export function acquireMachineCode(irText: string, optLevel: OptLevel, name: string, opts: { storeInCache?: boolean } = {}): { native: NativeModule; hit: boolean } {
+export function acquireMachineCode(irText: IRInput, optLevel: OptLevel, name: string, opts: { storeInCache?: boolean } = {}): { native: NativeModule; hit: boolean } {
   const key = keyOf(irText, optLevel);
   const known = retain(key);
   if (known) return { native: known, hit: true };
@@ -95,7 +100,7 @@ const failed = new Map<string, Error>();
  * Test-only: rewrites the IR text a background compile is given (a test makes LLVM refuse it to
  * see a failed O2 compile). Never set outside tests.
  */
-export const backgroundFaults: { rewriteIR: ((irText: string) => string) | null } = { rewriteIR: null };
+export const backgroundFaults: { rewriteIR: ((ir: IRInput) => IRInput) | null } = { rewriteIR: null };
 
 export const TIERED_LEVELS = { first: 0, final: 2 } as const satisfies Record<string, OptLevel>;
 
@@ -115,7 +120,7 @@ export interface TieredCode {
  * the on-disk object cache) — else the O0 code, compiled now, with the O2 code built in the
  * background (once per IR text, whoever asks).
  */
-export function acquireTiered(irText: string, name: string): TieredCode {
+export function acquireTiered(irText: IRInput, name: string): TieredCode {
   const finalKey = keyOf(irText, TIERED_LEVELS.final);
   const known = retain(finalKey);
   if (known) return { native: known, source: 'memory', upgrade: null };
@@ -149,7 +154,7 @@ export function acquireTiered(irText: string, name: string): TieredCode {
 }
 
 /** Starts the background O2 compile of an IR text; its waiters get the outcome. */
-function startFinal(irText: string, name: string, finalKey: string): Pending {
+function startFinal(irText: IRInput, name: string, finalKey: string): Pending {
   const job: Pending = { waiters: new Set() };
   pending.set(finalKey, job);
   compileIRAsync(backgroundFaults.rewriteIR?.(irText) ?? irText, { optLevel: TIERED_LEVELS.final, name }).then(

@@ -13,7 +13,7 @@ import { IrViewer } from './IrViewer.js';
 
 const STAGES = [
   ['codegen_ms', 'codegen'],
-  ['ir_print_ms', 'IR print'],
+  ['ir_write_ms', 'IR write'],
   ['ir_parse_ms', 'IR parse'],
   ['verify_ms', 'verify'],
   ['optimize_ms', 'optimise'],
@@ -80,7 +80,7 @@ export function DiagnosticsPanel() {
             <tr>
               <th scope="row">IR size</th>
               <td data-testid="ir-size">
-                {(diagnostics.compile.ir_bytes / 1024).toFixed(1)} KiB, {diagnostics.compile.functions} functions
+                {(diagnostics.compile.ir_bytes / 1024).toFixed(1)} KiB of bitcode, {diagnostics.compile.functions} functions
               </td>
             </tr>
             <tr>

@@ -37,7 +37,7 @@ export function IrViewer({ onClose }: { onClose: () => void }) {
 
   const meta = result && (
     <span className="panel-meta">
-      {(result.diagnostics.ir_bytes / 1024).toFixed(1)} KiB, {result.diagnostics.functions} functions, {result.ir.split('\n').length} lines (mode {result.mode})
+      {(result.ir.length / 1024).toFixed(1)} KiB, {result.diagnostics.functions} functions, {result.ir.split('\n').length} lines (mode {result.mode})
     </span>
   );
 

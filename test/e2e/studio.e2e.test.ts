@@ -76,7 +76,7 @@ describe('the studio in the web host', () => {
     expect(await diagnostics.getByTestId('mode-executed').textContent()).toBe(expected.executed_mode);
     const compile = diagnostics.getByRole('table', { name: /Compile timings/ });
     for (const stage of ['codegen', 'optimise', 'machine code', 'total']) expect(await compile.getByRole('rowheader', { name: stage }).count()).toBe(1);
-    expect(await diagnostics.getByTestId('ir-size').textContent()).toMatch(/KiB, \d+ functions/);
+    expect(await diagnostics.getByTestId('ir-size').textContent()).toMatch(/KiB of bitcode, \d+ functions/);
     // the tiered compile: O0 code ran first, the O2 code builds in the background
     expect(await diagnostics.getByTestId('compile-tiers').textContent()).toMatch(/^O0 in \d+\.\d ms, O2 /);
     await page.screenshot({ path: '/tmp/studio-run-auto.png' });

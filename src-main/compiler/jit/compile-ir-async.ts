@@ -25,10 +25,13 @@ import {
   link,
   passPipeline,
   prepareTarget,
+  irInputBytes,
+  readBitcode,
   storeObject,
   takeObject,
-  utf8,
+  textBuffer,
   type CompileOptions,
+  type IRInput,
   type CompileTimings,
   type Host,
   type NativeModule,
@@ -81,7 +84,7 @@ export function backgroundCompiles(): { running: number; waiting: number } {
  * throws one. The on-disk object cache is used the same way (a hit resolves after a few ms of
  * linking; a miss stores the object once it linked).
  */
-export function compileIRAsync(irText: string, opts: AsyncCompileOptions = {}): Promise<NativeModule> {
+export function compileIRAsync(irText: IRInput, opts: AsyncCompileOptions = {}): Promise<NativeModule> {
   const start = performance.now();
   const level = checkOptLevel(opts.optLevel ?? 2);
   const go = async (): Promise<NativeModule> => {
@@ -144,7 +147,7 @@ class Resources {
   }
 }
 
-async function compileInBackground(irText: string, level: OptLevel, opts: AsyncCompileOptions, start: number): Promise<NativeModule> {
+async function compileInBackground(irText: IRInput, level: OptLevel, opts: AsyncCompileOptions, start: number): Promise<NativeModule> {
   const { signal } = opts;
   checkAborted(signal);
   const h = getHost();
@@ -162,16 +165,20 @@ async function compileInBackground(irText: string, level: OptLevel, opts: AsyncC
     // parse (the IR is copied into an LLVM buffer here, so the shared scratch buffer is free again)
     let t = performance.now();
     r.tsc = c.LLVMOrcCreateNewThreadSafeContext();
-    const bytes = utf8(irText);
-    const buf = c.LLVMCreateMemoryBufferWithMemoryRangeCopy(bytes, bytes.length, opts.name ?? 'module.ll');
-    if (!buf) throw new JitError('parse', 'LLVM could not allocate the IR buffer');
-    const outModule: Out<ModuleRef> = [null];
-    const outMsg: Out<CStringRef> = [null];
-    // takes ownership of the buffer, whatever the outcome
-    const failed = await offThread(c.LLVMParseIRInContext, c.LLVMOrcThreadSafeContextGetContext(r.tsc), buf, outModule, outMsg);
-    const parseMessage = takeMessage(c, outMsg[0]);
-    r.module = outModule[0];
-    if (failed || !r.module) throw new JitError('parse', parseMessage || 'the IR could not be parsed');
+    const ctx = c.LLVMOrcThreadSafeContextGetContext(r.tsc);
+    const name = opts.name ?? 'module.ll';
+    if (typeof irText === 'string') {
+      const outModule: Out<ModuleRef> = [null];
+      const outMsg: Out<CStringRef> = [null];
+      // takes ownership of the buffer, whatever the outcome
+      const failed = await offThread(c.LLVMParseIRInContext, ctx, textBuffer(h, irText, name), outModule, outMsg);
+      const parseMessage = takeMessage(c, outMsg[0]);
+      r.module = outModule[0];
+      if (failed || !r.module) throw new JitError('parse', parseMessage || 'the IR could not be parsed');
+    } else {
+      // reading bitcode takes well under a millisecond: not worth a worker
+      r.module = readBitcode(h, ctx, irText, name);
+    }
     const ir_parse_ms = performance.now() - t;
     checkAborted(signal);
 
@@ -218,7 +225,7 @@ async function compileInBackground(irText: string, level: OptLevel, opts: AsyncC
       machine_code_ms,
       total_ms: performance.now() - start,
     };
-    const irBytes = Buffer.byteLength(irText, 'utf8');
+    const irBytes = irInputBytes(irText);
     const module = new CompiledModule(h, { jit }, addresses, signatures, timings, irBytes, level, undefined, slot ? 'miss' : 'off');
     if (signal?.aborted) {
       // given up while it was being linked: the object is cached on disk, the code is freed

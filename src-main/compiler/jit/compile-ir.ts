@@ -15,6 +15,7 @@ import {
   type ObjectCacheStatus,
 } from './object-cache.js';
 import {
+  ATTRIBUTE_FUNCTION_INDEX,
   CODEGEN_OBJECT_FILE,
   CODE_MODEL_JIT_DEFAULT,
   LINKAGE_EXTERNAL,
@@ -27,6 +28,7 @@ import {
   takeMessage,
   type CStringRef,
   type CodePointer,
+  type ContextRef,
   type DefinitionGeneratorRef,
   type ErrorRef,
   type JITDylibRef,
@@ -42,6 +44,23 @@ import {
 } from './llvm-c.js';
 
 export type OptLevel = 0 | 1 | 2 | 3;
+
+/**
+ * What the JIT compiles: LLVM IR text, or the bitcode of a module (what the code generator hands
+ * over: writing and reading bitcode takes ~1.5 ms for Stroop where printing and parsing its
+ * 200 KB of text took ~7). `attributes` are function attributes to set after reading it
+ * (llvm-bindings cannot set attributes on the module it writes).
+ */
+export type IRInput = string | IRBitcode;
+export interface IRBitcode {
+  readonly bitcode: Buffer;
+  readonly attributes?: readonly (readonly [fn: string, attribute: 'noinline' | 'alwaysinline'])[];
+}
+
+/** The input's size in bytes (IR text in UTF-8, or bitcode). */
+export function irInputBytes(input: IRInput): number {
+  return typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.bitcode.length;
+}
 export type { ObjectCacheStatus } from './object-cache.js';
 
 export interface CompileOptions {
@@ -241,9 +260,64 @@ export function utf8(text: string): Buffer {
   return scratch.subarray(0, length);
 }
 
-/** The optimisation pipeline of a level (also used by the background compile, compile-ir-async.ts). */
+/** An LLVM buffer holding a copy of IR text (parsing takes ownership of it). */
+export function textBuffer(h: Host, irText: string, name: string): MemoryBufferRef {
+  const bytes = utf8(irText);
+  const buf = h.c.LLVMCreateMemoryBufferWithMemoryRangeCopy(bytes, bytes.length, name);
+  if (!buf) throw new JitError('parse', 'LLVM could not allocate the IR buffer');
+  return buf;
+}
+
+/** Parses IR text into a module of `ctx`; throws a parse JitError with LLVM's message. */
+function parseText(h: Host, ctx: ContextRef, irText: string, name: string): ModuleRef {
+  const { c } = h;
+  const outModule: Out<ModuleRef> = [null];
+  const outMsg: Out<CStringRef> = [null];
+  // Takes ownership of the buffer, whatever the outcome.
+  const failed = c.LLVMParseIRInContext(ctx, textBuffer(h, irText, name), outModule, outMsg);
+  const parseMessage = takeMessage(c, outMsg[0]);
+  if (failed || !outModule[0]) throw new JitError('parse', parseMessage || 'the IR could not be parsed');
+  return outModule[0];
+}
+
+/**
+ * Reads bitcode into a module of `ctx` and sets its function attributes; throws a parse JitError.
+ * Through LLVMParseIRInContext, which recognises bitcode and returns LLVM's message on failure
+ * (LLVMParseBitcodeInContext2 reports through the context's diagnostic handler, whose default
+ * exits the process).
+ */
+export function readBitcode(h: Host, ctx: ContextRef, input: IRBitcode, name: string): ModuleRef {
+  const { c } = h;
+  const buf = c.LLVMCreateMemoryBufferWithMemoryRangeCopy(input.bitcode, input.bitcode.length, name);
+  if (!buf) throw new JitError('parse', 'LLVM could not allocate the bitcode buffer');
+  const outModule: Out<ModuleRef> = [null];
+  const outMsg: Out<CStringRef> = [null];
+  // Takes ownership of the buffer, whatever the outcome.
+  const failed = c.LLVMParseIRInContext(ctx, buf, outModule, outMsg);
+  const message = takeMessage(c, outMsg[0]);
+  const module = outModule[0];
+  if (failed || !module) throw new JitError('parse', `${name}: the bitcode could not be read${message ? `: ${message}` : ''}`);
+  try {
+    for (const [fn, attribute] of input.attributes ?? []) {
+      const f = c.LLVMGetNamedFunction(module, fn);
+      const kind = c.LLVMGetEnumAttributeKindForName(attribute, attribute.length);
+      if (!f || kind === 0) throw new JitError('parse', `${name}: cannot mark @${fn} ${attribute}: ${f ? 'unknown attribute' : 'no such function'}`);
+      c.LLVMAddAttributeAtIndex(f, ATTRIBUTE_FUNCTION_INDEX, c.LLVMCreateEnumAttribute(ctx, kind, 0));
+    }
+  } catch (e) {
+    c.LLVMDisposeModule(module);
+    throw e;
+  }
+  return module;
+}
+
+/**
+ * The optimisation pipeline of a level (also used by the background compile, compile-ir-async.ts).
+ * Functions marked `alwaysinline` are inlined first (default<O0> does only that): at O1-O3 the
+ * inliner would otherwise optimise each of them alone before inlining them.
+ */
 export function passPipeline(level: OptLevel): string {
-  return `default<O${level}>`;
+  return level === 0 ? 'default<O0>' : `always-inline,default<O${level}>`;
 }
 
 /**
@@ -261,22 +335,14 @@ export function prepareTarget(h: Host, module: ModuleRef, tm: TargetMachineRef):
 }
 
 /** Runs parse → verify → optimise; on failure frees everything and throws. */
-function frontEnd(h: Host, irText: string, level: OptLevel, name: string): FrontEnd {
+function frontEnd(h: Host, input: IRInput, level: OptLevel, name: string): FrontEnd {
   const { c } = h;
   let t = performance.now();
   const tsc = c.LLVMOrcCreateNewThreadSafeContext();
   let module: ModuleRef | null = null;
   try {
-    const bytes = utf8(irText);
-    const buf = c.LLVMCreateMemoryBufferWithMemoryRangeCopy(bytes, bytes.length, name);
-    if (!buf) throw new JitError('parse', 'LLVM could not allocate the IR buffer');
-    const outModule: Out<ModuleRef> = [null];
-    const outMsg: Out<CStringRef> = [null];
-    // Takes ownership of the buffer, whatever the outcome.
-    const failed = c.LLVMParseIRInContext(c.LLVMOrcThreadSafeContextGetContext(tsc), buf, outModule, outMsg);
-    const parseMessage = takeMessage(c, outMsg[0]);
-    if (failed || !outModule[0]) throw new JitError('parse', parseMessage || 'the IR could not be parsed');
-    module = outModule[0];
+    const ctx = c.LLVMOrcThreadSafeContextGetContext(tsc);
+    module = typeof input === 'string' ? parseText(h, ctx, input, name) : readBitcode(h, ctx, input, name);
     const ir_parse_ms = performance.now() - t;
 
     t = performance.now();
@@ -688,7 +754,7 @@ const warned = new Set<string>();
  * a hit skips parse, optimisation and codegen. A miss compiles, emits an object, links that same
  * object, and stores it. An unusable entry is recompiled and overwritten.
  */
-export function compileIR(irText: string, opts: CompileOptions = {}): NativeModule {
+export function compileIR(irText: IRInput, opts: CompileOptions = {}): NativeModule {
   const start = performance.now();
   const level = checkOptLevel(opts.optLevel ?? 2);
   const h = getHost();
@@ -707,10 +773,10 @@ export interface CacheSlot {
   key: string;
 }
 
-export function cacheSlot(h: Host, irText: string, level: OptLevel, objectCache: string | undefined): CacheSlot | null {
+export function cacheSlot(h: Host, irText: IRInput, level: OptLevel, objectCache: string | undefined): CacheSlot | null {
   const dir = objectCacheDir(objectCache);
   if (!dir) return null;
-  const key = objectCacheKey({ irText, triple: h.triple, cpu: h.cpu, features: h.features, llvm: llvmVersion(), optLevel: level });
+  const key = objectCacheKey({ ir: irText, triple: h.triple, cpu: h.cpu, features: h.features, llvm: llvmVersion(), optLevel: level });
   return { dir, key };
 }
 
@@ -720,7 +786,7 @@ export function cacheSlot(h: Host, irText: string, level: OptLevel, objectCache:
  */
 export function fromObjectCache(
   h: Host,
-  irText: string,
+  irText: IRInput,
   level: OptLevel,
   slot: CacheSlot,
   start: number,
@@ -743,7 +809,7 @@ export function fromObjectCache(
       machine_code_ms: performance.now() - t1,
       total_ms: performance.now() - start,
     };
-    const irBytes = Buffer.byteLength(irText, 'utf8');
+    const irBytes = irInputBytes(irText);
     return { module: new CompiledModule(h, { jit }, addresses, signatures, timings, irBytes, level, undefined, 'hit') };
   } catch {
     // an entry LLVM refuses: compile and overwrite it
@@ -756,7 +822,7 @@ export function fromObjectCache(
  * The module from the on-disk object cache, or null when it holds no usable entry for this IR
  * and level (or the cache is off): lets a caller use optimised code at once when it exists.
  */
-export function loadCachedIR(irText: string, opts: Pick<CompileOptions, 'optLevel' | 'objectCache'> = {}): NativeModule | null {
+export function loadCachedIR(irText: IRInput, opts: Pick<CompileOptions, 'optLevel' | 'objectCache'> = {}): NativeModule | null {
   const start = performance.now();
   const level = checkOptLevel(opts.optLevel ?? 2);
   const h = getHost();
@@ -767,21 +833,53 @@ export function loadCachedIR(irText: string, opts: Pick<CompileOptions, 'optLeve
   return 'module' in cached ? cached.module : null;
 }
 
-/** Stores a linked module's object (never code that failed to load); returns the time it took. */
+interface PendingEntry extends CacheSlot {
+  object: Buffer;
+  signatures: ReadonlyMap<string, IrSignature>;
+}
+const pendingWrites: PendingEntry[] = [];
+let flushScheduled = false;
+
+/**
+ * Writes the queued cache entries now (and prunes the cache). Runs by itself once the code that
+ * queued them has returned, and at process exit; tests call it to see the files at once.
+ */
+export function flushObjectCacheWrites(): void {
+  flushScheduled = false;
+  for (const e of pendingWrites.splice(0)) {
+    const problem = writeCacheEntry(e.dir, e.key, e.object, e.signatures, OBJECT_CACHE_LIMITS);
+    if (problem && !warned.has(e.dir)) {
+      warned.add(e.dir);
+      process.emitWarning(`object cache ${e.dir} is not writable: ${problem}`, 'JitWarning');
+    }
+  }
+}
+
+/**
+ * Queues a linked module's object (never code that failed to load) for the on-disk cache;
+ * returns the time that took. The write itself (two files, then pruning, which stats every entry:
+ * 5-13 ms with a full cache) is done after the compile has returned, off the path to the first
+ * result; an exit before that still writes it (the 'exit' handler is synchronous).
+ */
 export function storeObject(slot: CacheSlot, object: Buffer, signatures: ReadonlyMap<string, IrSignature>): number {
   const t = performance.now();
-  const problem = writeCacheEntry(slot.dir, slot.key, object, signatures, OBJECT_CACHE_LIMITS);
-  if (problem && !warned.has(slot.dir)) {
-    warned.add(slot.dir);
-    process.emitWarning(`object cache ${slot.dir} is not writable: ${problem}`, 'JitWarning');
+  if (pendingWrites.length === 0 && !exitHook) {
+    exitHook = true;
+    process.on('exit', flushObjectCacheWrites);
+  }
+  pendingWrites.push({ dir: slot.dir, key: slot.key, object, signatures });
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushObjectCacheWrites);
   }
   return performance.now() - t;
 }
+let exitHook = false;
 
 /** Parse → verify → optimise → machine code; through an object file stored in the cache when one is given. */
 function compileFromIR(
   h: Host,
-  irText: string,
+  irText: IRInput,
   level: OptLevel,
   opts: CompileOptions,
   start: number,
@@ -830,7 +928,7 @@ function compileFromIR(
     };
     const owned: Owned = { jit };
     jit = null;
-    const irBytes = Buffer.byteLength(irText, 'utf8');
+    const irBytes = irInputBytes(irText);
     return new CompiledModule(h, owned, linked.addresses, signatures, timings, irBytes, level, optimizedIR, cache ? 'miss' : 'off');
   } finally {
     if (module) c.LLVMDisposeModule(module);
@@ -840,7 +938,7 @@ function compileFromIR(
 }
 
 /** Parse → verify → optimise → print, without building machine code (for `--emit-ir`). */
-export function optimizeIR(irText: string, opts: Omit<CompileOptions, 'emitOptimizedIR'> = {}): OptimizedIR {
+export function optimizeIR(irText: IRInput, opts: Omit<CompileOptions, 'emitOptimizedIR'> = {}): OptimizedIR {
   const start = performance.now();
   const level = checkOptLevel(opts.optLevel ?? 2);
   const h = getHost();

@@ -2,6 +2,7 @@
 export {
   compileIR,
   loadCachedIR,
+  flushObjectCacheWrites,
   optimizeIR,
   llvmVersion,
   hostCPU,
@@ -9,6 +10,8 @@ export {
   type Buffers,
   type CompileOptions,
   type CompileTimings,
+  type IRBitcode,
+  type IRInput,
   type NativeFunction,
   type NativeModule,
   type ObjectCacheStatus,

@@ -34,6 +34,7 @@ export type JITDylibRef = Ref<'JITDylib'>;
 export type DefinitionGeneratorRef = Ref<'DefinitionGenerator'>;
 export type ExecutionSessionRef = Ref<'ExecutionSession'>;
 export type CodePointer = Ref<'Code'>;
+export type AttributeRef = Ref<'Attribute'>;
 
 /** An out-parameter slot: koffi writes the pointer into element 0. */
 export type Out<T> = [T | null];
@@ -45,6 +46,8 @@ export const RELOC_DEFAULT = 0;
 export const CODE_MODEL_JIT_DEFAULT = 1;
 /** LLVMCodeGenFileType: LLVMObjectFile. */
 export const CODEGEN_OBJECT_FILE = 1;
+/** LLVMAttributeFunctionIndex (~0U): an attribute of the function itself. */
+export const ATTRIBUTE_FUNCTION_INDEX = 0xffffffff;
 /** LLVMExternalLinkage. */
 export const LINKAGE_EXTERNAL = 0;
 /** LLVMTypeKind values that a C signature can name. */
@@ -77,7 +80,11 @@ export interface LlvmC {
   LLVMTypeOf(v: ValueRef): TypeRef;
   LLVMGetTypeKind(t: TypeRef): number;
   LLVMGetIntTypeWidth(t: TypeRef): number;
-  // IRReader / Analysis
+  LLVMGetNamedFunction(m: ModuleRef, name: string): ValueRef | null;
+  LLVMGetEnumAttributeKindForName(name: string, length: number): number;
+  LLVMCreateEnumAttribute(ctx: ContextRef, kind: number, value: number): AttributeRef;
+  LLVMAddAttributeAtIndex(f: ValueRef, index: number, attr: AttributeRef): void;
+  // IRReader / Analysis (reads IR text or bitcode)
   LLVMParseIRInContext(ctx: ContextRef, buf: MemoryBufferRef, outModule: Out<ModuleRef>, outMessage: Out<CStringRef>): number;
   LLVMVerifyModule(m: ModuleRef, action: number, outMessage: Out<CStringRef>): number;
   // Target / TargetMachine
@@ -156,6 +163,10 @@ const PROTOTYPES = [
   'void *LLVMTypeOf(void *v)',
   'int LLVMGetTypeKind(void *t)',
   'uint32 LLVMGetIntTypeWidth(void *t)',
+  'void *LLVMGetNamedFunction(void *m, const char *name)',
+  'uint32 LLVMGetEnumAttributeKindForName(const char *name, size_t length)',
+  'void *LLVMCreateEnumAttribute(void *ctx, uint32 kind, uint64 value)',
+  'void LLVMAddAttributeAtIndex(void *f, uint32 index, void *attr)',
   'int LLVMParseIRInContext(void *ctx, void *buf, _Out_ void **outModule, _Out_ void **outMessage)',
   'int LLVMVerifyModule(void *m, int action, _Out_ void **outMessage)',
   'void *LLVMGetDefaultTargetTriple()',

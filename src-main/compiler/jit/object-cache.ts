@@ -53,7 +53,8 @@ export function objectCacheDir(option?: string): string | null {
 
 /** Everything the object code depends on, hashed. */
 export function objectCacheKey(parts: {
-  irText: string;
+  /** IR text or bitcode (+ the function attributes set after reading it). */
+  ir: string | { readonly bitcode: Buffer; readonly attributes?: readonly (readonly [string, string])[] };
   triple: string;
   cpu: string;
   features: string;
@@ -62,7 +63,8 @@ export function objectCacheKey(parts: {
 }): string {
   return createHash('sha256')
     .update(`cogstudio-object-cache/${OBJECT_CACHE_FORMAT}\0${parts.llvm}\0${parts.triple}\0${parts.cpu}\0${parts.features}\0O${parts.optLevel}\0`)
-    .update(parts.irText)
+    .update(typeof parts.ir === 'string' ? `text\0${parts.ir}` : `bitcode\0${JSON.stringify(parts.ir.attributes ?? [])}\0`)
+    .update(typeof parts.ir === 'string' ? '' : parts.ir.bitcode)
     .digest('hex');
 }
 
