@@ -4,6 +4,8 @@
  * and the state layout of one context. Every problem found is reported, with its JSON path.
  */
 import { mechanismDeclaration, MECHANISMS } from '../components/mechanisms/index.js';
+import type { ControlContext } from '../components/mechanisms/ocm-estimates.js';
+import { isOcmInstance } from '../components/mechanisms/OptimizationControlMechanism.js';
 import type { MechanismInstance } from '../components/mechanisms/types.js';
 import { isMatrix } from '../components/params.js';
 import { ModelError, describeValue, jsonPath, type ModelIssue } from '../model/errors.js';
@@ -167,11 +169,18 @@ export function buildComposition(model: ModelLike): Composition {
   const index = new Map(nodeNames.map((n, i) => [n, i]));
   const layout = new StateLayout();
 
-  // Mechanisms (ObjectiveMechanisms last: their input port sizes follow what they monitor)
+  // Mechanisms (ObjectiveMechanisms after the others: their input port sizes follow what they
+  // monitor; OptimizationControlMechanisms last: num_estimates randomises the nodes with random streams)
   const nodes: (MechanismInstance | undefined)[] = new Array(nodeNames.length);
   const effectiveSpecs: Record<string, unknown>[] = new Array(nodeNames.length);
   const nodeSlots: Slot[][] = nodeNames.map(() => []);
-  const order = nodeNames.map((_, i) => i).sort((a, b) => Number(nodesSpec[nodeNames[a]!]?.type === 'ObjectiveMechanism') - Number(nodesSpec[nodeNames[b]!]?.type === 'ObjectiveMechanism'));
+  const rank = (i: number) => ({ ObjectiveMechanism: 1, OptimizationControlMechanism: 2 })[nodesSpec[nodeNames[i]!]?.type as string] ?? 0;
+  const order = nodeNames.map((_, i) => i).sort((a, b) => rank(a) - rank(b));
+  const controlContext = (self: string): ControlContext => ({
+    nodeNames,
+    randomNodes: nodeNames.filter((name, k) => name !== self && nodeSlots[k]!.some((slot) => slot.kind === 'rng')),
+  });
+  const controlContexts: (ControlContext | undefined)[] = [];
   for (const i of order) {
     const name = nodeNames[i]!;
     let spec = nodesSpec[name]!;
@@ -190,12 +199,15 @@ export function buildComposition(model: ModelLike): Composition {
       continue;
     }
     if (spec.type === 'ObjectiveMechanism') spec = withMonitoredSizes(spec, name, model.projections, index, nodes);
-    const env = { ...makeBuildEnv(layout, path), node: name };
+    if (rank(i) === 2) controlContexts[i] = controlContext(name);
+    const env = { ...makeBuildEnv(layout, path), node: name, controlContext: controlContexts[i] };
     const s = spec;
     effectiveSpecs[i] = s;
     const before = layout.entries.length;
-    nodes[i] = collect(issues, () => decl.create(s as never, env));
+    const node = collect(issues, () => decl.create(s as never, env));
+    nodes[i] = node;
     nodeSlots[i] = layout.entries.slice(before);
+    if (node && isOcmInstance(node)) warnings.push(...node.ocm.warnings);
   }
   const ctrl = resolveControllerNodes(model, nodesSpec, index, issues);
 
@@ -362,7 +374,7 @@ export function buildComposition(model: ModelLike): Composition {
   const queue = graph.queue.map((set) => set.filter((k) => k !== controllerIndex)).filter((set) => set.length > 0);
   const scheduler = new Scheduler(queue, conditions, trialTermination, runTermination, timeDependent, nodeNames, describeTermination);
 
-  computeDefaultValues(mechs, effectiveSpecs, nodeNames);
+  computeDefaultValues(mechs, effectiveSpecs, nodeNames, controlContexts);
 
   return {
     name: typeof model.name === 'string' ? model.name : 'model',
@@ -419,11 +431,11 @@ function withMonitoredSizes(
  * projection carries before its sender first runs. Computed on noise-free copies of the nodes
  * in a scratch layout, so no state or random draw of a real context is touched.
  */
-function computeDefaultValues(mechs: MechanismInstance[], specs: Record<string, unknown>[], names: string[]): void {
+function computeDefaultValues(mechs: MechanismInstance[], specs: Record<string, unknown>[], names: string[], controlContexts: readonly (ControlContext | undefined)[]): void {
   const layout = new StateLayout();
   mechs.forEach((m, i) => {
     const decl = mechanismDeclaration(m.type)!;
-    const quiet = decl.create(withoutNoise(specs[i]) as never, { ...makeBuildEnv(layout, jsonPath('nodes', names[i]!)), node: names[i]! });
+    const quiet = decl.create(withoutNoise(specs[i]) as never, { ...makeBuildEnv(layout, jsonPath('nodes', names[i]!)), node: names[i]!, controlContext: controlContexts[i] });
     const scratch = new ContextStore(layout);
     const bound = quiet.bind(scratch);
     bound.execute(quiet.inputPorts.map((p) => new Float64Array(p.size)));

@@ -22,6 +22,12 @@
  *   node values, integrators, counters and random streams are as the real trial left them.
  * - GridSearch picks the point (its tie-breaking draws come from its own stream, in the real
  *   context) and the allocation is written as the OCM's value.
+ * - With num_estimates (components/mechanisms/ocm-estimates.ts has PsyNeuLink's semantics and its
+ *   sources): the RANDOMIZATION_CONTROL_SIGNAL is the grid's last dimension (seeds 1…n, fastest),
+ *   each of its random variables' streams is re-seeded as its node executes whenever the signal's
+ *   allocation differs from the stream's seed (real run and simulations alike), the n estimates
+ *   of each allocation are averaged (meanOfEstimates, numpy's order of additions) and GridSearch
+ *   picks among the means; the chosen allocation carries seed 1.
  *
  * A control signal changes a parameter that components bake in when they are built, so each
  * controlled node is built once per combination of its signals' possible allocations (a variant),
@@ -31,6 +37,7 @@
 import { functionDeclaration } from '../components/functions/index.js';
 import { mechanismDeclaration } from '../components/mechanisms/index.js';
 import { isControlMechanismInstance } from '../components/mechanisms/ControlMechanism.js';
+import { meanOfEstimates } from '../components/mechanisms/ocm-estimates.js';
 import { isOcmInstance, type ControlSignalInfo, type Modulation, type OcmInstance } from '../components/mechanisms/OptimizationControlMechanism.js';
 import type { BoundMechanism, MechanismInstance, NodeSpec } from '../components/mechanisms/types.js';
 import { isNumeric } from '../components/params.js';
@@ -41,7 +48,8 @@ import type { ConditionContext } from '../scheduler/conditions.js';
 import type { Scheduler, SchedulerLimits } from '../scheduler/scheduler.js';
 import { makeBuildEnv } from './build-env.js';
 import { ControlMechanismRuntime } from './control-mechanism.js';
-import { ReplayLayout, type ContextStore, type Slot, type StateLayout } from './state.js';
+import type { MT19937 } from '../random/mt19937.js';
+import { ReplayLayout, type ContextStore, type RngSlot, type Slot, type StateLayout } from './state.js';
 
 export type ControllerMode = 'AFTER' | 'BEFORE';
 
@@ -78,6 +86,16 @@ export interface ModulatedParam {
   targets: { signal: number; modulation: Modulation }[];
 }
 
+/** num_estimates: the RANDOMIZATION_CONTROL_SIGNAL and the random streams whose seed it sets. */
+export interface Randomization {
+  /** The signal's index (the last). */
+  signal: number;
+  /** Estimates per allocation. */
+  num: number;
+  /** Per randomised node (node order): its random streams. */
+  nodes: { node: number; streams: RngSlot[] }[];
+}
+
 export interface ControllerPlan {
   /** The OCM's node index. */
   index: number;
@@ -87,6 +105,7 @@ export interface ControllerPlan {
   ocm: OcmInstance;
   features: StateFeature[];
   controlled: ControlledNode[];
+  randomization: Randomization | null;
 }
 
 interface ModelFields {
@@ -181,10 +200,21 @@ export function buildControllerPlan(input: PlanInput): ControllerPlan {
 
   // a plain ControlMechanism simulates nothing, so it shadows no inputs
   const features = isControlMechanismInstance(ocmNode) ? [] : stateFeaturesOf(input, ocmNode, ocmPath, issues);
-  const targets = controlTargetsOf(input, signals, issues);
+  // projections carry the user's signals; the RANDOMIZATION_CONTROL_SIGNAL sets seeds, not parameters
+  const targets = controlTargetsOf(input, ocmNode.ocm.estimates ? signals.slice(0, -1) : signals, issues);
   if (issues.length) throw new ModelError(issues);
   const controlled = [...new Set(targets.map((t) => t.node))].sort((a, b) => a - b).map((k) => controlledNode(input, k, targets.filter((t) => t.node === k), signals));
-  return { index: controller.index, objective: controller.objective, mode: controller.mode, ocm: ocmNode, features, controlled };
+  return { index: controller.index, objective: controller.objective, mode: controller.mode, ocm: ocmNode, features, controlled, randomization: randomizationOf(input, ocmNode) };
+}
+
+function randomizationOf(input: PlanInput, ocm: OcmInstance): Randomization | null {
+  const estimates = ocm.ocm.estimates;
+  if (!estimates) return null;
+  const nodes = estimates.randomVariables
+    .map((name) => input.index.get(name)!)
+    .sort((a, b) => a - b)
+    .map((node) => ({ node, streams: input.nodeSlots[node]!.filter((s): s is RngSlot => s.kind === 'rng') }));
+  return { signal: ocm.ocm.signals.length - 1, num: estimates.num, nodes };
 }
 
 function stateFeaturesOf(input: PlanInput, ocm: OcmInstance, ocmPath: string, issues: ModelIssue[]): StateFeature[] {
@@ -438,7 +468,12 @@ export class ControllerRuntime {
   /** Each signal's allocation when the controller execution began (the adjustment cost's reference). */
   private readonly current: Float64Array;
   private readonly grid: BoundFunction;
+  /** net_outcome of every simulation (grid order; with num_estimates the seed varies fastest). */
   private readonly values: Float64Array;
+  /** With num_estimates: the mean of each allocation's estimates, which GridSearch chooses among. */
+  private readonly means: Float64Array | null;
+  /** With num_estimates: each node's random streams that the RANDOMIZATION_CONTROL_SIGNAL seeds. */
+  private readonly randomStreams: (readonly MT19937[] | undefined)[] = [];
   private readonly chosen: Value = [new Float64Array(1)];
   private readonly costIn: Value = [new Float64Array(1)];
   private readonly costOut: Value = [new Float64Array(1)];
@@ -459,12 +494,31 @@ export class ControllerRuntime {
     this.costs = signals.map((s) => ({ intensity: s.intensityCost?.bind(store) ?? null, adjustment: s.adjustmentCost?.bind(store) ?? null }));
     this.current = new Float64Array(signals.length);
     this.grid = plan.ocm.ocm.gridSearch.bind(store);
-    this.values = new Float64Array(plan.ocm.ocm.gridSize);
+    this.values = new Float64Array(plan.ocm.ocm.evaluations);
+    this.means = plan.randomization ? new Float64Array(plan.ocm.ocm.gridSize) : null;
+    for (const r of plan.randomization?.nodes ?? []) this.randomStreams[r.node] = r.streams.map((slot) => store.rng(slot));
     this.plain = isControlMechanismInstance(plan.ocm) ? new ControlMechanismRuntime(host, plan, plan.ocm) : null;
   }
 
   get mode(): ControllerMode {
     return this.plan.mode;
+  }
+
+  /** Whether nodes must call reseed() as they execute (num_estimates is in effect). */
+  get randomizes(): boolean {
+    return this.plan.randomization !== null;
+  }
+
+  /**
+   * Before node k executes: its random streams take the RANDOMIZATION_CONTROL_SIGNAL's allocation
+   * as their seed, re-created only if it differs from the seed they were made with (PsyNeuLink's
+   * seed ParameterPort, updated as the node executes, and `_random_state_getter`).
+   */
+  reseed(k: number): void {
+    const streams = this.randomStreams[k];
+    if (!streams) return;
+    const seed = this.host.mechanisms[this.plan.index]!.value[this.plan.randomization!.signal]![0]! >>> 0;
+    for (const rng of streams) rng.reseedIfChanged(seed);
   }
 
   /** Makes each controlled node the variant for the allocation stored as the OCM's value. */
@@ -513,9 +567,20 @@ export class ControllerRuntime {
       this.values[g++] = this.evaluate(allocation, limits, trial);
     }
     host.store.restore(snapshot);
-    this.grid.execute([this.values], this.chosen);
-    const best = this.chosen[0]![0]!;
-    this.apply(gridPoint(signals, best));
+    this.apply(gridPoint(signals, this.choose()));
+  }
+
+  /** GridSearch's choice: a grid point (with num_estimates: the chosen allocation's first estimate, seed 1). */
+  private choose(): number {
+    const means = this.means;
+    if (!means) {
+      this.grid.execute([this.values], this.chosen);
+      return this.chosen[0]![0]!;
+    }
+    const n = this.plan.randomization!.num;
+    for (let g = 0; g < means.length; g++) means[g] = meanOfEstimates(this.values, g * n, n);
+    this.grid.execute([means], this.chosen);
+    return this.chosen[0]![0]! * n;
   }
 
   /** net_outcome of one allocation: simulate, read the objective, subtract the costs. */

@@ -114,7 +114,9 @@ export class ExecutionContext {
   /** Runs one time step: every node reads the values from before the step, then all execute. */
   executeStep(nodes: readonly number[]): void {
     for (const k of nodes) this.gather(k);
+    const reseeding = this.controller?.randomizes ? this.controller : null;
     for (const k of nodes) {
+      reseeding?.reseed(k);
       const m = this.mechanisms[k]!;
       m.execute(this.variables[k]!);
       this.counters.finished[k] = m.isFinished() ? 1 : 0;

@@ -15,10 +15,16 @@ const MATRIX_A = 0x9908b0df;
 const UPPER_MASK = 0x80000000;
 const LOWER_MASK = 0x7fffffff;
 
-/** Byte layout of one stream: mt[624] (u32), pos (i32), pad, has_gauss (f64), gauss (f64). */
+/**
+ * Byte layout of one stream: mt[624] (u32), pos (i32), used_seed (u32), has_gauss (f64), gauss (f64).
+ * used_seed is the seed the stream was last seeded with (PsyNeuLink's `SeededRandomState.used_seed`):
+ * a controller that modulates a component's seed re-creates the stream only when the seed differs
+ * (see reseedIfChanged).
+ */
 export const RNG_LAYOUT = {
   mt: 0,
   pos: N * 4,
+  usedSeed: N * 4 + 4,
   hasGauss: N * 4 + 8,
   gauss: N * 4 + 16,
   bytes: N * 4 + 24,
@@ -28,6 +34,7 @@ export const RNG_STATE_BYTES = RNG_LAYOUT.bytes;
 export class MT19937 {
   private readonly mt: Uint32Array;
   private readonly posView: Int32Array;
+  private readonly usedSeedView: Uint32Array;
   private readonly gaussView: Float64Array; // [has_gauss, gauss]
 
   /** A stream over `RNG_STATE_BYTES` bytes at `byteOffset` (8-aligned) of `buffer`. */
@@ -35,6 +42,7 @@ export class MT19937 {
     if (byteOffset % 8 !== 0) throw new Error('MT19937 state must be 8-byte aligned');
     this.mt = new Uint32Array(buffer, byteOffset + RNG_LAYOUT.mt, N);
     this.posView = new Int32Array(buffer, byteOffset + RNG_LAYOUT.pos, 1);
+    this.usedSeedView = new Uint32Array(buffer, byteOffset + RNG_LAYOUT.usedSeed, 1);
     this.gaussView = new Float64Array(buffer, byteOffset + RNG_LAYOUT.hasGauss, 2);
   }
 
@@ -84,9 +92,23 @@ export class MT19937 {
     this.gaussView[1] = 0;
   }
 
-  /** PsyNeuLink's seeding of a component stream: `RandomState([seed])`. */
+  /** PsyNeuLink's seeding of a component stream: `RandomState([seed])` (a seed in [0, 2^32)). */
   seed(seed: number): void {
     this.initByArray([seed]);
+    this.usedSeedView[0] = seed;
+  }
+
+  /** The seed the stream was last seeded with. */
+  get usedSeed(): number {
+    return this.usedSeedView[0]!;
+  }
+
+  /**
+   * PsyNeuLink's `_random_state_getter`: when the (modulated) seed parameter differs from the seed
+   * the stream was made with, the stream is re-created as `RandomState([seed])`; otherwise it goes on.
+   */
+  reseedIfChanged(seed: number): void {
+    if (this.usedSeedView[0] !== seed) this.seed(seed);
   }
 
   private generate(): void {
@@ -154,10 +176,11 @@ export class MT19937 {
     return low + (high - low) * this.randomSample();
   }
 
-  /** Copies the whole stream state (mt, position, cached gaussian) from another stream. */
+  /** Copies the whole stream state (mt, position, seed, cached gaussian) from another stream. */
   copyFrom(other: MT19937): void {
     this.mt.set(other.mt);
     this.posView[0] = other.posView[0]!;
+    this.usedSeedView[0] = other.usedSeedView[0]!;
     this.gaussView.set(other.gaussView);
   }
 }

@@ -115,7 +115,7 @@ export class Codegen {
   }
 
   /** Draw primitives of an MT19937 stream stored in the state (numpy's legacy RandomState). */
-  rng(slot: RngSlot): { randomSample(): V; standardNormal(): V; normal(loc: V, scale: V): V; uniform(low: V, high: V): V } {
+  rng(slot: RngSlot): { randomSample(): V; standardNormal(): V; normal(loc: V, scale: V): V; uniform(low: V, high: V): V; reseedIfChanged(seed: V): void } {
     this.random ??= this.declareOnly ? declareRandomFunctions(this.ir) : emitRandomFunctions(this.ir);
     const ir = this.ir;
     const r = this.random;
@@ -125,6 +125,7 @@ export class Codegen {
       standardNormal: () => ir.call(r.standardNormal, [base], ir.name('z')),
       normal: (loc, scale) => ir.add(loc, ir.mul(scale, ir.call(r.standardNormal, [base], ir.name('z')))),
       uniform: (low, high) => ir.add(low, ir.mul(ir.sub(high, low), ir.call(r.randomSample, [base], ir.name('u')))),
+      reseedIfChanged: (seed) => void ir.call(r.reseedIfChanged, [base, seed]),
     };
   }
 

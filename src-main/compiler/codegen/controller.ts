@@ -34,6 +34,7 @@ import type { Composition } from '../../engine/composition.js';
 import { allocationChoices, product, type ControlledNode, type ControllerPlan } from '../../engine/controller.js';
 import { TS } from '../../scheduler/clock.js';
 import { isControlMechanismInstance } from '../../components/mechanisms/ControlMechanism.js';
+import { numpyRowSum } from '../../components/mechanisms/ocm-estimates.js';
 import { CodegenUnsupported, type CgValue, type Codegen } from './codegen.js';
 import { emitControlMechanismStep } from './control-mechanism.js';
 import { STATUS } from './composition.js';
@@ -97,14 +98,28 @@ export class ControllerCodegen {
     for (const c of this.plan.controlled) this.defineVariants(c, withReset(c.node));
   }
 
-  /** The body of node k's function, or null when the node is not the controller's business. */
+  /** The body of node k's function, or null when the node is not the controller's business (its own code follows). */
   emitNode(k: number, variable: CgValue): V | null {
     if (k === this.plan.index) return this.plan.ocm.emit(this.cg, variable);
+    this.emitReseed(k);
     const one = this.single.get(k);
     if (one) return this.ir.call(one.exec, [this.cg.state]);
     const v = this.variants.get(k);
     if (!v) return null;
     return this.dispatch(v, v.exec);
+  }
+
+  /**
+   * num_estimates: node k's random streams take the RANDOMIZATION_CONTROL_SIGNAL's allocation as
+   * their seed as the node executes (re-created only when it differs), as ControllerRuntime.reseed.
+   */
+  private emitReseed(k: number): void {
+    const { ir, cg, plan } = this;
+    const streams = plan.randomization?.nodes.find((r) => r.node === k)?.streams;
+    if (!streams) return;
+    const allocation = ir.load(cg.slot(plan.ocm.valueSlots[plan.randomization!.signal]!), 0, 'seed_allocation');
+    const seed = ir.b.CreateFPToUI(allocation, ir.i32, ir.name('seed'));
+    for (const slot of streams) cg.rng(slot).reseedIfChanged(seed);
   }
 
   /** Emits node k's reset if it is a controlled node (its variants may reset differently); false otherwise. */
@@ -227,12 +242,16 @@ export class ControllerCodegen {
     const c = this.libcFunctions();
     const ocm = plan.ocm;
     const signals = ocm.ocm.signals;
+    // simulations (grid points × estimates, the seed fastest); GridSearch chooses among `grid` values
+    const evals = ocm.ocm.evaluations;
     const grid = ocm.ocm.gridSize;
+    const estimates = plan.randomization?.num ?? 1;
     const stateBytes = comp.layout.byteLength;
     const features = plan.features.map((f) => comp.externalSlots[f.node]![f.port]!);
-    // shared block: values[grid] f64, statuses[grid] i32, then the state features (f64)
-    const statusAt = grid * 8;
-    const featureAt = statusAt + Math.ceil((grid * 4) / 8) * 8;
+    // shared block: values[evals] f64, statuses[evals] i32, means[grid] f64 (num_estimates), then the state features (f64)
+    const statusAt = evals * 8;
+    const meansAt = statusAt + Math.ceil((evals * 4) / 8) * 8;
+    const featureAt = meansAt + (plan.randomization ? grid * 8 : 0);
     const featureOffsets: number[] = [];
     let sharedBytes = featureAt;
     for (const slot of features) {
@@ -370,7 +389,7 @@ export class ControllerCodegen {
       // threads: as many as allowed, each with at least min_points grid points, never more than the grid
       const allowed = b.CreateLoad(ir.i32, threads, ir.name('threads'));
       const perThread = b.CreateLoad(ir.i32, minPoints, ir.name('min_points'));
-      const bySize = b.CreateSDiv(ir.int(grid), perThread);
+      const bySize = b.CreateSDiv(ir.int(evals), perThread);
       let count = b.CreateSelect(b.CreateICmpSLT(bySize, allowed), bySize, allowed);
       const worth = b.CreateICmpSGE(b.CreateLoad(ir.i64, lastNs, ir.name('last_ns')), b.CreateLoad(ir.i64, minNs, ir.name('min_ns')));
       count = b.CreateSelect(b.CreateAnd(worth, b.CreateICmpSGT(count, ir.int(1))), count, ir.int(1));
@@ -387,7 +406,7 @@ export class ControllerCodegen {
         const job = jobAt(t);
         b.CreateStore(state!, ptrAt(job, JOB.state));
         b.CreateStore(shared, ptrAt(job, JOB.shared));
-        const range = (u: V) => b.CreateTrunc(b.CreateSDiv(b.CreateMul(b.CreateSExt(u, ir.i64), ir.long(grid)), b.CreateSExt(count, ir.i64)), ir.i32);
+        const range = (u: V) => b.CreateTrunc(b.CreateSDiv(b.CreateMul(b.CreateSExt(u, ir.i64), ir.long(evals)), b.CreateSExt(count, ir.i64)), ir.i32);
         ir.storeI32(range(t), ir.i32At(job, JOB.start));
         ir.storeI32(range(b.CreateAdd(t, ir.int(1))), ir.i32At(job, JOB.stop));
         ir.storeI32(maxPasses!, ir.i32At(job, JOB.maxPasses));
@@ -415,15 +434,27 @@ export class ControllerCodegen {
       // the first failing grid point (in grid order) stops the run, as in the interpreter
       const statuses = ir.i32At(shared, statusAt, 'statuses');
       const failed = ir.intVariable(ir.int(0), 'failed');
-      ir.loop(grid, (g) => {
+      ir.loop(evals, (g) => {
         ir.ifThen(b.CreateICmpEQ(failed.get(), ir.int(0)), () => failed.set(ir.loadI32(statuses, g)));
       }, 'status');
       const result = ir.intVariable(ir.int(0), 'result');
       ir.ifThen(b.CreateICmpSLT(failed.get(), ir.int(0)), () => result.set(failed.get()), () => {
         cg.state = state!;
         const chosen = ir.alloca(ir.f64, 1, 'chosen');
-        gridSearch.emit!(cg, { rows: [{ ptr: ir.f64At(shared, 0, 'values'), len: grid }] }, { rows: [{ ptr: chosen, len: 1 }] });
-        const best = b.CreateFPToSI(ir.load(chosen, 0), ir.i32, ir.name('best'));
+        const values = ir.f64At(shared, 0, 'values');
+        let searched = values;
+        if (plan.randomization) {
+          // each allocation's estimates averaged with the interpreter's additions (numpyRowSum), then / n
+          searched = ir.f64At(shared, meansAt, 'means');
+          ir.loop(grid, (g) => {
+            const base = b.CreateMul(g, ir.int(estimates));
+            const sum = numpyRowSum(estimates, { at: (i) => ir.load(values, b.CreateAdd(base, ir.int(i)), 'estimate'), add: (x, y) => ir.add(x, y) });
+            ir.store(ir.div(sum, ir.num(estimates)), searched, g);
+          }, 'mean');
+        }
+        gridSearch.emit!(cg, { rows: [{ ptr: searched, len: grid }] }, { rows: [{ ptr: chosen, len: 1 }] });
+        // with num_estimates, the chosen allocation's first estimate (seed 1)
+        const best = b.CreateMul(b.CreateFPToSI(ir.load(chosen, 0), ir.i32, ir.name('best')), ir.int(estimates));
         allocationAt(best).forEach((a, r) => writeAllocation(r, a));
       });
       this.callC(c.free, [shared]);

@@ -11,12 +11,18 @@ import type { IR, V } from './ir.js';
 export interface RandomFunctions {
   randomSample: LLVM.Function;
   standardNormal: LLVM.Function;
+  /** (state, seed i32): MT19937.reseedIfChanged — `RandomState([seed])` unless the stream already has that seed. */
+  reseedIfChanged: LLVM.Function;
 }
 
 /** The draw functions declared only (same names and types, no bodies): for IR that is compared, never run. */
 export function declareRandomFunctions(ir: IR): RandomFunctions {
-  const declare = (name: string) => ir.l.Function.Create(ir.l.FunctionType.get(ir.f64, [ir.i8p], false), ir.l.Function.LinkageTypes.ExternalLinkage, name, ir.module);
-  return { randomSample: declare('mt19937.random_sample'), standardNormal: declare('mt19937.standard_normal') };
+  const declare = (name: string, ret = ir.f64, params: LLVM.Type[] = [ir.i8p]) => ir.l.Function.Create(ir.l.FunctionType.get(ret, params, false), ir.l.Function.LinkageTypes.ExternalLinkage, name, ir.module);
+  return {
+    randomSample: declare('mt19937.random_sample'),
+    standardNormal: declare('mt19937.standard_normal'),
+    reseedIfChanged: declare('mt19937.reseed_if_changed', ir.void, [ir.i8p, ir.i32]),
+  };
 }
 
 export function emitRandomFunctions(ir: IR): RandomFunctions {
@@ -100,5 +106,50 @@ export function emitRandomFunctions(ir: IR): RandomFunctions {
     ir.ret(ir.mul(f, x2.get()));
   }, true);
 
-  return { randomSample, standardNormal };
+  // init_by_array([seed]) as MT19937.initByArray with a one-element key (the key index is always 0)
+  const reseedIfChanged = ir.define('mt19937.reseed_if_changed', ir.void, [['state', ir.i8p], ['seed', ir.i32]], ([st, seed]) => {
+    const used = ir.i32At(st!, RNG_LAYOUT.usedSeed, 'used_seed');
+    ir.ifThen(b.CreateICmpNE(ir.loadI32(used), seed!), () => {
+      const mt = mtPtr(st!);
+      const at = (i: V) => b.CreateInBoundsGEP(ir.i32, mt, [i]);
+      const mix = (i: V) => {
+        const prev = b.CreateLoad(ir.i32, at(b.CreateSub(i, ir.int(1))));
+        return b.CreateXor(prev, b.CreateLShr(prev, u32(30)));
+      };
+      b.CreateStore(u32(19650218), at(ir.int(0)));
+      ir.loop(623, (k) => {
+        const i = b.CreateAdd(k, ir.int(1));
+        b.CreateStore(b.CreateAdd(b.CreateMul(u32(1812433253), mix(i)), i), at(i));
+      }, 'genrand');
+      const i = ir.intVariable(ir.int(1), 'mi');
+      const next = () => {
+        const n = b.CreateAdd(i.get(), ir.int(1));
+        i.set(n);
+        ir.ifThen(b.CreateICmpSGE(n, ir.int(624)), () => {
+          b.CreateStore(b.CreateLoad(ir.i32, at(ir.int(623))), at(ir.int(0)));
+          i.set(ir.int(1));
+        });
+      };
+      ir.loop(624, () => {
+        const k = i.get();
+        b.CreateStore(b.CreateAdd(b.CreateXor(b.CreateLoad(ir.i32, at(k)), b.CreateMul(mix(k), u32(1664525))), seed!), at(k));
+        next();
+      }, 'mix1');
+      ir.loop(623, () => {
+        const k = i.get();
+        b.CreateStore(b.CreateSub(b.CreateXor(b.CreateLoad(ir.i32, at(k)), b.CreateMul(mix(k), u32(1566083941))), k), at(k));
+        next();
+      }, 'mix2');
+      b.CreateStore(u32(0x80000000), at(ir.int(0)));
+      b.CreateStore(ir.int(624), posPtr(st!));
+      ir.store(ir.num(0), ir.f64At(st!, RNG_LAYOUT.hasGauss, 'has_gauss'));
+      ir.store(ir.num(0), ir.f64At(st!, RNG_LAYOUT.gauss, 'gauss'));
+      ir.storeI32(seed!, used);
+    });
+    ir.ret();
+  }, true);
+  // rare (a seed changes at most once per controller execution): out of line
+  ir.inlining('mt19937.reseed_if_changed', 'noinline');
+
+  return { randomSample, standardNormal, reseedIfChanged };
 }

@@ -76,6 +76,9 @@ export const ControlMechanism: MechanismDeclaration = {
       // never searched: engine/control-mechanism.ts runs `allocate` instead of a GridSearch
       gridSearch: allocate,
       gridSize: 1,
+      evaluations: 1,
+      estimates: null,
+      warnings: [],
     });
     return { ...node, allocate } satisfies ControlMechanismInstance;
   },

@@ -6,15 +6,16 @@
  *
  * What this file declares and checks: the control signals (name, allocation_samples,
  * default_allocation, modulation, cost_options, intensity_cost_function,
- * adjustment_cost_function), the GridSearch over their samples, num_trials_per_estimate
- * (num_estimates is refused: ocm-estimates.ts says why). Which nodes and parameters the signals
+ * adjustment_cost_function), the GridSearch over their samples, num_trials_per_estimate, and
+ * num_estimates with its RANDOMIZATION_CONTROL_SIGNAL (ocm-estimates.ts: PsyNeuLink's semantics
+ * and where it is written). Which nodes and parameters the signals
  * control, the objective mechanism and the state features are resolved with the rest of the model.
  */
 import type { ContextStore, F64Slot } from '../../engine/state.js';
 import { ModelError, describeValue, type ModelIssue } from '../../model/errors.js';
 import { isSpecObject, resolveParams } from '../params.js';
 import type { FunctionInstance, FunctionSpec, ParamDecl, Value } from '../types.js';
-import { ESTIMATE_KEYS, refuseEstimateSettings } from './ocm-estimates.js';
+import { ESTIMATE_KEYS, RANDOMIZATION_CONTROL_SIGNAL, randomizationSignal, resolveEstimates, type OcmEstimates } from './ocm-estimates.js';
 import { NODE_KEYS } from './TransferMechanism.js';
 import type { BoundMechanism, MechanismDeclaration, MechanismInstance, OutputPortInstance } from './types.js';
 
@@ -51,12 +52,19 @@ export interface OcmDetails {
   readonly objectiveMechanism: unknown;
   readonly stateFeatures: unknown;
   readonly stateFeatureFunction: FunctionSpec | null;
+  /** The control signals; with num_estimates, the RANDOMIZATION_CONTROL_SIGNAL is the last. */
   readonly signals: readonly ControlSignalInfo[];
   readonly numTrialsPerEstimate: number;
   /** Chooses among the grid's net outcomes (a GridSearch over one row of grid-size values). */
   readonly gridSearch: FunctionInstance;
-  /** Points in the grid: the product of the signals' sample counts. */
+  /** Allocations the GridSearch chooses among: the product of the user's signals' sample counts. */
   readonly gridSize: number;
+  /** Simulations per controller execution: gridSize × num_estimates (the seed varies fastest). */
+  readonly evaluations: number;
+  /** num_estimates in effect, or null (not given, or nothing to randomise). */
+  readonly estimates: OcmEstimates | null;
+  /** For the model's warnings (e.g. num_estimates ignored). */
+  readonly warnings: readonly string[];
 }
 
 export interface OcmInstance extends MechanismInstance {
@@ -200,8 +208,7 @@ export const OptimizationControlMechanism: MechanismDeclaration = {
   defaultOutputPorts: [],
   standardOutputPorts: [],
   create(spec, env) {
-    // num_estimates and its companions are refused, with the reason (see ocm-estimates.ts)
-    refuseEstimateSettings(spec, env.path, env.node);
+    const { estimates, warnings } = resolveEstimates(spec, env, env.controlContext);
     const p = resolveParams(this.type, this.params, spec, env.path, [...NODE_KEYS, ...LIST_KEYS, ...ESTIMATE_KEYS], env.node);
     const perEstimate = (p.num_trials_per_estimate as number | undefined | null) ?? 1;
     if (perEstimate < 1) {
@@ -212,11 +219,19 @@ export const OptimizationControlMechanism: MechanismDeclaration = {
         throw new ModelError([{ path: `${env.path}.${key}`, node: env.node, message: `an OptimizationControlMechanism has no ${key}: its ports are its control signals`, found: describeValue(spec[key]) }]);
       }
     }
-    const signals = signalsOf(spec, env, p.modulation as Modulation);
-    const gridSize = signals.reduce((a, s) => a * s.samples.length, 1);
-    if (gridSize > MAX_GRID_POINTS) {
-      throw new ModelError([{ path: `${env.path}.control_signals`, node: env.node, message: `${env.node}'s grid has ${gridSize} points (each a simulated trial); the limit is ${MAX_GRID_POINTS}`, expected: 'fewer allocation_samples' }]);
+    const userSignals = signalsOf(spec, env, p.modulation as Modulation);
+    const gridSize = userSignals.reduce((a, s) => a * s.samples.length, 1);
+    const evaluations = gridSize * (estimates?.num ?? 1);
+    if (evaluations > MAX_GRID_POINTS) {
+      const what = estimates ? `${gridSize} points × ${estimates.num} estimates = ${evaluations} simulations` : `${gridSize} points (each a simulated trial)`;
+      throw new ModelError([{ path: `${env.path}.control_signals`, node: env.node, message: `${env.node}'s grid has ${what}; the limit is ${MAX_GRID_POINTS}`, expected: estimates ? 'fewer allocation_samples or num_estimates' : 'fewer allocation_samples' }]);
     }
+    const clash = estimates ? userSignals.findIndex((s) => s.name === RANDOMIZATION_CONTROL_SIGNAL) : -1;
+    if (clash >= 0) {
+      throw new ModelError([{ path: `${env.path}.control_signals[${clash}].name`, node: env.node, message: `${env.node}: with num_estimates, ${RANDOMIZATION_CONTROL_SIGNAL} is the name of the signal that seeds the estimates; rename this one` }]);
+    }
+    // PsyNeuLink appends the RANDOMIZATION_CONTROL_SIGNAL after the user's signals (the grid's last dimension)
+    const signals = estimates ? [...userSignals, randomizationSignal(estimates.num, `${env.path}.num_estimates`)] : userSignals;
     const fnSpec = spec.function === undefined ? { type: 'GridSearch' } : spec.function;
     if (!isSpecObject(fnSpec) || fnSpec.type !== 'GridSearch') {
       throw new ModelError([{ path: `${env.path}.function`, node: env.node, parameter: 'function', message: `${env.node}'s function must be a GridSearch`, expected: '{"type": "GridSearch", "seed": 0}', found: describeValue(spec.function) }]);
@@ -235,6 +250,9 @@ export const OptimizationControlMechanism: MechanismDeclaration = {
       numTrialsPerEstimate: perEstimate,
       gridSearch,
       gridSize,
+      evaluations,
+      estimates,
+      warnings,
     };
     return controlInstance(this.type, env, p, gridSearch, ocm);
   },

@@ -8,6 +8,7 @@ import type { CgValue, Codegen } from '../../compiler/codegen/codegen.js';
 import type { V } from '../../compiler/codegen/ir.js';
 import type { ContextStore, F64Slot } from '../../engine/state.js';
 import type { BuildEnv, FunctionInstance, ParamDecl, Shape, Value } from '../types.js';
+import type { ControlContext } from './ocm-estimates.js';
 
 export interface NodeSpec {
   type: string;
@@ -33,6 +34,8 @@ export interface OutputPortInstance {
 export interface MechanismEnv extends BuildEnv {
   /** The node's name (for messages and state slot names). */
   readonly node: string;
+  /** The other nodes, for a controller (built after them): which have random streams (num_estimates). */
+  readonly controlContext?: ControlContext;
 }
 
 export interface MechanismDeclaration {
