@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { ModeUnavailableError, ModelSession, runModel, type ExecutionMode } from '../src-main/runtime/run-model.js';
 import fc from 'fast-check';
-import { allocations, expectSameAsInterpreted, model, ocmModelArb, run, type Json } from './ocm-models.js';
+import { allocations, expectSameAsInterpreted, expectThreadsSameAsInterpreted, model, ocmModelArb, run, type Json } from './ocm-models.js';
 
 const SEED = Number(process.env.FC_SEED ?? Date.now() % 1_000_000);
 const RUNS = Number(process.env.FC_RUNS ?? 12);
@@ -137,22 +137,7 @@ describe('OptimizationControlMechanism in the compiled modes', () => {
       { name: 'gain', allocation_samples: [0.5, 0.75, 1, 1.25, 1.5, 2] },
     ];
     (m.projections as Json[]).push({ sender: 'OCM', sender_port: 'gain', receiver: 'B', receiver_parameter: 'slope' });
-    const ref = run(m);
-    for (const mode of ['LLVMRun', 'LLVMExec', 'LLVM'] as const) {
-      for (const threads of [1, 2, 3, 7]) {
-        const session = new ModelSession(m as never);
-        try {
-          const compiled = session.choose(mode).compiled!;
-          compiled.setControllerThreads!(threads, 1, 0);
-          const out = session.run({ mode, recordNodeValues: true });
-          expect(compiled.controllerThreadsUsed!()).toBe(threads);
-          expect(out.results, `${mode} × ${threads} threads`).toEqual(ref.results);
-          expect(out.node_values, `${mode} × ${threads} threads`).toEqual(ref.node_values);
-        } finally {
-          session.dispose();
-        }
-      }
-    }
+    const ref = expectThreadsSameAsInterpreted(m, [1, 2, 3, 7]);
     expect(new Set(allocations(ref).map((a) => a.join())).size).toBeGreaterThan(1);
   });
 

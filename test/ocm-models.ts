@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import { buildComposition } from '../src-main/engine/composition.js';
 import { ModelError } from '../src-main/model/errors.js';
-import { runModel, type ExecutionMode, type RunOutput } from '../src-main/runtime/run-model.js';
+import { ModelSession, runModel, type ExecutionMode, type RunOutput } from '../src-main/runtime/run-model.js';
 
 export type Json = Record<string, unknown>;
 
@@ -73,6 +73,30 @@ export function expectSameAsInterpreted(m: Json): RunOutput {
     expect(out.results, `${mode} results`).toEqual(ref.results);
     expect(out.node_values, `${mode} node values`).toEqual(ref.node_values);
     expect(out.execution_order, `${mode} execution order`).toEqual(ref.execution_order);
+  }
+  return ref;
+}
+
+/**
+ * LLVMRun, LLVMExec and LLVM with the controller's evaluations split over each of `threadCounts`
+ * threads give the Interpreted results and node values; returns the Interpreted run.
+ */
+export function expectThreadsSameAsInterpreted(m: Json, threadCounts: readonly number[]): RunOutput {
+  const ref = run(m);
+  for (const mode of ['LLVMRun', 'LLVMExec', 'LLVM'] as const) {
+    for (const threads of threadCounts) {
+      const session = new ModelSession(m as never);
+      try {
+        const compiled = session.choose(mode).compiled!;
+        compiled.setControllerThreads!(threads, 1, 0);
+        const out = session.run({ mode, recordNodeValues: true });
+        expect(compiled.controllerThreadsUsed!()).toBe(threads);
+        expect(out.results, `${mode} × ${threads} threads`).toEqual(ref.results);
+        expect(out.node_values, `${mode} × ${threads} threads`).toEqual(ref.node_values);
+      } finally {
+        session.dispose();
+      }
+    }
   }
   return ref;
 }

@@ -11,7 +11,8 @@
  *     folded in), cold, LLVMRun: 12 points 469 → 394 ms, 100 points 2.1 → 0.93 s, 400 points
  *     6.6 → 2.9 s (now mostly the proof's code generation); with the DriftDiffusionIntegrator
  *     (rate and threshold both read at run time: one code) 0.42 → 0.30, 0.81 → 0.45, 2.6 → 1.2 s.
- *   controller.evaluate(g, state, scratch, shared, maxPasses, trial) — one grid point: copies the
+ *   controller.evaluate(g, state, scratch, shared, maxPasses, trial) — one simulation (a grid point,
+ *     or with num_estimates a grid point × estimate, the seed fastest, as the interpreter): copies the
  *     whole state into `scratch` (heap memory of the evaluating thread), applies allocation g,
  *     adds its costs, puts the state features in as inputs, runs the simulation trial(s) over the
  *     copy and writes net_outcome = outcome − Σ max(0, cost) to `shared`. Read-only parameters
@@ -20,7 +21,11 @@
  *     state), every grid point evaluated (split across threads when the previous execution took
  *     long enough for threads to pay off),
  *     GridSearch's choice (ties drawn from its stream in the real state, in grid order, so the
- *     thread count never changes a result) and the chosen allocation written as the OCM's value.
+ *     thread count never changes a result; with num_estimates among each grid point's mean over
+ *     its estimates, the same additions as the interpreter's: numpyRowSum) and the chosen
+ *     allocation written as the OCM's value. A node whose random streams num_estimates seeds
+ *     re-seeds them at the start of its code when the RANDOMIZATION_CONTROL_SIGNAL's allocation
+ *     differs from their seed (emitReseed; the interpreter's ControllerRuntime.reseed).
  *     The trial function calls it BEFORE the trial's first pass or AFTER the trial ends; the LLVM
  *     (per-node) mode calls it from the TypeScript scheduler.
  *
