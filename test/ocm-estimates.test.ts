@@ -10,6 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ModelError } from '../src-main/model/errors.js';
+import { validateStructure } from '../src-main/model/validate-structure.js';
 import { MT19937 } from '../src-main/random/mt19937.js';
 import type { ExecutionMode } from '../src-main/runtime/run-model.js';
 import { COMPILED, allocations, expectSameAsInterpreted, expectThreadsSameAsInterpreted, model, modelError, run, type Json } from './ocm-models.js';
@@ -230,7 +231,17 @@ describe('OCM num_estimates: the mean over estimates chooses', () => {
   });
 });
 
-it('a ModelError, not a crash, for a bad num_estimates in every mode', () => {
+it('the model file’s structure check names node and parameter; a ModelError, not a crash, in every mode', () => {
+  const cases: [Json, string, string][] = [
+    [{ num_estimates: 0 }, 'num_estimates', 'node "OCM": num_estimates: at least one estimate is needed'],
+    [{ num_estimates: 2.5 }, 'num_estimates', 'node "OCM": num_estimates: the number of estimates must be a whole number'],
+    [{ random_variables: 'SOME' }, 'random_variables', 'node "OCM": random_variables: either "ALL" or a list of node names'],
+    [{ initial_seed: -1 }, 'initial_seed', 'node "OCM": initial_seed: a seed cannot be negative'],
+    [{ same_seed_for_all_allocations: 1 }, 'same_seed_for_all_allocations', 'node "OCM": same_seed_for_all_allocations: either true or false'],
+  ];
+  for (const [ocm, parameter, message] of cases) {
+    expect(validateStructure(noisy(ocm))).toEqual([expect.objectContaining({ path: `nodes.OCM.${parameter}`, node: 'OCM', parameter, message })]);
+  }
   for (const mode of ['Interpreted', ...COMPILED] as ExecutionMode[]) {
     expect(() => run(noisy({ num_estimates: 0 }), mode)).toThrow(ModelError);
   }

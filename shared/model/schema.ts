@@ -145,6 +145,12 @@ export const NodeSpecSchema = z.looseObject({
   state_features: z.array(StateFeatureSchema).optional(),
   state_feature_function: FunctionSpecSchema.optional(),
   control_signals: z.array(ControlSignalSchema).optional(),
+  /** OptimizationControlMechanism: randomised estimates averaged per allocation (src-main/components/mechanisms/ocm-estimates.ts). */
+  num_estimates: z.number().int({ error: 'the number of estimates must be a whole number' }).min(1, { error: 'at least one estimate is needed' }).nullable().optional(),
+  random_variables: z.union([z.literal('ALL'), z.array(NodeRef)], { error: 'either "ALL" or a list of node names' }).nullable().optional(),
+  /** Accepted as in PsyNeuLink, where it changes nothing on this path. */
+  initial_seed: SeedSchema.nullable().optional(),
+  same_seed_for_all_allocations: z.boolean({ error: 'either true or false' }).nullable().optional(),
   studio: StudioDataSchema.optional(),
 });
 
