@@ -112,6 +112,12 @@ export interface ModelReport {
   /** Model object → session → cold O2 LLVMRun compile → first trial's result (no tiers). */
   first_result_o2_ms: number | null;
   first_result_interpreted_ms: number;
+  /**
+   * LLVMExec's per-trial cost over LLVMRun's, µs of CPU time: the median over pairs of runs of
+   * the same trials, one of each mode back to back (a drift of the machine's load between the two
+   * modes' own measurements would otherwise count as overhead: ±3 % of Stroop's 55 µs is 1.6 µs).
+   */
+  llvmexec_overhead_us: number | null;
   agreement: Record<string, Comparison>;
   c: CResult;
   peak_rss_mb: number;
@@ -272,6 +278,17 @@ function measureMode(s: ModelSession, mode: Mode, width: number, st: Settings): 
   return { trials: n, trials_per_s: (n * 1000) / median(times), trials_per_cpu_s: (n * 1000) / median(cpu), run_ms: times, cpu_ms: cpu, results: first };
 }
 
+/** See ModelReport.llvmexec_overhead_us: `reps` pairs of LLVMExec and LLVMRun runs of n trials, interleaved. */
+function execOverheadUs(s: ModelSession, n: number, st: Settings): number {
+  const diffs: number[] = [];
+  for (let r = 0; r < Math.max(3, st.reps); r++) {
+    const exec = timedRun(s, 'LLVMExec', n).cpuMs;
+    const run = timedRun(s, 'LLVMRun', n).cpuMs;
+    diffs.push(((exec - run) * 1000) / n);
+  }
+  return median(diffs);
+}
+
 function disagreement(model: string, mode: string, c: Comparison): Disagreement[] {
   return c.first ? [{ model, mode, ...c.first }] : [];
 }
@@ -332,6 +349,7 @@ export async function measureModel(name: string, model: ModelLike, st: Settings)
     o2_ready_ms: null,
     first_result_o2_ms: null,
     first_result_interpreted_ms: NaN,
+    llvmexec_overhead_us: null,
     agreement: {},
     c: { status: 'skipped' },
     peak_rss_mb: NaN,
@@ -403,6 +421,7 @@ export async function measureModel(name: string, model: ModelLike, st: Settings)
         report.agreement[mode] = compareRuns(r, reference);
         report.disagreements.push(...disagreement(name, mode, report.agreement[mode]));
       }
+      report.llvmexec_overhead_us = execOverheadUs(s, report.modes.LLVMRun!.trials, st);
       report.c = measureC(name, model, results.LLVMRun!, st);
     } finally {
       s.dispose();
