@@ -8,7 +8,9 @@
  * computed independently by a controller-free run; and every compiled mode, on 1 or 2 controller
  * threads, gives the Interpreted numbers bit for bit.
  */
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { meanOfEstimates } from '../src-main/components/mechanisms/ocm-estimates.js';
 import { ModelError } from '../src-main/model/errors.js';
 import { validateStructure } from '../src-main/model/validate-structure.js';
 import { MT19937 } from '../src-main/random/mt19937.js';
@@ -196,7 +198,7 @@ describe('OCM num_estimates: the mean over estimates chooses', () => {
     expect(plain.node_values!.A![0]![0]![0]).toBe(withoutController(1, 0, 9, [INPUTS[0]!]).A![0]![0]![0]);
   });
 
-  it('the allocation after trial 1 is the argmax of (e1 + (e2 + e3)) / 3, which differs from the single-estimate choice', () => {
+  it('the allocation after trial 1 is the argmax of ((e1 + e2) + e3) / 3, which differs from the single-estimate choice', () => {
     const out = run(noisy({ num_estimates: 3 }));
     const plain = run(noisy());
     let best: number[] = [];
@@ -204,8 +206,8 @@ describe('OCM num_estimates: the mean over estimates chooses', () => {
     for (const slope of SLOPES) {
       for (const shift of SHIFTS) {
         const [e1, e2, e3] = [1, 2, 3].map((k) => estimate(slope, shift, k));
-        // numpy's mean of three: the first plus the sum of the other two, divided by 3
-        const mean = (e1! + (e2! + e3!)) / 3;
+        // numpy's mean of three: 0.0 + ((e1 + e2) + e3) (add.reduce from add's identity; pairwise_sum is a plain loop below 8), / 3
+        const mean = (0 + (e1! + e2! + e3!)) / 3;
         if (mean > bestMean) [best, bestMean] = [[slope, shift], mean];
       }
     }
@@ -228,6 +230,29 @@ describe('OCM num_estimates: the mean over estimates chooses', () => {
     nodes.OBJ = { type: 'ObjectiveMechanism', function: { type: 'UserDefinedFunction', expression: 'min(-(variable[0] - 3) ** 2, -0.5)' }, input_ports: [{ name: 'B' }] };
     const ref = expectThreadsSameAsInterpreted(m, [1, 2]);
     expect(new Set(allocations(ref).map((a) => a.join())).size).toBeGreaterThan(1);
+  });
+});
+
+/** python3 with numpy on this machine (CI may have neither). */
+const NUMPY = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
+
+it.skipIf(!NUMPY)('meanOfEstimates is numpy’s np.mean over PsyNeuLink’s reshape of the values, bit for bit (1–300 estimates)', () => {
+  const script = `
+import json, sys, numpy as np
+out = []
+for n, vals in json.load(sys.stdin):
+    values = np.stack([np.atleast_1d(v) for v in vals], axis=-1)          # OptimizationFunction._sequential_evaluate
+    rows = np.reshape(values.transpose(), (len(vals) // n, n, 1))          # OptimizationFunction._evaluate
+    out.append([float(x) for x in np.transpose(np.atleast_2d(np.mean(rows, axis=1))).flatten()])
+print(json.dumps(out))`;
+  const rng = new MT19937();
+  rng.seed(11);
+  const cases = [1, 2, 3, 5, 7, 8, 9, 16, 17, 129, 130, 300].map((n) => [n, Array.from({ length: 3 * n }, () => rng.normal(0, 1) * 10 ** Math.floor(rng.uniform(-3, 4)))] as const);
+  const py = spawnSync('python3', ['-c', script], { input: JSON.stringify(cases), encoding: 'utf8' });
+  expect(py.status, py.stderr).toBe(0);
+  const want = JSON.parse(py.stdout) as number[][];
+  cases.forEach(([n, vals], c) => {
+    expect([0, 1, 2].map((g) => meanOfEstimates(vals, g * n, n)), `${n} estimates`).toEqual(want[c]);
   });
 });
 

@@ -453,7 +453,7 @@ export class ControllerCodegen {
           searched = ir.f64At(shared, meansAt, 'means');
           ir.loop(grid, (g) => {
             const base = b.CreateMul(g, ir.int(estimates));
-            const sum = numpyRowSum(estimates, { at: (i) => ir.load(values, b.CreateAdd(base, ir.int(i)), 'estimate'), add: (x, y) => ir.add(x, y) });
+            const sum = numpyRowSum(estimates, { at: (i) => ir.load(values, b.CreateAdd(base, ir.int(i)), 'estimate'), add: (x, y) => ir.add(x, y), zero: () => ir.num(0) });
             ir.store(ir.div(sum, ir.num(estimates)), searched, g);
           }, 'mean');
         }

@@ -44,10 +44,12 @@
  *    has at least one control signal, so the index is ≥ 1 and the estimates are always averaged.
  *    The values (grid order, the seed fastest) are reshaped to (allocations, num_estimates) and
  *    averaged with the default aggregation_function `np.mean(x, axis=1)`; the samples kept are
- *    those whose seed equals the first sample's (1). numpy's mean of a row is (x0 + pairwise sum of
- *    x1…x(n−1)) / n: its add.reduce starts from the first element and adds the pairwise sum of the
- *    rest (loops_utils `pairwise_sum`: a plain loop below 8 values, 8 accumulators up to 128,
- *    halves above) — meanOfEstimates does exactly those additions in that order, and the compiled
+ *    those whose seed equals the first sample's (1). numpy's mean of a row is its add.reduce
+ *    divided by n; the reduce starts from add's identity 0.0 (ufunc.reduce: `initial` defaults to
+ *    the ufunc's identity for a non-object dtype) and adds the pairwise sum of the whole row
+ *    (numpy/_core/src/umath/loops_utils.h.src `pairwise_sum`: from −0.0 a plain loop below 8
+ *    values, 8 accumulators up to 128, halves above) — so for up to 7 estimates the plain sum in
+ *    estimate order. meanOfEstimates does exactly those additions in that order, and the compiled
  *    controller emits the same ones through the same function. GridSearch._function (Python path)
  *    then picks among the means as without estimates: the first is the initial optimum, a value
  *    np.allclose to it is a tie drawn with its own random_state (the same draws, one per tie in
@@ -166,22 +168,23 @@ export interface Adder<T> {
   /** The i-th estimate of the row. */
   at(i: number): T;
   add(a: T, b: T): T;
+  /** +0.0 */
+  zero(): T;
 }
 
 /**
- * numpy's `np.add.reduce` over a contiguous row of n ≥ 1 values: the first value plus the pairwise
- * sum of the rest (numpy's `pairwise_sum`). Generic so that the interpreter and the compiled code
- * make the same additions in the same order.
+ * numpy's `np.add.reduce` over a contiguous row of n ≥ 1 float64 values: add's identity 0.0 plus
+ * the pairwise sum of the row (numpy's `pairwise_sum`). Generic so that the interpreter and the
+ * compiled code make the same additions in the same order.
  */
 export function numpyRowSum<T>(n: number, ops: Adder<T>): T {
-  const first = ops.at(0);
-  return n === 1 ? first : ops.add(first, pairwiseSum(1, n - 1, ops));
+  return ops.add(ops.zero(), pairwiseSum(0, n, ops));
 }
 
 function pairwiseSum<T>(start: number, m: number, ops: Adder<T>): T {
   const { at, add } = ops;
   if (m < 8) {
-    // numpy's loop starts from a zero: adding the first value to it gives that value (up to a zero's sign)
+    // numpy's loop starts from −0.0, and −0.0 + x is x for every x: start from the first value
     let res = at(start);
     for (let i = 1; i < m; i++) res = add(res, at(start + i));
     return res;
@@ -204,5 +207,5 @@ function pairwiseSum<T>(start: number, m: number, ops: Adder<T>): T {
 
 /** np.mean of values[start … start+n): numpyRowSum divided by n. */
 export function meanOfEstimates(values: ArrayLike<number>, start: number, n: number): number {
-  return numpyRowSum(n, { at: (i) => values[start + i]!, add: (a, b) => a + b }) / n;
+  return numpyRowSum(n, { at: (i) => values[start + i]!, add: (a, b) => a + b, zero: () => 0 }) / n;
 }
