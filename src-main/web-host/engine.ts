@@ -101,7 +101,8 @@ export class InProcessEngine implements StudioEngine {
       total = params.trials ?? comp.run.num_trials ?? inputs.defaultTrials;
       emit({ type: 'accepted', runId, mode: params.mode, trials: total, outputs: outputColumns(comp) });
       const tc = performance.now();
-      const choice = session.choose(params.mode);
+      // as the engine process: O0 code at once, O2 code swapped in between slices when it is built
+      const choice = session.choose(params.mode, 'tiered');
       compileMs = performance.now() - tc;
       emit({
         type: 'diagnostics',
