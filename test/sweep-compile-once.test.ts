@@ -48,6 +48,7 @@ describe('a sweep compiled once', () => {
     const once = await sweep('DECISION.function.rate=0.25:2:4', { jobs: 1 });
     expect(compileOnceStats.compiles - before).toBe(1);
     expect(once.compiled_once).toBe(4);
+    expect(once.compiled_codes).toBe(1);
     expect(once.rows.every((r) => r.compiled_once && r.executed_mode === 'LLVMRun')).toBe(true);
     const perPoint = await sweep('DECISION.function.rate=0.25:2:4', { jobs: 1, compileOnce: false });
     expect(perPoint.compiled_once).toBe(0);
@@ -92,6 +93,9 @@ describe('a sweep compiled once', () => {
     // the first point proves the pair fails; then rate alone passes: one code per time_step_size
     expect(compileOnceStats.compiles - before).toBe(2);
     expect(once.compiled_once).toBe(6);
+    // the summary counts the two programs, not "compiled once"
+    expect(once.compiled_codes).toBe(2);
+    expect(new Set(once.rows.map((r) => r.code_group)).size).toBe(2);
     const perPoint = await run(false);
     expect(perPoint.compiled_once).toBe(0);
     expect(once.rows.map((r) => [r.values, r.stats])).toEqual(perPoint.rows.map((r) => [r.values, r.stats]));

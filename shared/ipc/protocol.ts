@@ -345,6 +345,8 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     executed_modes: z.array(ExecutionModeSchema),
     /** Points that ran on code compiled once for the whole sweep (the swept values read at run time); the rest compiled their own. */
     compiled_once: z.number().int().min(0),
+    /** The programs those points ran on: 1, or one per combination of the parameter values built into the code. */
+    compiled_codes: z.number().int().min(0),
     warnings: z.array(z.string()),
     /** Wall time, throughput, and the mean compile and run time per point (compiling dominates short compiled runs). */
     timings: z.object({ total_ms: z.number(), points_per_s: z.number(), compile_ms_per_point: z.number(), run_ms_per_point: z.number() }),

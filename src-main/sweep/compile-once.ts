@@ -46,6 +46,11 @@ export class SweepCompiler {
    */
   private runtime: number[];
   private narrowed = false;
+  /**
+   * Which compiled-once code the last codeFor() handed out: the parameters read at run time and
+   * the values folded in (points with the same group ran on the same program); null if none.
+   */
+  lastGroup: string | null = null;
   /** By runtime set and folded values, most recently used last. */
   private readonly groups = new Map<string, Group>();
 
@@ -125,6 +130,7 @@ export class SweepCompiler {
    * parameters set — or null when the point must be compiled on its own.
    */
   codeFor(session: ModelSession, values: readonly number[]): CompiledModel | null {
+    this.lastGroup = null;
     if (!this.mode || !this.runtime.length) return null;
     const withScheduler = this.mode !== 'LLVM';
     let text: string | undefined;
@@ -147,6 +153,7 @@ export class SweepCompiler {
       compileOnceStats.compiles++;
     }
     g.compiled.setRuntimeParams!(Float64Array.from(this.runtime, (i) => values[i]!));
+    this.lastGroup = this.key(this.runtime, values);
     return g.compiled;
   }
 

@@ -51,7 +51,7 @@ export class HostSweeps {
       onProgress: (done, total, row) =>
         emit({ type: 'sweep.point', runId, done, total, index: row.index, values: row.values, stats: row.stats.map((x) => (Number.isFinite(x) ? x : null)) }),
     }).then(
-      (r) => emit({ type: 'sweep.done', runId, cancelled: r.cancelled, points: r.rows.length, executed_modes: r.executed_modes, compiled_once: r.compiled_once, warnings: r.warnings, timings: { total_ms: r.timings.total_ms, points_per_s: r.timings.points_per_s, ...perPoint(r) } }),
+      (r) => emit({ type: 'sweep.done', runId, cancelled: r.cancelled, points: r.rows.length, executed_modes: r.executed_modes, compiled_once: r.compiled_once, compiled_codes: r.compiled_codes, warnings: r.warnings, timings: { total_ms: r.timings.total_ms, points_per_s: r.timings.points_per_s, ...perPoint(r) } }),
       (e: unknown) => emit({ type: 'error', runId, error: describe(e) }),
     ).finally(() => this.running.delete(runId));
   }

@@ -47,6 +47,8 @@ export interface PointResult {
   run_ms: number;
   /** Ran on the sweep's compiled-once code (compile-once.ts) rather than compiled on its own. */
   compiled_once: boolean;
+  /** That code's group (SweepCompiler.lastGroup): points of one group ran one program. */
+  code_group: string | null;
 }
 
 export interface SweepPlan {
@@ -146,6 +148,7 @@ export function evaluatePoint(task: SweepTask, index: number, once?: SweepCompil
       compile_ms: out.timings.compile_ms,
       run_ms: out.timings.run_ms,
       compiled_once: code !== null,
+      code_group: code ? (once?.lastGroup ?? null) : null,
     };
   } catch (e) {
     if (isPointFailure(e)) throw new SweepPointError(`at ${describePoint(task, values)}: ${e.message}`, index);
@@ -179,6 +182,11 @@ export interface SweepResult {
   executed_modes: ExecutionMode[];
   /** Points that ran on the compiled-once code (the rest were compiled one by one). */
   compiled_once: number;
+  /**
+   * Distinct programs those points ran on: 1 when every swept parameter is read at run time; one
+   * per combination of the values folded into the code otherwise (per worker process, each compiles its own).
+   */
+  compiled_codes: number;
   timings: { total_ms: number; compile_ms: number; run_ms: number; points_per_s: number };
 }
 
@@ -218,6 +226,7 @@ export async function runSweep(plan: SweepPlan, o: SweepRunOptions = {}): Promis
     warnings: [...new Set(rows.flatMap((r) => r.warnings))],
     executed_modes: [...new Set(rows.map((r) => r.executed_mode))],
     compiled_once: rows.filter((r) => r.compiled_once).length,
+    compiled_codes: new Set(rows.flatMap((r) => (r.code_group === null ? [] : [r.code_group]))).size,
     timings: { total_ms: ms, compile_ms: sum((r) => r.compile_ms), run_ms: sum((r) => r.run_ms), points_per_s: rows.length / Math.max(ms / 1000, 1e-9) },
   };
 }

@@ -17,6 +17,8 @@ export function sweepJson(r: SweepResult): string {
       executed_modes: r.executed_modes,
       // points run on code compiled once for the sweep (compile-once.ts); the rest compiled their own
       compiled_once: r.compiled_once,
+      // the programs they ran on: one per combination of the values folded into the code
+      compiled_codes: r.compiled_codes,
       warnings: r.warnings,
       jobs: r.jobs,
       timings: r.timings,

@@ -254,10 +254,11 @@ export function SweepPanel() {
 }
 
 /** How the sweep's compiled code was made: once for every point, once for some, or per point. */
-function compiledText(p: { compile_ms: number; run_ms: number; compiled_once: number; points: number }, modes: readonly string[]): string {
+function compiledText(p: { compile_ms: number; run_ms: number; compiled_once: number; compiled_codes: number; points: number }, modes: readonly string[]): string {
   if (modes.includes('Interpreted')) return '';
-  if (p.compiled_once === p.points) return ' Compiled once.';
-  const some = p.compiled_once > 0 ? ` Compiled once for ${p.compiled_once} of ${p.points} points; the rest compile per point.` : ' Compiled per point.';
+  const once = p.compiled_codes > 1 ? `Compiled ${p.compiled_codes} times (once per value of the parameters built into the code)` : 'Compiled once';
+  if (p.compiled_once === p.points) return ` ${once}.`;
+  const some = p.compiled_once > 0 ? ` ${once} for ${p.compiled_once} of ${p.points} points; the rest compile per point.` : ' Compiled per point.';
   return p.compile_ms > 5 * p.run_ms ? `${some} Each such point compiles its own code; for runs this short, Mode Interpreted may be faster.` : some;
 }
 

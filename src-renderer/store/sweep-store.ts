@@ -35,7 +35,7 @@ export interface SweepState {
   executedModes: ExecutionMode[];
   pointsPerS: number | null;
   /** Mean compile and run time per point of the last finished sweep, and how many points ran on code compiled once. */
-  perPoint: { compile_ms: number; run_ms: number; compiled_once: number; points: number } | null;
+  perPoint: { compile_ms: number; run_ms: number; compiled_once: number; compiled_codes: number; points: number } | null;
   error: HostError | null;
 
   setRange(i: number, patch: Partial<SweepRange>): void;
@@ -115,7 +115,7 @@ export function createSweepStore() {
           break;
         }
         case 'sweep.done':
-          set({ status: event.cancelled ? 'cancelled' : 'done', warnings: event.warnings, executedModes: event.executed_modes, pointsPerS: event.timings.points_per_s, perPoint: { compile_ms: event.timings.compile_ms_per_point, run_ms: event.timings.run_ms_per_point, compiled_once: event.compiled_once, points: event.points } });
+          set({ status: event.cancelled ? 'cancelled' : 'done', warnings: event.warnings, executedModes: event.executed_modes, pointsPerS: event.timings.points_per_s, perPoint: { compile_ms: event.timings.compile_ms_per_point, run_ms: event.timings.run_ms_per_point, compiled_once: event.compiled_once, compiled_codes: event.compiled_codes, points: event.points } });
           break;
         case 'error':
           set({ status: 'failed', error: event.error });
