@@ -3,8 +3,8 @@
  * Interpreted mode's results, node values (the OCM's allocations included) and execution order,
  * over generated variants — grids, maximise/minimise, BEFORE/AFTER, random tie-breaking from the
  * controller's seed, costs, several trials per estimate, noise in the simulated model, a state
- * feature function, random controllers from a seeded generator — and evaluations split across
- * threads give the single-threaded answer.
+ * feature function, num_estimates, random controllers from a seeded generator — and evaluations
+ * split across threads give the single-threaded answer.
  */
 import { describe, expect, it } from 'vitest';
 import { ModeUnavailableError, ModelSession, runModel, type ExecutionMode } from '../src-main/runtime/run-model.js';

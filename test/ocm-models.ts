@@ -135,7 +135,8 @@ const signalArb = fc.record({
  * Random controllers over the A → B → OBJ model: 1–3 signals on A's and B's Linear slope and
  * intercept with any modulation, samples on a 0.25 grid (ties), costs on and off, maximise or
  * minimise, random tie-breaking or not, BEFORE or AFTER, 1–2 trials per estimate, a
- * state_feature_function or not, and A integrating with noise or not.
+ * state_feature_function or not, A integrating with noise or not, and num_estimates 1–4 or not
+ * (A's noise seed may be one of the estimates' seeds: that estimate continues the real stream).
  */
 export function ocmModelArb(): fc.Arbitrary<Json> {
   return fc
@@ -147,7 +148,8 @@ export function ocmModelArb(): fc.Arbitrary<Json> {
       mode: fc.constantFrom('AFTER', 'BEFORE'),
       perEstimate: fc.integer({ min: 1, max: 2 }),
       featureRate: fc.option(fc.constantFrom(0.3, 0.7, 1), { nil: undefined }),
-      noise: fc.option(fc.integer({ min: 0, max: 1000 }), { nil: undefined }),
+      noise: fc.option(fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 1, max: 4 })), { nil: undefined }),
+      estimates: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
       inputs: fc.array(quarter(-2, 2), { minLength: 2, maxLength: 5 }),
     })
     .map((g) => {
@@ -166,6 +168,7 @@ export function ocmModelArb(): fc.Arbitrary<Json> {
         ocm: {
           function: { type: 'GridSearch', direction: g.direction, select_randomly_from_optimal_values: g.randomTies, seed: g.seed },
           num_trials_per_estimate: g.perEstimate,
+          ...(g.estimates === undefined ? {} : { num_estimates: g.estimates }),
           ...(g.featureRate === undefined ? {} : { state_feature_function: { type: 'AdaptiveIntegrator', rate: g.featureRate } }),
         },
         top: { controller_mode: g.mode },

@@ -33,7 +33,10 @@
  *    in `get_random_state_ptr`). The seed parameter is modulated when the node executes (its
  *    ParameterPort is updated then), so the check runs as each such node executes — in the
  *    simulations and in the real run alike (MT19937.reseedIfChanged; compiled:
- *    mt19937.reseed_if_changed, called at the start of the node's code). Simulations start from a
+ *    mt19937.reseed_if_changed, called at the start of the node's code). PsyNeuLink checks at the
+ *    draw; every stochastic component here draws each time its node executes, so it is the same
+ *    (a node that does not execute in a trial is not re-seeded then, as it does not draw).
+ *    Simulations start from a
  *    copy of the real context, streams included (OCM._set_up_simulation initialises each simulation
  *    from the frozen context, as our controller already does with a state snapshot): so estimate k
  *    starts RandomState([k]) afresh unless the real stream already has seed k, in which case it
