@@ -78,6 +78,12 @@ export class SchedulerCounters {
     this.countsTotal.fill(0, scale * this.nodeCount, (scale + 1) * this.nodeCount);
   }
 
+  /** Zeroes the counts of `nodes` at `scale` (the only ones a step can have made nonzero). */
+  resetCountsOf(scale: number, nodes: readonly number[]): void {
+    const base = scale * this.nodeCount;
+    for (const node of nodes) this.countsTotal[base + node] = 0;
+  }
+
   /** Records that `node` was added to the current time step. */
   recordExecution(node: number): void {
     const n = this.nodeCount;

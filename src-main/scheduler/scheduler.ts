@@ -66,12 +66,24 @@ export class Scheduler {
     const done = () => this.trialTermination(cx, -1) || this.runTerminated(cx);
     const step: number[] = [];
     let passes = 0;
+    // Per step only what the last step touched is cleared (as the compiled scheduler does): a
+    // step's TIME_STEP counts are those of the previous set's members, just_ran holds the nodes of
+    // the last step that ran. Clearing whole rows per step made a trial of n single-node sets cost n².
+    let clearAllJustRan = true;
+    const lastRan: number[] = [];
+    const clearJustRan = () => {
+      if (clearAllJustRan) k.justRan.fill(0);
+      else for (const node of lastRan) k.justRan[node] = 0;
+      clearAllJustRan = false;
+    };
     while (!done()) {
       k.resetCounts(TS.PASS);
       let ranInPass = false;
-      for (const set of this.queue) {
+      for (let index = 0; index < this.queue.length; index++) {
+        const set = this.queue[index]!;
         if (done()) break;
-        k.resetCounts(TS.TIME_STEP);
+        if (index === 0) k.resetCounts(TS.TIME_STEP);
+        else k.resetCountsOf(TS.TIME_STEP, this.queue[index - 1]!);
         step.length = 0;
         let changed = true;
         while (changed) {
@@ -86,8 +98,10 @@ export class Scheduler {
         }
         if (step.length) {
           executeStep(step);
-          k.justRan.fill(0);
+          clearJustRan();
           for (const node of step) k.justRan[node] = 1;
+          lastRan.length = 0;
+          lastRan.push(...step);
           k.time[TS.TIME_STEP]!++;
           k.time[4]!++;
           ranInPass = true;
@@ -95,7 +109,8 @@ export class Scheduler {
       }
       if (!ranInPass) {
         executeStep([]);
-        k.justRan.fill(0);
+        clearJustRan();
+        lastRan.length = 0;
         k.time[TS.TIME_STEP]!++;
         k.time[4]!++;
         if (!this.timeDependent && !done()) {
