@@ -31,6 +31,8 @@ export interface Report {
   settings: { quick: boolean; reps: number; target_ms: number; compile_reps: number };
   models: ModelReport[];
   scaling: { nodes?: ScalingReport; width?: ScalingReport; trials?: TrialsReport };
+  /** The control benchmarks' own JSON (bench/ocm.ts rows of evaluations/s; bench/sweep.ts rows of points/s). */
+  control: { ocm?: unknown; sweep?: unknown };
   /** Measurements not taken because they ran past their time limit (slowness is not a failure). */
   timeouts: string[];
   failures: string[];
@@ -321,6 +323,7 @@ export function jsonReport(r: Report): unknown {
       trials_all_modes_up_to: TRIALS_ALL_MODES_UP_TO,
       exponents: exponents(r),
     },
+    control: r.control,
     targets: targets(r),
     timeouts: r.timeouts,
     failures: r.failures,

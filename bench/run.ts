@@ -2,16 +2,21 @@
  * `npm run bench` — the benchmark harness (not a test): every model in bench/models/ in every
  * mode, checked against Interpreted, timed against a C baseline, plus the scaling families.
  *
- *   npm run bench [-- --quick] [-- --json FILE] [-- --only stroop,lca] [-- --no-scaling]
+ *   npm run bench [-- --quick] [-- --json FILE] [-- --only stroop,lca] [-- --no-scaling] [-- --no-control]
  *   npm run bench -- --write-baselines      (rewrites bench/baselines/*.c from the models)
  *
  * Each model (and each scaling family) is measured in its own child process: peak RSS is then
  * the model's own, and a crash in native code is reported instead of ending the run. The
- * harness exits non-zero only when modes disagree (or C... never: a C mismatch is only marked)
+ * Then the model-based control benchmarks, each a script of its own in a child process:
+ * bench/ocm.ts (an EVC model's OptimizationControlMechanism: evaluations/s per mode and per
+ * controller thread count) and bench/sweep.ts (a 1 000-point parameter sweep, 60 with --quick:
+ * points/s per mode and per worker count).
+ *
+ * The harness exits non-zero only when modes disagree (or C... never: a C mismatch is only marked)
  * or the harness itself breaks — never because something is slow.
  */
-import { fork } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { fork, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,20 +38,22 @@ interface Args {
   json: string | null;
   only: string[] | null;
   scaling: boolean;
+  control: boolean;
   writeBaselines: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, json: null, only: null, scaling: true, writeBaselines: false };
+  const a: Args = { quick: false, json: null, only: null, scaling: true, control: true, writeBaselines: false };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i]!;
     if (x === '--quick') a.quick = true;
     else if (x === '--json') a.json = argv[++i] ?? null;
     else if (x === '--only') a.only = (argv[++i] ?? '').split(',').filter(Boolean);
     else if (x === '--no-scaling') a.scaling = false;
+    else if (x === '--no-control') a.control = false;
     else if (x === '--write-baselines') a.writeBaselines = true;
     else {
-      console.error(`unknown option ${x}\nusage: npm run bench [-- --quick] [--json FILE] [--only a,b] [--no-scaling] [--write-baselines]`);
+      console.error(`unknown option ${x}\nusage: npm run bench [-- --quick] [--json FILE] [--only a,b] [--no-scaling] [--no-control] [--write-baselines]`);
       process.exit(2);
     }
   }
@@ -86,6 +93,35 @@ function inChild<T>(task: Task, timeoutMs: number): Promise<T> {
       else reject(new Error(`the measuring process ended without a report (${signal ? `signal ${signal}` : `exit code ${code}`})`));
     });
     child.send(task);
+  });
+}
+
+/**
+ * Runs a control benchmark script (bench/ocm.ts, bench/sweep.ts) in a child process: its printed
+ * table, its JSON, and whether it found a disagreement (exit code 1).
+ */
+function controlBench(script: string, flags: string[], timeoutMs: number): Promise<{ table: string; json: unknown; agrees: boolean }> {
+  const dir = mkdtempSync(join(os.tmpdir(), 'cogstudio-bench-'));
+  const file = join(dir, 'out.json');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, join(HERE, script), ...flags, '--json', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let table = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (table += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new TimedOut(`not finished within ${timeoutMs / 1000} s (stopped)`));
+    }, timeoutMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      try {
+        if (signal || (code !== 0 && code !== 1)) reject(new Error(`${script} ended with ${signal ? `signal ${signal}` : `exit code ${code}`}`));
+        else resolve({ table: table.trimEnd(), json: JSON.parse(readFileSync(file, 'utf8')) as unknown, agrees: code === 0 });
+      } catch (e) {
+        reject(e instanceof Error ? e : new Error(String(e)));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 }
 
@@ -134,6 +170,7 @@ async function main(): Promise<void> {
     settings: { quick: st.quick, reps: st.reps, target_ms: st.targetMs, compile_reps: st.compileReps },
     models: [],
     scaling: {},
+    control: {},
     timeouts: [],
     failures: [],
   };
@@ -179,6 +216,26 @@ async function main(): Promise<void> {
     }
   }
 
+  const control: { title: string; table: string }[] = [];
+  if (args.control) {
+    const benches = [
+      { key: 'ocm', script: 'ocm.ts', title: 'Model-based control: OptimizationControlMechanism, evaluations/s per mode and controller thread count' },
+      { key: 'sweep', script: 'sweep.ts', title: `Parameter sweep: ${args.quick ? 60 : 1000} points, points/s (evaluations/s) per mode and worker count` },
+    ] as const;
+    for (const b of benches) {
+      const t0 = performance.now();
+      try {
+        const r = await controlBench(b.script, args.quick ? ['--quick'] : [], timeout * 2);
+        report.control[b.key] = r.json;
+        control.push({ title: b.title, table: r.table });
+        if (!r.agrees) report.failures.push(`${b.script}: a mode, thread count or worker count disagrees with Interpreted (see its table)`);
+        log(`  control ${b.key}: done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      } catch (e) {
+        broke(`control ${b.key}`, e);
+      }
+    }
+  }
+
   const disagreements = [
     ...report.models.flatMap((m) => m.disagreements),
     ...(report.scaling.nodes?.disagreements ?? []),
@@ -205,6 +262,7 @@ async function main(): Promise<void> {
   if (s.trials) out.push('', `## Scaling: trials (integrator_noise; all modes up to 1e4 trials, then LLVMRun only), run ms`, trialsTable(s.trials));
   const exps = exponents(report);
   if (exps.length) out.push('', '## Fitted exponents (log–log least squares; 1 = linear)', exponentTable(exps));
+  for (const c of control) out.push('', `## ${c.title}`, c.table);
   const tg = targets(report);
   if (tg.length) out.push('', '## Targets', targetLines(tg));
   if (report.models.some((x) => x.skipped)) out.push('', report.models.filter((x) => x.skipped).map((x) => `${x.name}: ${x.skipped}`).join('\n'));
