@@ -26,9 +26,18 @@ describe('npm run bench -- --quick', () => {
       expect(r.stdout).toMatch(/^stroop\s+[\d,]+\s+[\d,]+/m);
       expect(r.stdout).toContain('## Fitted exponents');
       expect(r.stdout).toContain('agrees with Interpreted');
+      expect(r.stdout).toMatch(/## Model-based control: OptimizationControlMechanism.*\n.*\ngrid\s+mode\s+threads/);
+      expect(r.stdout).toMatch(/## Parameter sweep: 60 points/);
       const report = JSON.parse(readFileSync(json, 'utf8')) as {
         models: { name: string; trials_per_s: Record<string, number | null>; first_result_ms: number; o2_ready_ms: number; first_result_o2_ms: number }[];
+        control: { ocm: { rows: { mode: string; threads: number | null; evaluations_per_s: number }[] }; sweep: { rows: { mode: string; jobs: number; points_per_s: number }[] } };
       };
+      // evaluations/s per mode and per thread count (OCM), points/s per mode and worker count (sweep)
+      for (const mode of ['Interpreted', 'LLVM', 'LLVMExec', 'LLVMRun']) {
+        expect(report.control.ocm.rows.some((x) => x.mode === mode && x.evaluations_per_s > 0)).toBe(true);
+        expect(report.control.sweep.rows.some((x) => x.mode === mode && x.points_per_s > 0)).toBe(true);
+      }
+      expect(new Set(report.control.ocm.rows.filter((x) => x.mode === 'LLVMRun').map((x) => x.threads)).size).toBeGreaterThan(1);
       const stroop = report.models.find((m) => m.name === 'stroop');
       for (const mode of ['Interpreted', 'LLVM', 'LLVMExec', 'LLVMRun']) expect(stroop?.trials_per_s[mode]).toBeGreaterThan(0);
       // the tiered path: first result on O0 code, then (same clock) the O2 code swapped in
