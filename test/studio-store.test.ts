@@ -83,6 +83,21 @@ describe('editing commands (palette, inspector, connections)', () => {
     expect(Object.keys((r.run as { inputs: object }).inputs)).toEqual(['IN']);
   });
 
+  it('renaming a node renames it in an OCM controller: objective_mechanism, state_features, random_variables', () => {
+    const model: ModelDocument = {
+      ...example('linear_chain'),
+      nodes: {
+        ...example('linear_chain').nodes,
+        OBJ: { type: 'ObjectiveMechanism' },
+        OCM: { type: 'OptimizationControlMechanism', objective_mechanism: 'OBJ', state_features: ['INPUT'], num_estimates: 2, random_variables: ['HIDDEN', 'OUTPUT'], control_signals: [] },
+      },
+      controller: 'OCM',
+    };
+    const next = renameNode('HIDDEN', 'H2').apply(renameNode('OBJ', 'O2').apply(renameNode('INPUT', 'IN').apply(model)));
+    expect(next.nodes.OCM).toMatchObject({ objective_mechanism: 'O2', state_features: ['IN'], random_variables: ['H2', 'OUTPUT'] });
+    expect(renameNode('OCM', 'C').apply(model).controller).toBe('C');
+  });
+
   it('run inputs and conditions are set per node and removed with undefined', () => {
     const model = example('linear_chain');
     const a = setRunInputs('INPUT', [[1, 2]]).apply(model);

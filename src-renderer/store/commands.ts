@@ -127,8 +127,8 @@ function renameInCondition(cond: unknown, names: Readonly<Record<string, string>
 
 /**
  * Renames a node, and every reference to it: projections, conditions (keys and dependencies),
- * termination, run inputs, output_nodes, the controller, and an OCM's objective_mechanism and
- * state_features. The node keeps its place in the file's node order.
+ * termination, run inputs, output_nodes, the controller, and an OCM's objective_mechanism,
+ * state_features and random_variables. The node keeps its place in the file's node order.
  */
 export function renameNode(from: string, to: string): Command {
   return {
@@ -143,10 +143,11 @@ export function renameNode(from: string, to: string): Command {
       const nodes = Object.fromEntries(
         Object.entries(model.nodes).map(([n, spec]) => {
           let s: unknown = spec;
-          if (isObject(spec) && (spec.objective_mechanism === from || Array.isArray(spec.state_features))) {
+          if (isObject(spec) && (spec.objective_mechanism === from || Array.isArray(spec.state_features) || Array.isArray(spec.random_variables))) {
             const o: Record<string, unknown> = { ...spec };
             if (o.objective_mechanism === from) o.objective_mechanism = to;
             if (Array.isArray(spec.state_features)) o.state_features = spec.state_features.map((f: unknown) => (isObject(f) && f.node === from ? { ...f, node: to } : ref(f)));
+            if (Array.isArray(spec.random_variables)) o.random_variables = spec.random_variables.map(ref);
             s = o;
           }
           return [n === from ? to : n, s];
