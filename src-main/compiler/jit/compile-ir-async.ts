@@ -6,8 +6,8 @@
  *
  * Thread safety: a background compile owns everything its worker touches — its own
  * ThreadSafeContext (so the module and its types are private to it), its own PassBuilderOptions
- * and its own target machines; nothing of `Host` that a synchronous compile mutates
- * (optimizerTM, passOptions) is used off the main thread. The object is linked into an LLJIT on
+ * and target machines (the background compiles' own, kept for the next one); nothing of `Host`
+ * that a synchronous compile uses (optimizerTM, emitterTM, passOptions) is used off the main thread. The object is linked into an LLJIT on
  * the main thread (a few ms: relocation only), so LLJIT's session error reporter, a JS callback,
  * is only ever called on the main thread. Background compiles run one at a time per process.
  */
@@ -115,18 +115,25 @@ function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new DOMException('the compile was given up', 'AbortError');
 }
 
+/**
+ * The background compiles' target machines (optimiser and emitter, per level): theirs alone, and
+ * used by one compile at a time (they run one after another), so kept from one to the next — a
+ * target machine builds its subtarget on first use (~2-5 ms).
+ */
+const backgroundTMs = new Map<string, TargetMachineRef>();
+
 /** What a background compile has allocated so far, freed in one place whatever happens. */
 class Resources {
   tsc: ThreadSafeContextRef | null = null;
   module: ModuleRef | null = null;
   passOptions: PassBuilderOptionsRef | null = null;
-  readonly machines: TargetMachineRef[] = [];
 
   constructor(private readonly h: Host) {}
 
-  machine(level: OptLevel): TargetMachineRef {
-    const tm = hostTargetMachine(this.h, level);
-    this.machines.push(tm);
+  machine(role: 'optimizer' | 'emitter', level: OptLevel): TargetMachineRef {
+    const key = `${role}:${level}`;
+    let tm = backgroundTMs.get(key);
+    if (!tm) backgroundTMs.set(key, (tm = hostTargetMachine(this.h, level)));
     return tm;
   }
 
@@ -143,7 +150,6 @@ class Resources {
     this.tsc = null;
     if (this.passOptions) c.LLVMDisposePassBuilderOptions(this.passOptions);
     this.passOptions = null;
-    for (const tm of this.machines.splice(0)) c.LLVMDisposeTargetMachine(tm);
   }
 }
 
@@ -191,7 +197,7 @@ async function compileInBackground(irText: IRInput, level: OptLevel, opts: Async
     checkAborted(signal);
 
     t = performance.now();
-    const optimizer = r.machine(level);
+    const optimizer = r.machine('optimizer', level);
     r.passOptions = c.LLVMCreatePassBuilderOptions();
     prepareTarget(h, r.module, optimizer);
     check(h, await offThread(c.LLVMRunPasses, r.module, passPipeline(level), optimizer, r.passOptions), 'optimize');
@@ -200,8 +206,8 @@ async function compileInBackground(irText: IRInput, level: OptLevel, opts: Async
 
     const signatures = definedFunctions(c, r.module);
     t = performance.now();
-    // a fresh target machine for code generation, as compileIR's object path does
-    const emitter = r.machine(level);
+    // a target machine for code generation only, as compileIR's object path has
+    const emitter = r.machine('emitter', level);
     const emitMsg: Out<CStringRef> = [null];
     const emitBuf: Out<MemoryBufferRef> = [null];
     const emitFailed = await offThread(c.LLVMTargetMachineEmitToMemoryBuffer, emitter, r.module, CODEGEN_OBJECT_FILE, emitMsg, emitBuf);

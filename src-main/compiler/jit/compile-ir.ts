@@ -174,6 +174,12 @@ export interface Host {
   readonly passOptions: PassBuilderOptionsRef;
   /** Target machines used by the optimiser (for TargetTransformInfo), one per level. */
   readonly optimizerTM: Map<OptLevel, TargetMachineRef>;
+  /**
+   * Target machines that emit object files on the main thread, one per level, kept: a target
+   * machine builds its subtarget (instruction tables, lowering) on first use, ~2-5 ms of every
+   * compile when each emission had a fresh one. The background compile has its own.
+   */
+  readonly emitterTM: Map<OptLevel, TargetMachineRef>;
   readonly protos: Map<string, ProtoType>;
   /** koffi-registered session error reporter (LLVM reports materialisation causes through it). */
   readonly reporter: unknown;
@@ -206,6 +212,7 @@ export function getHost(): Host {
     target: outTarget[0],
     passOptions: c.LLVMCreatePassBuilderOptions(),
     optimizerTM: new Map(),
+    emitterTM: new Map(),
     protos: new Map(),
     reporter,
     sessionErrors,
@@ -715,16 +722,13 @@ export function addObject(h: Host, jit: LLJITRef, jd: JITDylibRef, object: Buffe
 /** Code generation of an optimised module to an object file, copied into a Buffer. */
 function emitObject(h: Host, module: ModuleRef, level: OptLevel): Buffer {
   const { c } = h;
-  // A fresh target machine: emission adds codegen passes and must not disturb the optimiser's.
-  const tm = hostTargetMachine(h, level);
-  try {
-    const outMsg: Out<CStringRef> = [null];
-    const outBuf: Out<MemoryBufferRef> = [null];
-    const failed = c.LLVMTargetMachineEmitToMemoryBuffer(tm, module, CODEGEN_OBJECT_FILE, outMsg, outBuf);
-    return takeObject(h, failed, outMsg[0], outBuf[0]);
-  } finally {
-    c.LLVMDisposeTargetMachine(tm);
-  }
+  // Not the optimiser's target machine (emission must not disturb it): one of its own, reused.
+  let tm = h.emitterTM.get(level);
+  if (!tm) h.emitterTM.set(level, (tm = hostTargetMachine(h, level)));
+  const outMsg: Out<CStringRef> = [null];
+  const outBuf: Out<MemoryBufferRef> = [null];
+  const failed = c.LLVMTargetMachineEmitToMemoryBuffer(tm, module, CODEGEN_OBJECT_FILE, outMsg, outBuf);
+  return takeObject(h, failed, outMsg[0], outBuf[0]);
 }
 
 /** The outcome of LLVMTargetMachineEmitToMemoryBuffer: the object copied into a Buffer (LLVM's freed), or a JitError. */
