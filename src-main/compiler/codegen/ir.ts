@@ -4,7 +4,7 @@
  * pointers into the context's state buffer. Names in the generated IR are readable and
  * sanitised (user strings never reach IR text raw).
  */
-import { readFileSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +13,6 @@ import type { IRInput } from '../jit/index.js';
 
 const require = createRequire(import.meta.url);
 let llvmModule: typeof LLVM | null = null;
-/** Names the temporary bitcode files of handOver() apart. */
-let bitcodeFiles = 0;
 /** llvm-bindings, loaded on first use (the interpreter never needs it). */
 export function llvm(): typeof LLVM {
   llvmModule ??= require('llvm-bindings') as typeof LLVM;
@@ -493,25 +491,27 @@ export class IR {
   }
 
   /**
-   * The module as the JIT takes it: bitcode (written by llvm-bindings to a temporary file, read
-   * back and removed: ~1.2 ms for Stroop against ~4 ms to print 200 KB of text, which LLVM then
-   * spends ~3 ms parsing) with the function attributes to set; the IR text if no file can be
-   * written there.
+   * The module as the JIT takes it: bitcode (written by llvm-bindings to a file in a private
+   * temporary directory, read back and removed: ~1.2 ms for Stroop against ~4 ms to print
+   * 200 KB of text, which LLVM then spends ~3 ms parsing) with the function attributes to set; the
+   * IR text if no file can be written there.
    */
   handOver(): IRInput {
-    const file = join(tmpdir(), `cogstudio-${process.pid}-${++bitcodeFiles}.bc`);
+    let dir: string;
     try {
+      // a private directory (mode 0700): a predictable name in the shared tmp could be a planted symlink
+      dir = mkdtempSync(join(tmpdir(), 'cogstudio-bitcode-'));
+    } catch {
+      return this.print();
+    }
+    try {
+      const file = join(dir, 'module.bc');
       this.l.WriteBitcodeToFile(this.module, file);
-      const bitcode = readFileSync(file);
-      return { bitcode, attributes: [...this.fnAttrs] };
+      return { bitcode: readFileSync(file), attributes: [...this.fnAttrs] };
     } catch {
       return this.print();
     } finally {
-      try {
-        unlinkSync(file);
-      } catch {
-        // never written
-      }
+      rmSync(dir, { recursive: true, force: true });
     }
   }
 
