@@ -109,7 +109,7 @@ export class SweepCompiler {
     if (!comp || !this.mode) return false;
     const withScheduler = this.mode !== 'LLVM';
     const constants = set.map((i) => values[i]!);
-    const probe = () => generateModule(comp, { withScheduler, runtimeParams: { ...SweepCompiler.params(set), constants } }).ir.print();
+    const probe = () => generateModule(comp, { withScheduler, runtimeParams: { ...SweepCompiler.params(set), constants }, forComparison: true }).ir.print();
     return sameProgram(plain, probe);
   }
 
@@ -134,7 +134,7 @@ export class SweepCompiler {
     if (!this.mode || !this.runtime.length) return null;
     const withScheduler = this.mode !== 'LLVM';
     let text: string | undefined;
-    const plain = () => (text ??= generateModule(session.comp, { withScheduler }).ir.print());
+    const plain = () => (text ??= generateModule(session.comp, { withScheduler, forComparison: true }).ir.print());
     // a plain build that cannot be generated is the per-point path's to report (or to fall back from)
     try {
       if (!this.proves(this.runtime, values, plain)) {

@@ -64,22 +64,27 @@ export interface RuntimeParams {
 /** The exported function that sets the run-time parameters (RuntimeParams), in sentinel order. */
 export const RUNTIME_PARAMS_SETTER = 'runtime_params.set';
 
-export function generateModule(comp: Composition, opts: { withScheduler: boolean; runtimeParams?: RuntimeParams }): GeneratedModule {
+/**
+ * `forComparison`: a module only to be compared as text with another (a sweep's proof), never
+ * compiled — the random draw functions, the same in every module, are declared, not defined.
+ */
+export function generateModule(comp: Composition, opts: { withScheduler: boolean; runtimeParams?: RuntimeParams; forComparison?: boolean }): GeneratedModule {
   const t0 = performance.now();
   const ir = new IR(`cogstudio.${comp.name}`);
   const rp = opts.runtimeParams;
-  if (!rp) return generateInto(ir, comp, opts.withScheduler, t0, true);
-  if (rp.constants) return ir.withSentinels(constantEmitters(ir, new Map(rp.sentinels.map((s, i) => [s, rp.constants![i]!]))), () => generateInto(ir, comp, opts.withScheduler, t0, false));
+  const declareOnly = opts.forComparison === true;
+  if (!rp) return generateInto(ir, comp, opts.withScheduler, t0, true, declareOnly);
+  if (rp.constants) return ir.withSentinels(constantEmitters(ir, new Map(rp.sentinels.map((s, i) => [s, rp.constants![i]!]))), () => generateInto(ir, comp, opts.withScheduler, t0, false, declareOnly));
   const params = ir.globalArray('runtime_params', rp.sentinels.length);
   ir.define(RUNTIME_PARAMS_SETTER, ir.void, [['values', ir.f64p]], ([values]) => {
     rp.sentinels.forEach((_, i) => ir.store(ir.load(values!, i), params, i));
     ir.ret();
   });
-  return ir.withSentinels(new Map(rp.sentinels.map((s, i) => [s, () => ir.load(params, i, 'param')])), () => generateInto(ir, comp, opts.withScheduler, t0, false));
+  return ir.withSentinels(new Map(rp.sentinels.map((s, i) => [s, () => ir.load(params, i, 'param')])), () => generateInto(ir, comp, opts.withScheduler, t0, false, declareOnly));
 }
 
-function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: number, shareable: boolean): GeneratedModule {
-  const cg = new Codegen(ir);
+function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: number, shareable: boolean, declareOnly: boolean): GeneratedModule {
+  const cg = new Codegen(ir, declareOnly);
   const b = ir.b;
   const n = comp.nodes.length;
   const cs = comp.counterSlots;
