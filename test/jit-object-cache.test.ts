@@ -94,6 +94,17 @@ const compileIR = (ir: string, opts?: CompileOptions) => {
 const entries = (dir: string, ext: string): string[] => readdirSync(dir).filter((f) => f.endsWith(ext));
 
 describe('object cache on disk', () => {
+  it('writes an entry after the compile has returned (off the path to the first result), at the next turn of the event loop', async () => {
+    const dir = join(work, 'deferred');
+    const m = compileQueued(`${IR}\n; deferred\n`, { objectCache: dir });
+    expect(m.objectCache).toBe('miss');
+    expect(existsSync(dir) ? entries(dir, '.o') : []).toHaveLength(0);
+    await new Promise((r) => setImmediate(r));
+    expect(entries(dir, '.o')).toHaveLength(1);
+    expect(entries(dir, '.json')).toHaveLength(1);
+    m.dispose();
+  });
+
   it('a module compiled in two processes hits the cache the second time, with identical results', () => {
     const dir = join(work, 'two-processes');
     const first = child(dir);
