@@ -843,6 +843,7 @@ interface PendingEntry extends CacheSlot {
 }
 const pendingWrites: PendingEntry[] = [];
 let flushScheduled = false;
+let exitHook = false;
 
 /**
  * Writes the queued cache entries now (and prunes the cache). Runs by itself once the code that
@@ -878,7 +879,6 @@ export function storeObject(slot: CacheSlot, object: Buffer, signatures: Readonl
   }
   return performance.now() - t;
 }
-let exitHook = false;
 
 /** Parse → verify → optimise → machine code; through an object file stored in the cache when one is given. */
 function compileFromIR(
