@@ -5,6 +5,7 @@
  */
 import type { WireEvent } from '../../shared/protocol/engine.js';
 import { Engine, type NativeFaults } from './engine.js';
+import { warmUp } from './warm-up.js';
 
 /** Electron's utilityProcess side of the channel. */
 interface ParentPort {
@@ -18,15 +19,16 @@ const faults: NativeFaults | undefined =
 let unsent = 0;
 const engine = new Engine({ faults, congested: () => unsent > 0 });
 const parentPort = (process as NodeJS.Process & { parentPort?: ParentPort }).parentPort;
+const handle = (msg: unknown) => engine.handle(msg);
 
 if (parentPort) {
-  parentPort.on('message', (e) => engine.handle(e.data));
+  parentPort.on('message', (e) => handle(e.data));
   // trial batches travel packed, as the engine emits them (both transports carry typed arrays by structured clone)
   engine.onWireEvent((e: WireEvent) => parentPort.postMessage(e));
   void engine.closed.then(() => process.exit(0));
 } else if (process.send) {
   const send = process.send.bind(process);
-  process.on('message', (msg: unknown) => engine.handle(msg));
+  process.on('message', handle);
   engine.onWireEvent((e: WireEvent) => {
     if (!process.connected) return;
     unsent++;
@@ -42,3 +44,6 @@ if (parentPort) {
   console.error('the engine process must be started by the studio (child_process.fork or utilityProcess)');
   process.exit(2);
 }
+
+// while no request runs or waits: load libLLVM and warm the code generator up (warm-up.ts)
+if (process.env.COGSTUDIO_ENGINE_WARM_UP !== '0') void warmUp(() => !engine.busy);

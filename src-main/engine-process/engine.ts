@@ -92,6 +92,11 @@ export class Engine {
   readonly closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
   private readonly opts: Required<Omit<EngineOptions, 'faults'>> & { faults?: NativeFaults };
 
+  /** Whether a request is running or waiting (the warm-up, warm-up.ts, waits for neither). */
+  get busy(): boolean {
+    return this.current !== null || this.queue.length > 0;
+  }
+
   constructor(opts: EngineOptions = {}) {
     this.opts = {
       maxSessions: opts.maxSessions ?? 8,
