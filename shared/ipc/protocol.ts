@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { MENU_COMMANDS, type MenuCommand } from './channels.js';
-import { CompileTiersSchema } from '../protocol/engine.js';
+import { CompileDiagnosticsSchema } from '../protocol/engine.js';
 
 export const EXECUTION_MODES = ['Interpreted', 'LLVM', 'LLVMExec', 'LLVMRun', 'Auto'] as const;
 export type ExecutionMode = (typeof EXECUTION_MODES)[number];
@@ -177,22 +177,8 @@ export type HostRequest = z.infer<typeof HostRequestSchema>;
 export type HostMethod = HostRequest['method'];
 export type RequestOf<M extends HostMethod> = Extract<HostRequest, { method: M }>;
 
-export const CompileStagesSchema = z.object({
-  codegen_ms: z.number(),
-  ir_write_ms: z.number(),
-  ir_parse_ms: z.number(),
-  verify_ms: z.number(),
-  optimize_ms: z.number(),
-  machine_code_ms: z.number(),
-  total_ms: z.number(),
-  ir_bytes: z.number(),
-  functions: z.number(),
-  /** hit: this process's cache; disk: the object cache on disk; miss: compiled now. */
-  cache: z.enum(['hit', 'disk', 'miss']),
-  opt_level: z.number(),
-  /** A tiered compile: O0 first, then O2. */
-  tiers: CompileTiersSchema.optional(),
-});
+/** A compile's stages and outcome, as the engine reports them (one schema for both protocols). */
+export const CompileStagesSchema = CompileDiagnosticsSchema;
 export type CompileStages = z.infer<typeof CompileStagesSchema>;
 
 export const ValidateResultSchema = z.object({

@@ -201,6 +201,7 @@ export const CompileDiagnosticsSchema = z.object({
   /** Size of what the JIT was handed: the module's bitcode. */
   ir_bytes: Count,
   functions: Count,
+  /** hit: this process's cache; disk: the object cache on disk; miss: compiled now. */
   cache: z.enum(['hit', 'miss', 'disk']),
   /** The level of the code compiled first (0 for a tiered compile; see tiers). */
   opt_level: z.int(),

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { ModelError } from '../model/errors.js';
 import { EXECUTION_MODES, type ExecutionMode } from '../runtime/run-model.js';
 import { planSweep, runSweep } from '../sweep/run-sweep.js';
+import { describeSweepCompiles } from '../../shared/ipc/sweep-table.js';
 import { MAX_SWEEP_POINTS } from '../sweep/spec.js';
 import { STAT_KINDS } from '../sweep/stats.js';
 import { sweepCsv, sweepJson } from '../sweep/table.js';
@@ -83,9 +84,7 @@ export async function sweepCommand(args: string[], io: CliIO): Promise<number> {
   writeFileSync(values.out, format === '.csv' ? sweepCsv(result) : sweepJson(result));
   const t = result.timings;
   const once = result.compiled_once;
-  const codes = result.compiled_codes;
-  const onceText = codes > 1 ? `compiled ${codes} times (once per value of the parameters built into the code)` : 'compiled once';
-  const compiled = !compiledModes ? '' : once === result.rows.length ? `, ${onceText}` : once ? `, ${onceText} for ${once} of ${result.rows.length} points` : ', compiled per point';
+  const compiled = compiledModes ? `, ${describeSweepCompiles(once, result.compiled_codes, result.rows.length)}` : '';
   io.stdout(
     `${result.rows.length} points in ${result.executed_modes.join('/')} mode on ${result.jobs} worker${result.jobs > 1 ? 's' : ''}${compiled} ` +
       `(${(t.total_ms / 1000).toFixed(2)} s, ${t.points_per_s.toFixed(1)} points/s; per point on average: compile ${perPoint(t.compile_ms).toFixed(1)} ms, run ${perPoint(t.run_ms).toFixed(1)} ms); table written to ${values.out}\n`,

@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { compileIR, compileIRAsync, loadCachedIR, type IRInput, type NativeModule, type OptLevel } from '../compiler/jit/index.js';
+import { compileIR, compileIRAsync, hashIR, loadCachedIR, type IRInput, type NativeModule, type OptLevel } from '../compiler/jit/index.js';
 
 interface MachineCode {
   native: NativeModule;
@@ -21,12 +21,7 @@ const machineCode = new Map<string, MachineCode>();
 const owners = new WeakMap<NativeModule, string>();
 const MAX_IDLE = 16;
 
-const keyOf = (ir: IRInput, optLevel: OptLevel): string => {
-  const h = createHash('sha256');
-  if (typeof ir === 'string') h.update(ir);
-  else h.update(ir.bitcode).update(JSON.stringify(ir.attributes ?? []));
-  return h.update(`\0O${optLevel}`).digest('hex');
-};
+const keyOf = (ir: IRInput, optLevel: OptLevel): string => hashIR(createHash('sha256'), ir).update(`\0O${optLevel}`).digest('hex');
 
 /** Takes a reference to a live entry (most recently used last), or null. */
 function retain(key: string): NativeModule | null {

@@ -8,7 +8,7 @@ import { useMemo, useState } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import { MAX_SWEEP_POINTS, SWEEPABLE_PARAM_KINDS, type Catalog, type ModelDocument, type SweepRange } from '../../shared/ipc/protocol.js';
-import { sweepCsvText } from '../../shared/ipc/sweep-table.js';
+import { describeSweepCompiles, sweepCsvText } from '../../shared/ipc/sweep-table.js';
 import { useModelState, useRunState, useStudio } from '../context.js';
 import { isObject, nodeEntries, outputPortNames } from '../model/document.js';
 import { functionInfo, mechanismInfo } from '../store/catalog-store.js';
@@ -256,9 +256,10 @@ export function SweepPanel() {
 /** How the sweep's compiled code was made: once for every point, once for some, or per point. */
 function compiledText(p: { compile_ms: number; run_ms: number; compiled_once: number; compiled_codes: number; points: number }, modes: readonly string[]): string {
   if (modes.includes('Interpreted')) return '';
-  const once = p.compiled_codes > 1 ? `Compiled ${p.compiled_codes} times (once per value of the parameters built into the code)` : 'Compiled once';
-  if (p.compiled_once === p.points) return ` ${once}.`;
-  const some = p.compiled_once > 0 ? ` ${once} for ${p.compiled_once} of ${p.points} points; the rest compile per point.` : ' Compiled per point.';
+  const made = describeSweepCompiles(p.compiled_once, p.compiled_codes, p.points);
+  const rest = p.compiled_once > 0 && p.compiled_once < p.points ? '; the rest compile per point' : '';
+  const some = ` ${made[0]!.toUpperCase()}${made.slice(1)}${rest}.`;
+  if (p.compiled_once === p.points) return some;
   return p.compile_ms > 5 * p.run_ms ? `${some} Each such point compiles its own code; for runs this short, Mode Interpreted may be faster.` : some;
 }
 

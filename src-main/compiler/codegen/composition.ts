@@ -72,15 +72,15 @@ export function generateModule(comp: Composition, opts: { withScheduler: boolean
   const t0 = performance.now();
   const ir = new IR(`cogstudio.${comp.name}`);
   const rp = opts.runtimeParams;
-  const declareOnly = opts.forComparison === true;
-  if (!rp) return generateInto(ir, comp, opts.withScheduler, t0, true, declareOnly);
-  if (rp.constants) return ir.withSentinels(constantEmitters(ir, new Map(rp.sentinels.map((s, i) => [s, rp.constants![i]!]))), () => generateInto(ir, comp, opts.withScheduler, t0, false, declareOnly));
+  const generate = (shareable: boolean) => generateInto(ir, comp, opts.withScheduler, t0, shareable, opts.forComparison === true);
+  if (!rp) return generate(true);
+  if (rp.constants) return ir.withSentinels(constantEmitters(ir, new Map(rp.sentinels.map((s, i) => [s, rp.constants![i]!]))), () => generate(false));
   const params = ir.globalArray('runtime_params', rp.sentinels.length);
   ir.define(RUNTIME_PARAMS_SETTER, ir.void, [['values', ir.f64p]], ([values]) => {
     rp.sentinels.forEach((_, i) => ir.store(ir.load(values!, i), params, i));
     ir.ret();
   });
-  return ir.withSentinels(new Map(rp.sentinels.map((s, i) => [s, () => ir.load(params, i, 'param')])), () => generateInto(ir, comp, opts.withScheduler, t0, false, declareOnly));
+  return ir.withSentinels(new Map(rp.sentinels.map((s, i) => [s, () => ir.load(params, i, 'param')])), () => generate(false));
 }
 
 function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: number, shareable: boolean, declareOnly: boolean): GeneratedModule {

@@ -7,9 +7,9 @@
  * Thread safety: a background compile owns everything its worker touches — its own
  * ThreadSafeContext (so the module and its types are private to it), its own PassBuilderOptions
  * and target machines (the background compiles' own, kept for the next one); nothing of `Host`
- * that a synchronous compile uses (optimizerTM, emitterTM, passOptions) is used off the main thread. The object is linked into an LLJIT on
- * the main thread (a few ms: relocation only), so LLJIT's session error reporter, a JS callback,
- * is only ever called on the main thread. Background compiles run one at a time per process.
+ * that a synchronous compile uses (optimizerTM, emitterTM, passOptions) is used off the main
+ * thread. The object is linked into an LLJIT on the main thread (a few ms: relocation only), so
+ * LLJIT's session error reporter, a JS callback, is only ever called on the main thread. Background compiles run one at a time per process.
  */
 import { performance } from 'node:perf_hooks';
 import {

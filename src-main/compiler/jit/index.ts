@@ -20,3 +20,4 @@ export {
 } from './compile-ir.js';
 export { JitError, type JitStage } from './jit-error.js';
 export { compileIRAsync, backgroundCompiles, type AsyncCompileOptions } from './compile-ir-async.js';
+export { hashIR } from './object-cache.js';

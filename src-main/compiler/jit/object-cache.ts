@@ -7,7 +7,7 @@
  * checksum, a torn pair of writes) makes the entry unusable and the caller recompiles and
  * overwrites it. Nothing here throws: a cache that cannot be read or written only costs a compile.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -51,21 +51,26 @@ export function objectCacheDir(option?: string): string | null {
   return join(xdg && xdg.startsWith('/') ? xdg : join(homedir(), '.cache'), 'cogstudio', 'objects');
 }
 
+/** IR text, or bitcode and the function attributes set after reading it (compile-ir.ts IRInput). */
+type HashableIR = string | { readonly bitcode: Buffer; readonly attributes?: readonly (readonly [string, string])[] };
+
+/** Feeds an IR input to a hash: text, or bitcode with its attributes (never equal to a text). */
+export function hashIR(hash: Hash, ir: HashableIR): Hash {
+  if (typeof ir === 'string') return hash.update(`text\0${ir}`);
+  return hash.update(`bitcode\0${JSON.stringify(ir.attributes ?? [])}\0`).update(ir.bitcode);
+}
+
 /** Everything the object code depends on, hashed. */
 export function objectCacheKey(parts: {
-  /** IR text or bitcode (+ the function attributes set after reading it). */
-  ir: string | { readonly bitcode: Buffer; readonly attributes?: readonly (readonly [string, string])[] };
+  ir: HashableIR;
   triple: string;
   cpu: string;
   features: string;
   llvm: string;
   optLevel: number;
 }): string {
-  return createHash('sha256')
-    .update(`cogstudio-object-cache/${OBJECT_CACHE_FORMAT}\0${parts.llvm}\0${parts.triple}\0${parts.cpu}\0${parts.features}\0O${parts.optLevel}\0`)
-    .update(typeof parts.ir === 'string' ? `text\0${parts.ir}` : `bitcode\0${JSON.stringify(parts.ir.attributes ?? [])}\0`)
-    .update(typeof parts.ir === 'string' ? '' : parts.ir.bitcode)
-    .digest('hex');
+  const hash = createHash('sha256').update(`cogstudio-object-cache/${OBJECT_CACHE_FORMAT}\0${parts.llvm}\0${parts.triple}\0${parts.cpu}\0${parts.features}\0O${parts.optLevel}\0`);
+  return hashIR(hash, parts.ir).digest('hex');
 }
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
