@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compileIR as compileQueued, flushObjectCacheWrites, type CompileOptions } from '../src-main/compiler/jit/index.js';
-import { objectCacheDir, pruneObjectCache } from '../src-main/compiler/jit/object-cache.js';
+import { CODEGEN_FLAGS } from '../src-main/compiler/jit/llvm-c.js';
+import { objectCacheDir, objectCacheKey, pruneObjectCache } from '../src-main/compiler/jit/object-cache.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'cogstudio-object-cache-'));
@@ -278,5 +279,39 @@ describe('object cache on disk', () => {
         `  cold miss : ${f(cold.timings)}\n` +
         `  disk hit  : ${f(hit.timings)}`,
     );
+  });
+
+  it("keys entries by the code generator's LLVM options as well", () => {
+    const parts = { ir: IR, triple: 't', cpu: 'c', features: 'f', llvm: '14', optLevel: 2 };
+    const key = objectCacheKey({ ...parts, codegenFlags: CODEGEN_FLAGS });
+    expect(objectCacheKey({ ...parts, codegenFlags: CODEGEN_FLAGS })).toBe(key);
+    expect(objectCacheKey({ ...parts, codegenFlags: [] })).not.toBe(key);
+    expect(objectCacheKey({ ...parts, codegenFlags: [...CODEGEN_FLAGS, '-fast-isel'] })).not.toBe(key);
+  });
+});
+
+describe("LLVM's code-generator options", () => {
+  it('are set once per process, however many copies of the JIT module load libLLVM (LLVM prints an error for a second setting)', () => {
+    const script = join(work, 'flags-twice.mts');
+    const llvmC = JSON.stringify(join(root, 'src-main/compiler/jit/llvm-c.ts'));
+    writeFileSync(
+      script,
+      `const a = await import(${llvmC});
+const b = await import(${llvmC} + '?second-copy');
+if (a === b) throw new Error('expected two copies of the module');
+a.llvmC();
+b.llvmC();
+const { compileIR } = await import(${JSON.stringify(join(root, 'src-main/compiler/jit/index.js'))});
+const m = compileIR(${JSON.stringify(IR)}, { optLevel: 2, objectCache: 'off' });
+console.log(JSON.stringify({ twice: m.fn('twice', 'int32 twice(int32 x)')(21), flags: a.CODEGEN_FLAGS }));
+m.dispose();
+`,
+    );
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: root, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/may only occur|Unknown command line argument/);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { twice: number; flags: string[] };
+    expect(out.twice).toBe(42);
+    if (process.arch === 'x64') expect(out.flags).toEqual(['-enable-misched=false', '-disable-post-ra']);
   });
 });

@@ -22,6 +22,7 @@ import {
   RELOC_DEFAULT,
   TYPE_KIND,
   VERIFIER_RETURN_STATUS,
+  CODEGEN_FLAGS,
   libraryVersion,
   llvmC,
   takeError,
@@ -780,7 +781,7 @@ export interface CacheSlot {
 export function cacheSlot(h: Host, irText: IRInput, level: OptLevel, objectCache: string | undefined): CacheSlot | null {
   const dir = objectCacheDir(objectCache);
   if (!dir) return null;
-  const key = objectCacheKey({ ir: irText, triple: h.triple, cpu: h.cpu, features: h.features, llvm: llvmVersion(), optLevel: level });
+  const key = objectCacheKey({ ir: irText, triple: h.triple, cpu: h.cpu, features: h.features, llvm: llvmVersion(), optLevel: level, codegenFlags: CODEGEN_FLAGS });
   return { dir, key };
 }
 

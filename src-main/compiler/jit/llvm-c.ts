@@ -85,6 +85,7 @@ export interface LlvmC {
   LLVMCreateEnumAttribute(ctx: ContextRef, kind: number, value: number): AttributeRef;
   LLVMAddAttributeAtIndex(f: ValueRef, index: number, attr: AttributeRef): void;
   // IRReader / Analysis (reads IR text or bitcode)
+  LLVMParseCommandLineOptions(argc: number, argv: readonly string[], overview: string | null): void;
   LLVMParseIRInContext(ctx: ContextRef, buf: MemoryBufferRef, outModule: Out<ModuleRef>, outMessage: Out<CStringRef>): number;
   LLVMVerifyModule(m: ModuleRef, action: number, outMessage: Out<CStringRef>): number;
   // Target / TargetMachine
@@ -167,6 +168,7 @@ const PROTOTYPES = [
   'uint32 LLVMGetEnumAttributeKindForName(const char *name, size_t length)',
   'void *LLVMCreateEnumAttribute(void *ctx, uint32 kind, uint64 value)',
   'void LLVMAddAttributeAtIndex(void *f, uint32 index, void *attr)',
+  'void LLVMParseCommandLineOptions(int argc, const char **argv, const char *overview)',
   'int LLVMParseIRInContext(void *ctx, void *buf, _Out_ void **outModule, _Out_ void **outMessage)',
   'int LLVMVerifyModule(void *m, int action, _Out_ void **outMessage)',
   'void *LLVMGetDefaultTargetTriple()',
@@ -263,7 +265,28 @@ export function llvmC(): LlvmC {
   if (!prefix) throw new JitError('load', `no native LLVM target is known for the architecture ${process.arch}`);
   for (const part of TARGET_INITIALISERS) (lib.func(`void LLVMInitialize${prefix}${part}()`) as () => void)();
   bound = api as unknown as LlvmC;
+  setCodegenFlags(bound);
   return bound;
+}
+
+/**
+ * Options of LLVM's code generator that the C API cannot set, given as command-line options.
+ * On x86-64 both instruction schedulers are off (the machine scheduler before register allocation
+ * and the list scheduler after it): out-of-order x86 cores reorder by themselves, and on the
+ * bench's six models LLVMRun's time per trial did not change (interleaved A/B, within noise),
+ * while Stroop's machine code took 29 -> 25 ms. Part of the object-cache key.
+ */
+export const CODEGEN_FLAGS: readonly string[] = process.arch === 'x64' ? ['-enable-misched=false', '-disable-post-ra'] : [];
+
+/** Set at most once per process: LLVM keeps them in globals, and rejects (prints) a second setting. */
+const FLAGS_SET = Symbol.for('cogstudio.llvm-codegen-flags');
+
+function setCodegenFlags(c: LlvmC): void {
+  const g = globalThis as Record<symbol, unknown>;
+  if (CODEGEN_FLAGS.length === 0 || g[FLAGS_SET]) return;
+  g[FLAGS_SET] = true;
+  const argv = ['cogstudio', ...CODEGEN_FLAGS];
+  c.LLVMParseCommandLineOptions(argv.length, argv, null);
 }
 
 /** Reads an LLVM-allocated C string and frees it with LLVMDisposeMessage. */

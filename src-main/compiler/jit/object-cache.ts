@@ -68,8 +68,12 @@ export function objectCacheKey(parts: {
   features: string;
   llvm: string;
   optLevel: number;
+  /** LLVM options the code generator ran with (llvm-c.ts CODEGEN_FLAGS). */
+  codegenFlags: readonly string[];
 }): string {
-  const hash = createHash('sha256').update(`cogstudio-object-cache/${OBJECT_CACHE_FORMAT}\0${parts.llvm}\0${parts.triple}\0${parts.cpu}\0${parts.features}\0O${parts.optLevel}\0`);
+  const hash = createHash('sha256').update(
+    `cogstudio-object-cache/${OBJECT_CACHE_FORMAT}\0${parts.llvm}\0${parts.triple}\0${parts.cpu}\0${parts.features}\0O${parts.optLevel}\0${parts.codegenFlags.join(' ')}\0`,
+  );
   return hashIR(hash, parts.ir).digest('hex');
 }
 
