@@ -22,7 +22,7 @@ import { emitCondition, type ConditionCompiler, type EmitCondition, type EmitCon
 import { Codegen, CodegenUnsupported, type CgValue } from './codegen.js';
 import { CONTROLLER_SYMBOLS, ControllerCodegen } from './controller.js';
 import { constantEmitters } from './controlled-params.js';
-import { IR, sanitize, type V } from './ir.js';
+import { IR, UNROLL_MAX, sanitize, type V } from './ir.js';
 
 /** Above this many consideration sets, each set's step is generated as its own (not inlined) function. */
 const OUT_OF_LINE_SETS = 8;
@@ -127,11 +127,13 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
       } else {
         cir.loop(row.len, (i) => cir.store(cir.num(0), acc, i), 'zero');
       }
+      // the row starts at +0.0 unless an external input comes first (it may be -0.0)
+      const fromZero = ext.length === 0;
       for (const proj of afferents) {
         const sender = comp.nodes[proj.sender]!.outputPorts[proj.senderPort]!;
-        emitAddProduct(c, c.slots(sender.slot), proj.matrix, acc, row.len, weights(`w.${proj.index}`));
+        emitAddProduct(c, c.slots(sender.slot), proj.matrix, acc, row.len, weights(`w.${proj.index}`), fromZero);
       }
-      if (recurrent) emitAddProduct(c, c.slots(m.outputPorts[0]!.slot), recurrent, acc, row.len, weights(`w.rec.${k}`));
+      if (recurrent) emitAddProduct(c, c.slots(m.outputPorts[0]!.slot), recurrent, acc, row.len, weights(`w.rec.${k}`), fromZero);
       if (acc !== row.ptr) cir.loop(row.len, (i) => cir.store(cir.load(acc, i), row.ptr, i), 'out');
     });
   };
@@ -683,25 +685,37 @@ function copySlotsByTable(cg: Codegen, slots: readonly F64Slot[], dst: V, at: V)
 /** Longest input row accumulated in a stack array (beyond it the row would not fit in registers anyway). */
 const MAX_REGISTER_ROW = 128;
 
-/** row += flatten(value) × matrix, in the interpreter's order (sender element by element). */
-function emitAddProduct(cg: Codegen, value: CgValue, matrix: Float64Array[], row: V, len: number, name: string): void {
+/**
+ * row += flatten(value) × matrix, in the interpreter's order (sender element by element), skipping
+ * a sender element that is 0 as the interpreter does.
+ *
+ * Short rows of finite weights added to a row that started at +0.0 (`fromZero`) skip nothing: there
+ * the skip cannot change a bit. A sum that starts at +0.0 is never -0.0 (in round-to-nearest, a + b
+ * is -0.0 only when both are), and adding 0 × w = ±0.0 (w finite) to a sum that is not -0.0
+ * returns it unchanged, NaN included. (Model files cannot hold non-finite weights; the check
+ * guards models built in code.) Straight-line code instead of a branch per sender element: Stroop
+ * had 38 of them; without them its O2 compile takes ~8 ms less and a trial ~5 % less time.
+ */
+function emitAddProduct(cg: Codegen, value: CgValue, matrix: Float64Array[], row: V, len: number, name: string, fromZero: boolean): void {
   const ir = cg.ir;
   const rows = matrix.length;
   const flat = new Float64Array(rows * len);
   matrix.forEach((r, i) => flat.set(r.subarray(0, len), i * len));
   const w = ir.constArray(name, flat);
+  const skip = !(fromZero && len <= UNROLL_MAX && flat.every(Number.isFinite));
   let base = 0;
   for (const v of value.rows) {
     const start = base;
     ir.loop(v.len, (a) => {
       const x = ir.load(v.ptr, a, 'x');
       const i = ir.b.CreateAdd(a, ir.int(start));
-      ir.ifThen(ir.ne(x, ir.num(0)), () => {
+      const addRow = () =>
         ir.loop(len, (j) => {
           const m = ir.load(w, ir.b.CreateAdd(ir.b.CreateMul(i, ir.int(len)), j), 'w');
           ir.store(ir.add(ir.load(row, j), ir.mul(x, m)), row, j);
         }, 'j');
-      });
+      if (skip) ir.ifThen(ir.ne(x, ir.num(0)), addRow);
+      else addRow();
     }, 'a');
     base += v.len;
   }

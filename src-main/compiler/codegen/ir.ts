@@ -31,7 +31,7 @@ export function sanitize(name: string, max = 48): string {
 export type LibmUnary = 'exp' | 'log' | 'tanh' | 'sin' | 'cos' | 'atan' | 'expm1' | 'log1p' | 'erf' | 'erfc' | 'sinh' | 'cosh';
 
 /** Constant trip counts up to this are unrolled by `IR.loop`. */
-const UNROLL_MAX = 4;
+export const UNROLL_MAX = 4;
 
 export class IR {
   readonly l = llvm();
