@@ -6,6 +6,7 @@
  * agreement of every mode with Interpreted, and the C baseline.
  */
 import { generateModule } from '../src-main/compiler/codegen/composition.js';
+import { compileIR } from '../src-main/compiler/jit/index.js';
 import { buildComposition, type ModelLike } from '../src-main/engine/composition.js';
 import { prepareInputs } from '../src-main/engine/inputs.js';
 import type { CompileDiagnostics } from '../src-main/runtime/compiled.js';
@@ -118,6 +119,14 @@ export interface ModelReport {
    * modes' own measurements would otherwise count as overhead: ±3 % of Stroop's 55 µs is 1.6 µs).
    */
   llvmexec_overhead_us: number | null;
+  /**
+   * The same measured directly, µs per trial (wall clock): `bookkeeping_us`, the time a run spends
+   * between its native trial calls (inputs, results, termination, the loop), and `ffi_us`, the cost
+   * of one call through the FFI. Unlike the difference of two runs' times, it holds no per-run cost
+   * (e.g. V8 optimising the runner's JavaScript again, some 15-20 ms of CPU time per run, mostly on
+   * V8's compiler threads: 2 µs a trial over Stroop's ~10⁴ trials) and no load drift.
+   */
+  llvmexec_overhead: { bookkeeping_us: number; ffi_us: number } | null;
   agreement: Record<string, Comparison>;
   c: CResult;
   peak_rss_mb: number;
@@ -278,6 +287,72 @@ function measureMode(s: ModelSession, mode: Mode, width: number, st: Settings): 
   return { trials: n, trials_per_s: (n * 1000) / median(times), trials_per_cpu_s: (n * 1000) / median(cpu), run_ms: times, cpu_ms: cpu, results: first };
 }
 
+/**
+ * LLVMExec's per-trial overhead measured directly (see ModelReport.llvmexec_overhead): each native
+ * trial call of a run is timed, and the time between them is the bookkeeping; the FFI is the
+ * cost of a call with the same arguments and the same binding to a function that returns at once.
+ */
+function execOverheadDirect(s: ModelSession, n: number, st: Settings): { bookkeeping_us: number; ffi_us: number } {
+  const fn = s.choose('LLVMExec').compiled?.trialFn;
+  if (!fn) throw new Error('LLVMExec has no trial function');
+  type Exec = (maxPasses: number, logCap: number) => number;
+  const bind = fn.bindBuffers;
+  let inside = 0;
+  let first = 0;
+  let last = 0;
+  let calls = 0;
+  // the runner binds its buffers through bindBuffers when it is made: it then calls this timing wrapper
+  (fn as { bindBuffers: unknown }).bindBuffers = (...buffers: Parameters<typeof bind>): Exec => {
+    const exec = bind(...buffers) as unknown as Exec;
+    return (maxPasses, logCap) => {
+      const t0 = performance.now();
+      const status = exec(maxPasses, logCap);
+      const t1 = performance.now();
+      if (calls++ === 0) first = t0;
+      last = t1;
+      inside += t1 - t0;
+      return status;
+    };
+  };
+  const between: number[] = [];
+  try {
+    for (let r = 0; r < Math.max(3, st.reps); r++) {
+      s.reset();
+      inside = 0;
+      calls = 0;
+      s.run({ mode: 'LLVMExec', numTrials: n });
+      if (calls < 2) throw new Error(`expected ${n} native trial calls, saw ${calls}`);
+      between.push(((last - first - inside) * 1000) / (calls - 1));
+    }
+  } finally {
+    (fn as { bindBuffers: unknown }).bindBuffers = bind;
+  }
+  return { bookkeeping_us: median(between), ffi_us: ffiCallUs() };
+}
+
+let ffiUs: number | null = null;
+
+/** µs per call of trial.exec's signature, buffers bound, to a native function that returns 0 at once. */
+function ffiCallUs(): number {
+  if (ffiUs !== null) return ffiUs;
+  const m = compileIR('define i32 @noop(i8* %s, i32* %l, i32* %n, i32 %p, i32 %c) {\n  ret i32 0\n}\n', { optLevel: 2, objectCache: 'off' });
+  try {
+    const exec = m
+      .fn<(s: ArrayBuffer, l: Int32Array, n: Int32Array, p: number, c: number) => number>('noop', 'int32 noop(void *state, int32 *log, int32 *log_len, int32 max_passes, int32 log_cap)')
+      .bindBuffers(new ArrayBuffer(64), new Int32Array(1), new Int32Array(1));
+    const calls = 200_000;
+    const per: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < calls; i++) exec(100, 0);
+      per.push(((performance.now() - t0) * 1000) / calls);
+    }
+    return (ffiUs = median(per));
+  } finally {
+    m.dispose();
+  }
+}
+
 /** See ModelReport.llvmexec_overhead_us: `reps` pairs of LLVMExec and LLVMRun runs of n trials, interleaved. */
 function execOverheadUs(s: ModelSession, n: number, st: Settings): number {
   const diffs: number[] = [];
@@ -350,6 +425,7 @@ export async function measureModel(name: string, model: ModelLike, st: Settings)
     first_result_o2_ms: null,
     first_result_interpreted_ms: NaN,
     llvmexec_overhead_us: null,
+    llvmexec_overhead: null,
     agreement: {},
     c: { status: 'skipped' },
     peak_rss_mb: NaN,
@@ -422,6 +498,7 @@ export async function measureModel(name: string, model: ModelLike, st: Settings)
         report.disagreements.push(...disagreement(name, mode, report.agreement[mode]));
       }
       report.llvmexec_overhead_us = execOverheadUs(s, report.modes.LLVMRun!.trials, st);
+      report.llvmexec_overhead = execOverheadDirect(s, report.modes.LLVMExec!.trials, st);
       report.c = measureC(name, model, results.LLVMRun!, st);
     } finally {
       s.dispose();

@@ -29,7 +29,14 @@ describe('npm run bench -- --quick', () => {
       expect(r.stdout).toMatch(/## Model-based control: OptimizationControlMechanism.*\n.*\ngrid\s+mode\s+threads/);
       expect(r.stdout).toMatch(/## Parameter sweep: 60 points/);
       const report = JSON.parse(readFileSync(json, 'utf8')) as {
-        models: { name: string; trials_per_s: Record<string, number | null>; first_result_ms: number; o2_ready_ms: number; first_result_o2_ms: number }[];
+        models: {
+          name: string;
+          trials_per_s: Record<string, number | null>;
+          first_result_ms: number;
+          o2_ready_ms: number;
+          first_result_o2_ms: number;
+          llvmexec_overhead_direct_us: { bookkeeping_us: number; ffi_us: number } | null;
+        }[];
         control: { ocm: { rows: { mode: string; threads: number | null; evaluations_per_s: number }[] }; sweep: { rows: { mode: string; jobs: number; points_per_s: number }[] } };
       };
       // evaluations/s per mode and per thread count (OCM), points/s per mode and worker count (sweep)
@@ -44,6 +51,9 @@ describe('npm run bench -- --quick', () => {
       expect(stroop?.first_result_ms).toBeGreaterThan(0);
       expect(stroop?.o2_ready_ms).toBeGreaterThanOrEqual(stroop!.first_result_ms);
       expect(stroop?.first_result_o2_ms).toBeGreaterThan(0);
+      // LLVMExec's overhead measured directly: the time between native trial calls, and one FFI call
+      expect(stroop?.llvmexec_overhead_direct_us?.bookkeeping_us).toBeGreaterThan(0);
+      expect(stroop?.llvmexec_overhead_direct_us?.ffi_us).toBeGreaterThan(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

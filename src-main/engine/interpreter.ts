@@ -12,7 +12,7 @@ import { InterpretedRunner, drain } from '../runtime/runners.js';
 import { countersFor, type Composition } from './composition.js';
 import { ControllerRuntime } from './controller.js';
 import type { PreparedInputs } from './inputs.js';
-import { ContextStore } from './state.js';
+import { ContextStore, copyRow } from './state.js';
 
 export interface TrialRecord {
   /** Output port values of the output nodes, in node order (Composition.results[trial]). */
@@ -101,7 +101,7 @@ export class ExecutionContext {
     const ports = comp.afferents[node]!;
     for (let p = 0; p < variable.length; p++) {
       const row = variable[p]!;
-      if (ext.length) row.set(ext[p]!);
+      if (ext.length) copyRow(row, ext[p]!);
       else row.fill(0);
       for (const proj of ports[p]!) {
         addProduct(this.mechanisms[proj.sender]!.portValues[proj.senderPort]!, proj.matrix, row);
@@ -130,11 +130,13 @@ export class ExecutionContext {
 
   /** Copies trial t's external inputs (cycling) into the input nodes' external slots. */
   setTrialInputs(inputs: PreparedInputs, t: number): void {
-    inputs.nodes.forEach((node, k) => {
+    const nodes = inputs.nodes;
+    for (let k = 0; k < nodes.length; k++) {
       const list = inputs.trials[k]!;
       const trial = list[t % list.length]!;
-      this.external[node]!.forEach((row, p) => row.set(trial[p]!));
-    });
+      const rows = this.external[nodes[k]!]!;
+      for (let p = 0; p < rows.length; p++) copyRow(rows[p]!, trial[p]!);
+    }
   }
 
   /** Trial start: clear finished flags and apply each node's reset condition. */

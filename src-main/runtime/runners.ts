@@ -7,6 +7,7 @@ import { STATUS } from '../compiler/codegen/composition.js';
 import type { Composition } from '../engine/composition.js';
 import type { ExecutionContext, RunOptions, TrialRecord } from '../engine/interpreter.js';
 import { DEFAULT_LIMITS, SchedulerLimitError } from '../scheduler/scheduler.js';
+import { copyRow } from '../engine/state.js';
 import type { CompiledModel } from './compiled.js';
 
 /**
@@ -214,7 +215,7 @@ abstract class TrialByTrial implements Runner {
 
 function copyRows(rows: readonly Float64Array[], dst: Float64Array, pos: number): void {
   for (const r of rows) {
-    dst.set(r, pos);
+    copyRow(dst, r, pos);
     pos += r.length;
   }
 }
@@ -329,8 +330,11 @@ export class TrialCompiledRunner extends TrialByTrial {
     this.exec = new CodeBinding(compiled, () => compiled.trialFn!.bindBuffers(ctx.store.buffer, this.log, this.logLen));
   }
 
+  /** Notes the trial at which a replaced code (tiered compile) took over. */
+  private readonly replaced = () => void (this.codeSwitchedAt ??= this.trialsDone);
+
   protected trial(t: number): { order?: string[][]; stop: boolean } {
-    const exec = this.exec.get(() => (this.codeSwitchedAt ??= t));
+    const exec = this.exec.get(this.replaced);
     const cap = this.opts.recordExecutionOrder ? this.log.length : 0;
     this.logLen[0] = 0;
     const limits = this.opts.limits ?? DEFAULT_LIMITS;
