@@ -82,3 +82,36 @@ export function freeName(base: string, taken: (name: string) => boolean): string
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/** Mechanism types whose `control_signals` the Inspector edits (an OCM searches its signals' allocation_samples). */
+export const CONTROL_TYPES: readonly string[] = ['OptimizationControlMechanism', 'ControlMechanism'];
+
+/** One entry of a control mechanism's `control_signals` (model-format.md, Control). */
+export interface ControlSignalSpec {
+  name?: string;
+  allocation_samples?: unknown;
+  default_allocation?: unknown;
+  modulation?: string;
+  cost_options?: unknown;
+  [k: string]: unknown;
+}
+
+/** A control mechanism's signals as listed in the file (anything that is not a list reads as none). */
+export function controlSignals(spec: NodeSpec | undefined): ControlSignalSpec[] {
+  const list = spec?.control_signals;
+  return Array.isArray(list) ? list.map((s) => (isObject(s) ? (s as ControlSignalSpec) : {})) : [];
+}
+
+/**
+ * The control projections that carry signal `index` of the controller `ocm`, with their indices
+ * in projections(): those naming it as their sender_port, and, when the controller has a single
+ * signal, those that name none.
+ */
+export function signalProjections(model: ModelDocument, ocm: string, index: number): { projection: ProjectionSpec; index: number }[] {
+  const signals = controlSignals(model.nodes[ocm] as NodeSpec | undefined);
+  const name = signals[index]?.name;
+  return projections(model)
+    .map((projection, i) => ({ projection, index: i }))
+    .filter(({ projection: p }) => p.sender === ocm && typeof p.receiver_parameter === 'string' && (p.sender_port === undefined ? signals.length === 1 : p.sender_port === name));
+}
+

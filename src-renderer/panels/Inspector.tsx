@@ -11,8 +11,9 @@ import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import type { Catalog, ModelIssue, ParamInfo } from '../../shared/ipc/protocol.js';
 import { useModelState, useRunState, useStudio } from '../context.js';
-import { inputSize, isInputNode, isObject, projectionIndex, projections, type NodeSpec, type ProjectionSpec } from '../model/document.js';
+import { CONTROL_TYPES, inputSize, isInputNode, isObject, projectionIndex, projections, type NodeSpec, type ProjectionSpec } from '../model/document.js';
 import { ConditionEditor } from './ConditionEditor.js';
+import { ControlSection } from './ControlSignals.js';
 import { InputsTable } from './InputsTable.js';
 import { functionInfo, mechanismInfo } from '../store/catalog-store.js';
 import {
@@ -144,7 +145,8 @@ function NodeInspector({ name, catalog }: { name: string; catalog: Catalog | nul
   const fn = functionInfo(catalog, fnType);
   const issues = (validation?.issues ?? []).filter((i) => issueNode(i) === name);
   const issueFor = (key: string) => issues.filter((i) => issueKey(i, name) === key).map((i) => i.message + (i.expected ? ` (expected ${i.expected})` : '')).join('; ') || undefined;
-  const placed = new Set(['name', 'size', 'function', ...(fn?.params ?? []).map((p) => `function.${p.name}`), ...(mech?.params ?? []).map((p) => p.name)]);
+  const control = CONTROL_TYPES.includes(spec.type);
+  const placed = new Set(['name', 'size', 'function', ...(fn?.params ?? []).map((p) => `function.${p.name}`), ...(mech?.params ?? []).map((p) => p.name), ...(control ? ['control_signals', 'state_features', 'num_estimates'] : [])]);
   const otherIssues = issues.filter((i) => !placed.has(issueKey(i, name) ?? '') && !placed.has((issueKey(i, name) ?? '').split('.').slice(0, 2).join('.')));
   const run = (cmd: Command) => studio.model.getState().execute(cmd);
 
@@ -215,6 +217,7 @@ function NodeInspector({ name, catalog }: { name: string; catalog: Catalog | nul
           ))}
         </fieldset>
       )}
+      {control && <ControlSection name={name} spec={spec} catalog={catalog} />}
       <NodeInputs name={name} />
       <NodeCondition name={name} />
       {!catalog && <p className="hint">Loading the component catalog…</p>}

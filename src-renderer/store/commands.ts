@@ -4,7 +4,7 @@
  * replays exactly; commands never mutate their input.
  */
 import type { ModelDocument } from '../../shared/ipc/protocol.js';
-import { freeName, isObject, projections, type NodeSpec, type Position, type ProjectionSpec } from '../model/document.js';
+import { controlSignals, freeName, isObject, projections, type ControlSignalSpec, type NodeSpec, type Position, type ProjectionSpec } from '../model/document.js';
 import { pasteNames, type Fragment } from '../model/fragment.js';
 
 export interface Command {
@@ -288,3 +288,79 @@ export function pasteFragment(fragment: Fragment, offset: Position): Command {
     },
   };
 }
+
+/** `model` with the control signals of `ocm` replaced (the node's other keys kept). */
+function withSignals(model: ModelDocument, ocm: string, signals: ControlSignalSpec[]): ModelDocument {
+  const spec = model.nodes[ocm];
+  return isObject(spec) ? withNodes(model, { ...model.nodes, [ocm]: { ...spec, control_signals: signals } }) : model;
+}
+
+/**
+ * Changes keys of control signal `index` of `ocm` (an undefined value removes the key). A new
+ * name is also given to the control projections that carry the signal (their sender_port).
+ */
+export function updateControlSignal(ocm: string, index: number, patch: Readonly<Record<string, unknown>>): Command {
+  return {
+    label: `Edit ${ocm}'s control signal ${index + 1}`,
+    apply(model) {
+      const signals = controlSignals(model.nodes[ocm] as NodeSpec | undefined);
+      const old = signals[index];
+      if (!old) return model;
+      const next: ControlSignalSpec = { ...old };
+      for (const [k, v] of Object.entries(patch)) {
+        if (v === undefined) delete next[k];
+        else next[k] = v;
+      }
+      const renamed = typeof patch.name === 'string' && patch.name !== old.name;
+      const list = projections(model).map((p) =>
+        renamed && p.sender === ocm && typeof p.receiver_parameter === 'string' && (p.sender_port === old.name || (p.sender_port === undefined && signals.length === 1)) ? { ...p, sender_port: patch.name as string } : p,
+      );
+      return withProjections(withSignals(model, ocm, signals.map((s, i) => (i === index ? next : s))), list);
+    },
+  };
+}
+
+/**
+ * Adds a control signal to `ocm` under a free name, sampling 1 (an OCM's grid gains nothing until
+ * its samples are edited). Projections that named no signal now name the first one, which they
+ * carried: with two signals, one without a sender_port would be ambiguous.
+ */
+export function addControlSignal(ocm: string, withSamples: boolean): Command {
+  return {
+    label: `Add a control signal to ${ocm}`,
+    apply(model) {
+      const signals = controlSignals(model.nodes[ocm] as NodeSpec | undefined);
+      const name = freeName('signal', (n) => signals.some((s) => s.name === n));
+      const first = signals.length === 1 ? signals[0]!.name : undefined;
+      const list = projections(model).map((p) => (first !== undefined && p.sender === ocm && typeof p.receiver_parameter === 'string' && p.sender_port === undefined ? { ...p, sender_port: first } : p));
+      const added: ControlSignalSpec = withSamples ? { name, allocation_samples: [1] } : { name };
+      return withProjections(withSignals(model, ocm, [...signals, added]), list);
+    },
+  };
+}
+
+/** Removes control signal `index` of `ocm` and the control projections that carry it. */
+export function removeControlSignal(ocm: string, index: number): Command {
+  return {
+    label: `Remove ${ocm}'s control signal ${index + 1}`,
+    apply(model) {
+      const signals = controlSignals(model.nodes[ocm] as NodeSpec | undefined);
+      const gone = signals[index];
+      if (!gone) return model;
+      const carries = (p: ProjectionSpec) => p.sender === ocm && typeof p.receiver_parameter === 'string' && (p.sender_port === gone.name || (p.sender_port === undefined && signals.length === 1));
+      return withProjections(
+        withSignals(model, ocm, signals.filter((_, i) => i !== index)),
+        projections(model).filter((p) => !carries(p)),
+      );
+    },
+  };
+}
+
+/** A control projection: signal `signal` of `ocm` sets parameter `parameter` of `node`. */
+export function addControlTarget(ocm: string, signal: string, node: string, parameter: string): Command {
+  return {
+    label: `Control ${node}.${parameter} by ${ocm}.${signal}`,
+    apply: (model) => withProjections(model, [...projections(model), { sender: ocm, sender_port: signal, receiver: node, receiver_parameter: parameter }]),
+  };
+}
+
