@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { planSweep, runSweep, type SweepResult } from '../src-main/sweep/run-sweep.js';
-import { SweepCompiler, compileOnceStats } from '../src-main/sweep/compile-once.js';
+import { SweepCompiler, compileOnceStats, proofStats } from '../src-main/sweep/compile-once.js';
 import { modelAt } from '../src-main/sweep/spec.js';
 import { ModelSession } from '../src-main/runtime/run-model.js';
 import { computeStats } from '../src-main/sweep/stats.js';
@@ -112,6 +112,35 @@ describe('a sweep compiled once', () => {
     } finally {
       compiler.dispose();
     }
+  });
+
+  it("proves the points after a group's first on the swept node alone", async () => {
+    const before = proofStats.onNodes;
+    const once = await sweep('DECISION.function.rate=0.25:2:6', { jobs: 1 });
+    expect(once.compiled_once).toBe(6);
+    expect(proofStats.onNodes - before).toBe(5);
+    const perPoint = await sweep('DECISION.function.rate=0.25:2:6', { jobs: 1, compileOnce: false });
+    expect(once.rows.map((r) => [r.values, r.stats])).toEqual(perPoint.rows.map((r) => [r.values, r.stats]));
+  });
+
+  it("a value that changes the node's code (exponent 2: x·x, not pow) fails the swept node's proof and the whole-module proof: that point is compiled on its own, same rows", async () => {
+    const model = {
+      format: 'cogstudio-model',
+      version: 1,
+      name: 'powers',
+      nodes: { A: { type: 'ProcessingMechanism', size: 1 }, B: { type: 'ProcessingMechanism', size: 1, function: { type: 'LinearCombination', exponents: 3 } } },
+      projections: [{ sender: 'A', receiver: 'B' }],
+      run: { inputs: { A: [[[1.7]], [[-0.3]], [[2.5]]] } },
+    };
+    const run = (compileOnce: boolean) => runSweep(planSweep({ model: model as never, params: ['B.function.exponents=3,2.5,2,4'], mode: 'LLVMRun', numTrials: 3 }), { jobs: 1, compileOnce });
+    const before = proofStats.onNodes;
+    const once = await run(true);
+    expect(once.rows.map((r) => r.compiled_once)).toEqual([true, true, false, true]);
+    // 2.5 and 4 pass on the node alone; 2 fails there, then in the whole module
+    expect(proofStats.onNodes - before).toBe(2);
+    const perPoint = await run(false);
+    expect(once.rows.map((r) => [r.values, r.stats])).toEqual(perPoint.rows.map((r) => [r.values, r.stats]));
+    expect(new Set(once.rows.map((r) => JSON.stringify(r.stats))).size).toBe(4);
   });
 
   it('gives the same rows on 1 and 2 workers, compiled once on each', async () => {

@@ -16,10 +16,19 @@
  *
  * Each point still runs in a fresh context built from its own model (so state initialised from a
  * parameter is the point's), exactly as `cogstudio run` on a file with the point's values.
+ *
+ * After a group's code has passed that whole-module proof once, its later points are proved on the
+ * swept nodes alone (~10× less code generated): each swept node's input gathering, function and
+ * reset, built from the point's model, must print as the sentinel model's with the point's values
+ * as constants (no sentinel used outside them); and the two models must have the same state
+ * layout. Nothing else in a module depends on a node's parameters: other nodes are built from
+ * their own specs (the same in every point), and the scheduler, run loop and copies from the
+ * conditions and the layout. Models with a controller, which builds code from the nodes it
+ * controls, always take the whole-module proof. A point that fails takes it too.
  */
 import { buildComposition, type Composition } from '../engine/composition.js';
-import { sameProgram, sentinel } from '../compiler/codegen/controlled-params.js';
-import { generateModule, type RuntimeParams } from '../compiler/codegen/composition.js';
+import { partsText, sameProgram, sentinel } from '../compiler/codegen/controlled-params.js';
+import { emitGather, generateModule, type RuntimeParams } from '../compiler/codegen/composition.js';
 import { compileComposition, type CompiledMode, type CompiledModel } from '../runtime/compiled.js';
 import type { ModelSession } from '../runtime/run-model.js';
 import { modelAt } from './spec.js';
@@ -27,6 +36,8 @@ import type { SweepTask } from './run-sweep.js';
 
 /** Compiles of the run-time-parameter code in this process (tests check the path was taken). */
 export const compileOnceStats = { compiles: 0 };
+/** Points proved on the swept nodes alone, in this process (tests check the path was taken). */
+export const proofStats = { onNodes: 0 };
 
 /** Compiled-once code kept per process: a sweep whose folded parameters change often keeps the latest few. */
 const MAX_GROUPS = 8;
@@ -35,6 +46,27 @@ const MAX_GROUPS = 8;
 interface Group {
   comp: Composition | null;
   compiled: CompiledModel | null;
+  /** A point of the group passed the whole-module proof: later ones may take the swept nodes' proof. */
+  proven: boolean;
+}
+
+/** The state layout, as text: two compositions with the same one put every slot at the same place. */
+function layoutKey(comp: Composition): string {
+  return comp.layout.entries.map((e) => `${e.kind} ${e.name} ${e.byteOffset} ${e.kind === 'f64' ? e.length : ''}`).join('\n');
+}
+
+/** Node k's input gathering, function and reset as IR text (num(S) emitting `constants` when given). */
+function sweptNodeText(comp: Composition, k: number, constants?: ReadonlyMap<number, number>): { text: string; escaped: boolean } {
+  const node = comp.nodes[k]!;
+  const variable = comp.variableSlots[k]!;
+  return partsText(
+    [
+      ['probe.gather', (cg) => emitGather(comp, cg, k)],
+      ['probe', (cg) => node.emit(cg, cg.slots(variable))],
+      ['probe.reset', (cg) => node.emitReset(cg)],
+    ],
+    constants,
+  );
 }
 
 export class SweepCompiler {
@@ -93,7 +125,7 @@ export class SweepCompiler {
       // a component that rejects a sentinel value: no run-time parameters for this group
       comp = null;
     }
-    g = { comp, compiled: null };
+    g = { comp, compiled: null, proven: false };
     this.groups.set(key, g);
     for (const [k, old] of this.groups) {
       if (this.groups.size <= MAX_GROUPS) break;
@@ -111,6 +143,24 @@ export class SweepCompiler {
     const constants = set.map((i) => values[i]!);
     const probe = () => generateModule(comp, { withScheduler, runtimeParams: { ...SweepCompiler.params(set), constants }, forComparison: true }).ir.print();
     return sameProgram(plain, probe);
+  }
+
+  /** The swept nodes' proof (see the header) of the point `point` (its own composition) on group `g`'s code. */
+  private provesOnNodes(g: Group, point: Composition, values: readonly number[]): boolean {
+    const comp = g.comp;
+    if (!comp || comp.controller !== undefined || point.controller !== undefined || layoutKey(comp) !== layoutKey(point)) return false;
+    const sentinels = SweepCompiler.params(this.runtime).sentinels;
+    const constants = new Map(this.runtime.map((i, n) => [sentinels[n]!, values[i]!]));
+    const nodes = new Set(this.runtime.map((i) => comp.nodeNames.indexOf(this.task.params[i]!.node)));
+    for (const k of nodes) {
+      if (k < 0 || point.nodeNames[k] !== comp.nodeNames[k]) return false;
+      const probe = () => {
+        const p = sweptNodeText(comp, k, constants);
+        return p.escaped ? null : p.text;
+      };
+      if (!sameProgram(() => sweptNodeText(point, k).text, probe)) return false;
+    }
+    return true;
   }
 
   /**
@@ -137,7 +187,10 @@ export class SweepCompiler {
     const plain = () => (text ??= generateModule(session.comp, { withScheduler, forComparison: true }).ir.print());
     // a plain build that cannot be generated is the per-point path's to report (or to fall back from)
     try {
-      if (!this.proves(this.runtime, values, plain)) {
+      const known = this.groups.get(this.key(this.runtime, values));
+      if (known?.proven && this.provesOnNodes(known, session.comp, values)) {
+        proofStats.onNodes++;
+      } else if (!this.proves(this.runtime, values, plain)) {
         if (this.narrowed || this.runtime.length === 1) return null;
         // once per sweep: find the parameters that can be read at run time, fold the others in
         this.narrowed = true;
@@ -148,6 +201,7 @@ export class SweepCompiler {
       return null;
     }
     const g = this.group(this.runtime, values);
+    g.proven = true;
     if (!g.compiled) {
       g.compiled = compileComposition(g.comp!, this.mode, this.task.optLevel, SweepCompiler.params(this.runtime));
       compileOnceStats.compiles++;

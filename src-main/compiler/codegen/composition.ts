@@ -103,40 +103,7 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
     const done = (c === cg ? controller?.emitNode(k, variable) : undefined) ?? comp.nodes[k]!.emit(c, variable);
     c.ir.store(c.ir.select(done, c.ir.num(1), c.ir.num(0)), finished ?? c.f64At(cs.finished.byteOffset + 8 * k, 'finished'));
   };
-  /** Node k's variable from its external input and afferent projections, over `c`'s state. */
-  const emitGatherBody = (c: Codegen, k: number) => {
-    const m = comp.nodes[k]!;
-    const cir = c.ir;
-    const variable = c.slots(comp.variableSlots[k]!);
-    const ext = comp.externalSlots[k]!;
-    // shared code (Codegen.relocating) must not name anything after the node
-    const weights = (name: string) => (c.isRelocating ? 'w' : name);
-    variable.rows.forEach((row, p) => {
-      const afferents = comp.afferents[k]![p]!;
-      // the recurrent product adds to port 0 after its projections (no other row is read or written by it)
-      const recurrent = p === 0 ? m.recurrentMatrix : undefined;
-      // Products accumulate in a stack array, copied to the state at the end: a stack array aliases
-      // nothing, so the optimiser keeps a short row in vector registers across the sender's elements
-      // (as a C compiler does with a `restrict` row) instead of loading and storing it per element.
-      // Same additions in the same order: the same bits.
-      // (Not in shared set code, whose rows are read through tables: measured slower there.)
-      const acc = (afferents.length || recurrent) && row.len <= MAX_REGISTER_ROW && !c.isRelocating ? cir.alloca(cir.f64, row.len, 'acc') : row.ptr;
-      if (ext.length) {
-        const src = c.slot(ext[p]!);
-        cir.loop(row.len, (i) => cir.store(cir.load(src, i), acc, i), 'ext');
-      } else {
-        cir.loop(row.len, (i) => cir.store(cir.num(0), acc, i), 'zero');
-      }
-      // the row starts at +0.0 unless an external input comes first (it may be -0.0)
-      const fromZero = ext.length === 0;
-      for (const proj of afferents) {
-        const sender = comp.nodes[proj.sender]!.outputPorts[proj.senderPort]!;
-        emitAddProduct(c, c.slots(sender.slot), proj.matrix, acc, row.len, weights(`w.${proj.index}`), fromZero);
-      }
-      if (recurrent) emitAddProduct(c, c.slots(m.outputPorts[0]!.slot), recurrent, acc, row.len, weights(`w.rec.${k}`), fromZero);
-      if (acc !== row.ptr) cir.loop(row.len, (i) => cir.store(cir.load(acc, i), row.ptr, i), 'out');
-    });
-  };
+  const emitGatherBody = (c: Codegen, k: number) => emitGather(comp, c, k);
   /** Defines a function from inside another one's generation: cg.state is the caller's again afterwards. */
   const defineNested = (define: () => LLVM.Function): LLVM.Function => {
     const saved = cg.state;
@@ -657,6 +624,41 @@ function defineShared(cg: Codegen, prefix: string, users: readonly number[], par
     start += c.table.length;
   }
   return out;
+}
+
+/** Node k's variable from its external input and afferent projections, over `c`'s state (also a sweep's proof, controlled-params.ts). */
+export function emitGather(comp: Composition, c: Codegen, k: number): void {
+  const m = comp.nodes[k]!;
+  const cir = c.ir;
+  const variable = c.slots(comp.variableSlots[k]!);
+  const ext = comp.externalSlots[k]!;
+  // shared code (Codegen.relocating) must not name anything after the node
+  const weights = (name: string) => (c.isRelocating ? 'w' : name);
+  variable.rows.forEach((row, p) => {
+    const afferents = comp.afferents[k]![p]!;
+    // the recurrent product adds to port 0 after its projections (no other row is read or written by it)
+    const recurrent = p === 0 ? m.recurrentMatrix : undefined;
+    // Products accumulate in a stack array, copied to the state at the end: a stack array aliases
+    // nothing, so the optimiser keeps a short row in vector registers across the sender's elements
+    // (as a C compiler does with a `restrict` row) instead of loading and storing it per element.
+    // Same additions in the same order: the same bits.
+    // (Not in shared set code, whose rows are read through tables: measured slower there.)
+    const acc = (afferents.length || recurrent) && row.len <= MAX_REGISTER_ROW && !c.isRelocating ? cir.alloca(cir.f64, row.len, 'acc') : row.ptr;
+    if (ext.length) {
+      const src = c.slot(ext[p]!);
+      cir.loop(row.len, (i) => cir.store(cir.load(src, i), acc, i), 'ext');
+    } else {
+      cir.loop(row.len, (i) => cir.store(cir.num(0), acc, i), 'zero');
+    }
+    // the row starts at +0.0 unless an external input comes first (it may be -0.0)
+    const fromZero = ext.length === 0;
+    for (const proj of afferents) {
+      const sender = comp.nodes[proj.sender]!.outputPorts[proj.senderPort]!;
+      emitAddProduct(c, c.slots(sender.slot), proj.matrix, acc, row.len, weights(`w.${proj.index}`), fromZero);
+    }
+    if (recurrent) emitAddProduct(c, c.slots(m.outputPorts[0]!.slot), recurrent, acc, row.len, weights(`w.rec.${k}`), fromZero);
+    if (acc !== row.ptr) cir.loop(row.len, (i) => cir.store(cir.load(acc, i), row.ptr, i), 'out');
+  });
 }
 
 /** Above this many slots, run() copies a trial's values out with a loop over a table of (offset, length). */

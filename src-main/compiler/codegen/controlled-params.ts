@@ -64,29 +64,39 @@ export function emitModulated(ir: IR, p: ModulatedParam, allocation: (signal: nu
   return ir.add(ir.mul(ir.num(p.base as number), mult), add);
 }
 
-/** A node's code (its function, and its reset when compiled) as IR text, in a module of its own. */
-function nodeText(inst: MechanismInstance, variable: readonly F64Slot[], withReset: boolean, constants?: ReadonlyMap<number, number>): { text: string; escaped: boolean } {
+/**
+ * Functions of one node as IR text, in a module of their own: `parts` are [name, body] with a
+ * body emitting over the code generator (its state the function's argument) and returning what
+ * the function returns (an i1 for 'probe', nothing otherwise). With `constants`, num(S) emits
+ * them (a proof build); `escaped` tells whether a sentinel was used outside these functions
+ * (in a helper function of their own, which would have no state to read at run time).
+ */
+export function partsText(parts: readonly (readonly [name: string, body: (cg: Codegen) => V | void])[], constants?: ReadonlyMap<number, number>): { text: string; escaped: boolean } {
   const ir = new IR('probe');
   // the draw functions' bodies do not depend on any parameter: declared, they cost nothing to print
   const cg = new Codegen(ir, true);
   let escaped = false;
-  const define = (name: string, body: () => void) =>
-    ir.define(name, name.endsWith('reset') ? ir.void : ir.i1, [['state', ir.i8p]], ([state]) => {
+  for (const [name, body] of parts) {
+    ir.define(name, name === 'probe' ? ir.i1 : ir.void, [['state', ir.i8p]], ([state]) => {
       cg.state = state!;
       const top = ir.currentFunction;
-      const gen = () => body();
+      const gen = () => {
+        const out = body(cg);
+        if (out) ir.ret(out);
+        else ir.ret();
+      };
       if (!constants) return gen();
-      // a sentinel in a helper function of the node's own would have no state to read at run time
       ir.withSentinels(constantEmitters(ir, constants, () => (escaped ||= ir.currentFunction !== top)), gen);
-    });
-  define('probe', () => ir.ret(inst.emit(cg, cg.slots(variable))));
-  if (withReset) {
-    define('probe.reset', () => {
-      inst.emitReset(cg);
-      ir.ret();
     });
   }
   return { text: ir.print(), escaped };
+}
+
+/** A node's code (its function, and its reset when compiled) as IR text, in a module of its own. */
+function nodeText(inst: MechanismInstance, variable: readonly F64Slot[], withReset: boolean, constants?: ReadonlyMap<number, number>): { text: string; escaped: boolean } {
+  const parts: [string, (cg: Codegen) => V | void][] = [['probe', (cg) => inst.emit(cg, cg.slots(variable))]];
+  if (withReset) parts.push(['probe.reset', (cg) => inst.emitReset(cg)]);
+  return partsText(parts, constants);
 }
 
 /** How a controlled node is compiled: one code per combination of `signals`' allocations. */
