@@ -103,15 +103,20 @@ export function controlSignals(spec: NodeSpec | undefined): ControlSignalSpec[] 
 }
 
 /**
- * The control projections that carry signal `index` of the controller `ocm`, with their indices
- * in projections(): those naming it as their sender_port, and, when the controller has a single
- * signal, those that name none.
+ * Whether projection `p` carries the signal named `name` of the controller `ocm` (which has
+ * `count` signals): a control projection naming it as its sender_port, or naming none when the
+ * controller has a single signal.
  */
+export function carriesSignal(p: ProjectionSpec, ocm: string, name: string | undefined, count: number): boolean {
+  return p.sender === ocm && typeof p.receiver_parameter === 'string' && (p.sender_port === undefined ? count === 1 : p.sender_port === name);
+}
+
+/** The control projections that carry signal `index` of the controller `ocm`, with their indices in projections(). */
 export function signalProjections(model: ModelDocument, ocm: string, index: number): { projection: ProjectionSpec; index: number }[] {
   const signals = controlSignals(model.nodes[ocm] as NodeSpec | undefined);
   const name = signals[index]?.name;
   return projections(model)
     .map((projection, i) => ({ projection, index: i }))
-    .filter(({ projection: p }) => p.sender === ocm && typeof p.receiver_parameter === 'string' && (p.sender_port === undefined ? signals.length === 1 : p.sender_port === name));
+    .filter(({ projection }) => carriesSignal(projection, ocm, name, signals.length));
 }
 

@@ -4,7 +4,7 @@
  * replays exactly; commands never mutate their input.
  */
 import type { ModelDocument } from '../../shared/ipc/protocol.js';
-import { controlSignals, freeName, isObject, projections, type ControlSignalSpec, type NodeSpec, type Position, type ProjectionSpec } from '../model/document.js';
+import { carriesSignal, controlSignals, freeName, isObject, projections, type ControlSignalSpec, type NodeSpec, type Position, type ProjectionSpec } from '../model/document.js';
 import { pasteNames, type Fragment } from '../model/fragment.js';
 
 export interface Command {
@@ -312,9 +312,7 @@ export function updateControlSignal(ocm: string, index: number, patch: Readonly<
         else next[k] = v;
       }
       const renamed = typeof patch.name === 'string' && patch.name !== old.name;
-      const list = projections(model).map((p) =>
-        renamed && p.sender === ocm && typeof p.receiver_parameter === 'string' && (p.sender_port === old.name || (p.sender_port === undefined && signals.length === 1)) ? { ...p, sender_port: patch.name as string } : p,
-      );
+      const list = projections(model).map((p) => (renamed && carriesSignal(p, ocm, old.name, signals.length) ? { ...p, sender_port: patch.name as string } : p));
       return withProjections(withSignals(model, ocm, signals.map((s, i) => (i === index ? next : s))), list);
     },
   };
@@ -347,10 +345,9 @@ export function removeControlSignal(ocm: string, index: number): Command {
       const signals = controlSignals(model.nodes[ocm] as NodeSpec | undefined);
       const gone = signals[index];
       if (!gone) return model;
-      const carries = (p: ProjectionSpec) => p.sender === ocm && typeof p.receiver_parameter === 'string' && (p.sender_port === gone.name || (p.sender_port === undefined && signals.length === 1));
       return withProjections(
         withSignals(model, ocm, signals.filter((_, i) => i !== index)),
-        projections(model).filter((p) => !carries(p)),
+        projections(model).filter((p) => !carriesSignal(p, ocm, gone.name, signals.length)),
       );
     },
   };
