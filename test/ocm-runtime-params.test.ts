@@ -63,14 +63,17 @@ describe('controlled parameters read at run time', () => {
     expectSameAsInterpreted(m);
   });
 
-  it('an analytical DDM: drift_rate is read at run time, threshold (derived in JS) keeps a code per allocation', () => {
-    // DriftDiffusionAnalytical squares and combines threshold in JS before emitting it
+  it('an analytical DDM: drift_rate, threshold and noise are read at run time (what the formulas derive from them is computed in IR), with the Interpreted results', () => {
     const m = ddmModel(analytical, ['drift_rate', 'threshold'], [spaced(0.2, 1, 5), spaced(0.3, 1.8, 4)]);
-    // threshold's choices: its default allocation and 4 samples; drift_rate's 6 choices folded away
-    expect(compiledVariants(m)).toEqual({ Decision: 5 });
+    expect(compiledVariants(m)).toEqual({ Decision: 1 });
     expectSameAsInterpreted(m);
-    // noise likewise (its choices: the default allocation 1, and 0.5)
-    expect(compiledVariants(ddmModel(analytical, ['drift_rate', 'noise'], [spaced(0.2, 1, 5), [0.5, 1]]))).toEqual({ Decision: 2 });
+    const noise = ddmModel(analytical, ['drift_rate', 'noise'], [spaced(0.2, 1, 5), [0.5, 1]]);
+    expect(compiledVariants(noise)).toEqual({ Decision: 1 });
+    expectSameAsInterpreted(noise);
+    // a threshold under |starting value| clamps the bias (to 1e-8 or 1 - 1e-8) on some grid points
+    const clamped = ddmModel(analytical, ['threshold', 'noise'], [[0.05, 0.1, 0.5, 1.5], [0.8]]);
+    expect(compiledVariants(clamped)).toEqual({ Decision: 1 });
+    expectSameAsInterpreted(clamped);
   });
 
   it('a Logistic gain grid (MULTIPLICATIVE) and an OVERRIDE bias are one code, with the Interpreted results', () => {

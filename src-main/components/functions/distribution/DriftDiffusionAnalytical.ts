@@ -109,40 +109,53 @@ function conditionalMoments(drift: number, noise: number, threshold: number, bia
   out[7] = third(Z - X) / pow(varMinus, 1.5);
 }
 
-/** Parameters fixed at create() time, and the parts of the formulas that depend on them only. */
-interface DdaConstants {
-  threshold: number;
-  bias: number;
-  noise: number;
-  t0: number;
+/**
+ * The parameters in compiled code: values read through num() (constants, or read at run time when
+ * a controller or a sweep sets them), and the bias derived from them as the interpreter derives it.
+ * Everything computed from them is IR, in the interpreter's order of operations (the same bits;
+ * libm's log and pow are the interpreter's own functions), so that no parameter is folded into
+ * the code in JavaScript: a controlled threshold or noise can then be read at run time.
+ */
+interface DdaParams {
+  threshold: V;
+  bias: V;
+  noise: V;
+  t0: V;
+}
+
+/** bias = (starting_value + threshold) / (2·threshold), kept inside (0, 1) as the interpreter does. */
+function emitBias(ir: IR, startingValue: V, threshold: V): V {
+  const c = (x: number) => ir.num(x);
+  let bias = ir.div(ir.add(startingValue, threshold), ir.mul(c(2), threshold));
+  // `if (bias <= 0)` and `if (bias >= 1)`: ordered comparisons, false for NaN as in JavaScript
+  bias = ir.select(ir.ge(c(0), bias), c(1e-8), bias);
+  return ir.select(ir.ge(bias, c(1)), c(1 - 1e-8), bias);
 }
 
 /**
  * The compiled twin of `meanRtAndEr` (returns [rt, er]). Every branch is computed and the
- * interpreter's choice made with selects; sub-expressions of parameters only are evaluated here,
- * in JavaScript, with the interpreter's own expressions.
+ * interpreter's choice made with selects.
  */
-function emitMeanRtAndEr(ir: IR, drift: V, k: DdaConstants): [V, V] {
+function emitMeanRtAndEr(ir: IR, drift: V, k: DdaParams): [V, V] {
   const { threshold, bias, noise, t0 } = k;
   const b = ir.b;
   const c = (x: number) => ir.num(x);
   const isq = (x: V) => ir.mul(x, x);
-  // drift ≈ 0: a function of the parameters only
-  const biasAbs = bias * 2 * threshold - threshold;
-  const rtSmall = t0 + (sq(threshold) - sq(biasAbs)) / sq(noise);
-  const erSmall = (threshold - biasAbs) / (2 * threshold);
+  // drift ≈ 0
+  const biasAbs = ir.sub(ir.mul(ir.mul(bias, c(2)), threshold), threshold);
+  const rtSmall = ir.add(t0, ir.div(ir.sub(isq(threshold), isq(biasAbs)), isq(noise)));
+  const erSmall = ir.div(ir.sub(threshold, biasAbs), ir.mul(c(2), threshold));
   // the starting point, for either sign of the drift
   const y0 = (neg: boolean) => {
-    const biasAdj = neg ? 1 - bias : bias;
-    let y0tilde = (sq(noise) / 2) * log(biasAdj / (1 - biasAdj));
-    if (Math.abs(y0tilde) > threshold) y0tilde = neg ? -threshold : threshold;
-    return y0tilde;
+    const biasAdj = neg ? ir.sub(c(1), bias) : bias;
+    const y0tilde = ir.mul(ir.div(isq(noise), c(2)), ir.log(ir.div(biasAdj, ir.sub(c(1), biasAdj))));
+    return ir.select(ir.gt(ir.fabs(y0tilde), threshold), neg ? ir.neg(threshold) : threshold, y0tilde);
   };
   const dn = ir.fabs(drift);
-  const ztilde = ir.div(c(threshold), dn);
-  const atilde = isq(ir.div(dn, c(noise)));
+  const ztilde = ir.div(threshold, dn);
+  const atilde = isq(ir.div(dn, noise));
   const neg = ir.lt(drift, c(0));
-  const y0tilde = ir.select(neg, c(y0(true)), c(y0(false)));
+  const y0tilde = ir.select(neg, y0(true), y0(false));
   const x0tilde = ir.div(y0tilde, dn);
   const e1 = ir.exp(ir.mul(ir.mul(c(-2), x0tilde), atilde));
   const e2 = ir.exp(ir.mul(ir.mul(c(2), ztilde), atilde));
@@ -150,7 +163,7 @@ function emitMeanRtAndEr(ir: IR, drift: V, k: DdaConstants): [V, V] {
   const flagged = (e: V) => b.CreateOr(b.CreateNot(ir.lt(ir.fabs(e), c(Infinity))), ir.lt(e, c(DBL_MIN)));
   const anyFlagged = b.CreateOr(b.CreateOr(flagged(e1), flagged(e2)), flagged(e3));
   // the near-deterministic fallback
-  const rtLimit = ir.add(ir.sub(ir.div(ztilde, atilde), x0tilde), c(t0));
+  const rtLimit = ir.add(ir.sub(ir.div(ztilde, atilde), x0tilde), t0);
   // the closed form
   const e23 = ir.sub(e2, e3);
   const one_e1 = ir.sub(c(1), e1);
@@ -159,26 +172,26 @@ function emitMeanRtAndEr(ir: IR, drift: V, k: DdaConstants): [V, V] {
     ir.sub(ir.div(ir.mul(ir.mul(c(2), ztilde), one_e1), e23), x0tilde),
   );
   const erFull = ir.sub(ir.div(c(1), ir.add(c(1), e2)), ir.div(one_e1, e23));
-  rtFull = ir.add(rtFull, c(t0));
+  rtFull = ir.add(rtFull, t0);
   const rtDrift = ir.select(anyFlagged, rtLimit, rtFull);
   let erDrift = ir.select(anyFlagged, c(0), erFull);
   erDrift = ir.select(neg, ir.sub(c(1), erDrift), erDrift);
   const small = ir.lt(dn, c(1e-8));
-  return [ir.select(small, c(rtSmall), rtDrift), ir.select(small, c(erSmall), erDrift)];
+  return [ir.select(small, rtSmall, rtDrift), ir.select(small, erSmall, erDrift)];
 }
 
 /** The compiled twin of `conditionalMoments`: the six values out[2..7]. */
-function emitConditionalMoments(ir: IR, drift0: V, k: DdaConstants): V[] {
+function emitConditionalMoments(ir: IR, drift0: V, k: DdaParams): V[] {
   const { threshold, bias, noise, t0 } = k;
   const c = (x: number) => ir.num(x);
   const isq = (x: V) => ir.mul(x, x);
   const ipow = (x: V, e: number) => ir.pow(x, c(e));
   const coth = (x: V) => ir.div(c(1), ir.tanh(x));
   const csch = (x: V) => ir.div(c(1), ir.libm('sinh', x));
-  const start = (bias - 0.5) * 2.0 * threshold;
+  const start = ir.mul(ir.mul(ir.sub(bias, c(0.5)), c(2.0)), threshold);
   const drift = ir.select(ir.lt(ir.fabs(drift0), c(0.01)), c(0.01), drift0);
-  let X = ir.div(ir.mul(drift, c(start)), c(sq(noise)));
-  let Z = ir.div(ir.mul(drift, c(threshold)), c(sq(noise)));
+  let X = ir.div(ir.mul(drift, start), isq(noise));
+  let Z = ir.div(ir.mul(drift, threshold), isq(noise));
   X = ir.max(c(-100), ir.min(c(100), X));
   Z = ir.max(c(-100), ir.min(c(100), Z));
   Z = ir.select(ir.lt(ir.fabs(Z), c(0.0001)), c(0.0001), Z);
@@ -186,9 +199,9 @@ function emitConditionalMoments(ir: IR, drift0: V, k: DdaConstants): V[] {
   const Z2 = ir.mul(c(2), Z);
   const c2 = coth(Z2);
   const s2 = csch(Z2);
-  const n2d2 = ir.div(c(sq(noise)), isq(drift));
-  const n4d4 = ir.div(c(pow(noise, 4)), ipow(drift, 4));
-  const n6d6 = ir.div(c(pow(noise, 6)), ipow(drift, 6));
+  const n2d2 = ir.div(isq(noise), isq(drift));
+  const n4d4 = ir.div(ipow(noise, 4), ipow(drift, 4));
+  const n6d6 = ir.div(ipow(noise, 6), ipow(drift, 6));
 
   const mean = (W: V) => ir.mul(n2d2, ir.sub(ir.mul(Z2, c2), ir.mul(W, coth(W))));
   const variance = (W: V) =>
@@ -214,10 +227,10 @@ function emitConditionalMoments(ir: IR, drift0: V, k: DdaConstants): V[] {
   const varPlus = variance(ir.add(Z, X));
   const varMinus = variance(ir.sub(Z, X));
   return [
-    ir.add(mean(plus), c(t0)),
+    ir.add(mean(plus), t0),
     varPlus,
     ir.div(third(ir.add(Z, X)), ipow(varPlus, 1.5)),
-    ir.add(mean(minus), c(t0)),
+    ir.add(mean(minus), t0),
     varMinus,
     ir.div(third(ir.sub(Z, X)), ipow(varMinus, 1.5)),
   ];
@@ -272,10 +285,8 @@ export const DriftDiffusionAnalytical: FunctionDeclaration = {
       emit(cg, variable, out) {
         const ir = cg.ir;
         const drift = ir.mul(ir.num(driftRate), ir.load(variable.rows[row]!.ptr, 0, 'stimulus'));
-        let bias = (startingValue + threshold) / (2 * threshold);
-        if (bias <= 0) bias = 1e-8;
-        if (bias >= 1) bias = 1 - 1e-8;
-        const k: DdaConstants = { threshold, bias, noise, t0 };
+        const thr = ir.num(threshold);
+        const k: DdaParams = { threshold: thr, bias: emitBias(ir, ir.num(startingValue), thr), noise: ir.num(noise), t0: ir.num(t0) };
         const o = out.rows[0]!.ptr;
         const [rt, er] = emitMeanRtAndEr(ir, drift, k);
         ir.store(rt, o, 0);
