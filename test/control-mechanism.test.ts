@@ -86,8 +86,7 @@ describe('ControlMechanism as the controller (Interpreted)', () => {
     expectSameAsInterpreted(twoSignals());
   });
 
-  it('a parameter the compiler cannot read at run time: compiled modes refuse it naming the node, Auto runs it interpreted', () => {
-    // the analytical DDM transforms its threshold before use, so its code folds the value in
+  it("the analytical DDM's threshold (its derived terms computed in the compiled code) is read at run time: every compiled mode gives the Interpreted results", () => {
     const m = model({
       projections: [
         { sender: 'T', receiver: 'OBJ', receiver_port: 'T' },
@@ -96,6 +95,19 @@ describe('ControlMechanism as the controller (Interpreted)', () => {
       ],
     });
     (m.nodes as Record<string, Json>).D = { type: 'DDM', function: { type: 'DriftDiffusionAnalytical' } };
+    expectSameAsInterpreted(m);
+  });
+
+  it('a parameter the compiler cannot read at run time: compiled modes refuse it naming the node, Auto runs it interpreted', () => {
+    // the integrator DDM takes the square root of its time_step_size in JavaScript, so its code folds the value in
+    const m = model({
+      projections: [
+        { sender: 'T', receiver: 'OBJ', receiver_port: 'T' },
+        { sender: 'T', receiver: 'D' },
+        { sender: 'CM', sender_port: 'gain', receiver: 'D', receiver_parameter: 'time_step_size' },
+      ],
+    });
+    (m.nodes as Record<string, Json>).D = { type: 'DDM', function: { type: 'DriftDiffusionIntegrator', noise: 0.5, time_step_size: 0.1, seed: 4 } };
     for (const mode of ['LLVM', 'LLVMExec', 'LLVMRun'] as const) {
       expect(() => runModel({ model: m as never, mode }), mode).toThrow(/D.*control by a ControlMechanism/);
     }
