@@ -48,6 +48,8 @@ interface Group {
   compiled: CompiledModel | null;
   /** A point of the group passed the whole-module proof: later ones may take the swept nodes' proof. */
   proven: boolean;
+  /** layoutKey(comp), once asked. */
+  layout?: string;
 }
 
 /** The state layout, as text: two compositions with the same one put every slot at the same place. */
@@ -148,7 +150,7 @@ export class SweepCompiler {
   /** The swept nodes' proof (see the header) of the point `point` (its own composition) on group `g`'s code. */
   private provesOnNodes(g: Group, point: Composition, values: readonly number[]): boolean {
     const comp = g.comp;
-    if (!comp || comp.controller !== undefined || point.controller !== undefined || layoutKey(comp) !== layoutKey(point)) return false;
+    if (!comp || comp.controller !== undefined || point.controller !== undefined || (g.layout ??= layoutKey(comp)) !== layoutKey(point)) return false;
     const sentinels = SweepCompiler.params(this.runtime).sentinels;
     const constants = new Map(this.runtime.map((i, n) => [sentinels[n]!, values[i]!]));
     const nodes = new Set(this.runtime.map((i) => comp.nodeNames.indexOf(this.task.params[i]!.node)));
