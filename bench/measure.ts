@@ -28,6 +28,8 @@ export interface Settings {
   warmup: boolean;
   /** Cold compiles per model (the median is reported); a compile slower than 10 s is not repeated. */
   compileReps: number;
+  /** Fresh tiered starts timed for the first-result median (the first one also pays V8's first optimisation of the code generator). */
+  firstResultReps: number;
   /**
    * Longest (estimated) compile a measurement may start: models whose IR predicts more skip
    * their compiled modes, scaling points predicted to take longer are skipped. null = no limit.
@@ -39,8 +41,8 @@ export interface Settings {
 
 export function settings(quick: boolean): Settings {
   return quick
-    ? { quick, targetMs: 80, calibrateMs: 20, reps: 3, warmup: true, compileReps: 1, compileBudgetMs: 6000, scalingBudgetMs: 4000 }
-    : { quick, targetMs: 500, calibrateMs: 100, reps: 5, warmup: true, compileReps: 3, compileBudgetMs: null, scalingBudgetMs: 150_000 };
+    ? { quick, targetMs: 80, calibrateMs: 20, reps: 3, warmup: true, compileReps: 1, firstResultReps: 1, compileBudgetMs: 6000, scalingBudgetMs: 4000 }
+    : { quick, targetMs: 500, calibrateMs: 100, reps: 5, warmup: true, compileReps: 3, firstResultReps: 5, compileBudgetMs: null, scalingBudgetMs: 150_000 };
 }
 
 /** Conservative compile cost per KB of IR at O2 (measured: 1–6 ms/KB), used only to decide what --quick skips. */
@@ -112,6 +114,9 @@ export interface ModelReport {
   o2_ready_ms: number | null;
   /** Model object → session → cold O2 LLVMRun compile → first trial's result (no tiers). */
   first_result_o2_ms: number | null;
+  /** The first of the fresh tiered starts alone: the only one that pays V8's first optimisation of the code generator for this model. */
+  first_result_first_ms: number | null;
+  first_result_reps: number;
   first_result_interpreted_ms: number;
   /**
    * LLVMExec's per-trial cost over LLVMRun's, µs of CPU time: the median over pairs of runs of
@@ -433,6 +438,8 @@ export async function measureModel(name: string, model: ModelLike, st: Settings)
     first_result_ms: null,
     o2_ready_ms: null,
     first_result_o2_ms: null,
+    first_result_first_ms: null,
+    first_result_reps: 0,
     first_result_interpreted_ms: NaN,
     llvmexec_overhead_us: null,
     llvmexec_overhead: null,
@@ -481,7 +488,7 @@ export async function measureModel(name: string, model: ModelLike, st: Settings)
       // the same from more fresh sessions, for a median (a single cold start carries the machine's load of the moment)
       const firsts = [report.first_result_ms];
       const readies = [report.o2_ready_ms];
-      while (firsts.length < st.compileReps) {
+      while (firsts.length < st.firstResultReps) {
         const t1 = performance.now();
         const again = new ModelSession(unseen(model));
         try {
@@ -493,6 +500,8 @@ export async function measureModel(name: string, model: ModelLike, st: Settings)
           again.dispose();
         }
       }
+      report.first_result_first_ms = firsts[0]!;
+      report.first_result_reps = firsts.length;
       report.first_result_ms = median(firsts);
       report.o2_ready_ms = median(readies);
       if (tiered.optLevel !== 2) throw new Error(`the background O2 compile failed: ${tiered.diagnostics.tiers?.o2_error}`);
