@@ -9,7 +9,7 @@ import { buildComposition } from '../src-main/engine/composition.js';
 import { runModel } from '../src-main/runtime/run-model.js';
 import { componentCatalog } from '../src-main/web-host/catalog.js';
 import { controlSignals, signalProjections, type NodeSpec } from '../src-renderer/model/document.js';
-import { controllableParameters, parseSamples } from '../src-renderer/panels/ControlSignals.js';
+import { controllableParameters, gridSummary, parseSamples } from '../src-renderer/panels/ControlSignals.js';
 import { addControlSignal, addControlTarget, deleteElements, removeControlSignal, updateControlSignal, type Command } from '../src-renderer/store/commands.js';
 import { model, modelError, type Json } from './ocm-models.js';
 
@@ -86,6 +86,14 @@ describe('control-signal helpers', () => {
       const one = apply(m, addControlTarget('OCM', 'slope', 'B', param), updateControlSignal('OCM', 0, { modulation: 'OVERRIDE' }));
       expect(() => buildComposition(one as never), param).not.toThrow();
     }
+  });
+
+  it('sums up the grid a trial simulates', () => {
+    const signals = controlSignals(doc(model()).nodes['OCM'] as NodeSpec);
+    expect(gridSummary(signals, undefined)).toBe('Grid: 4 × 3 = 12 allocations, each simulated every trial');
+    expect(gridSummary(signals, 3)).toBe('Grid: 4 × 3 = 12 allocations × 3 estimates = 36 simulations a trial');
+    expect(gridSummary([{ name: 'a', allocation_samples: [1] }], undefined)).toBe('Grid: 1 allocation, each simulated every trial');
+    expect(gridSummary([...signals, { name: 'b' }], undefined)).toBeNull();
   });
 
   it('reads allocation samples typed as a list', () => {

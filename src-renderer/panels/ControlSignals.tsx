@@ -38,6 +38,19 @@ export function parseSamples(text: string): number[] | null {
   return values.every(Number.isFinite) ? values : null;
 }
 
+/**
+ * What an OCM's grid search costs each trial: "4 × 3 = 12 allocations" (and "× 2 estimates = 24
+ * simulations"), or null while a signal has no valid samples.
+ */
+export function gridSummary(signals: readonly ControlSignalSpec[], numEstimates: unknown): string | null {
+  const sizes = signals.map((s) => (Array.isArray(s.allocation_samples) && s.allocation_samples.length > 0 && s.allocation_samples.every((x) => typeof x === 'number') ? s.allocation_samples.length : 0));
+  if (sizes.length === 0 || sizes.includes(0)) return null;
+  const points = sizes.reduce((a, b) => a * b, 1);
+  const grid = `${sizes.length > 1 ? `${sizes.join(' × ')} = ` : ''}${points} allocation${points === 1 ? '' : 's'}`;
+  const estimates = typeof numEstimates === 'number' && Number.isInteger(numEstimates) && numEstimates > 1 ? numEstimates : 1;
+  return estimates > 1 ? `Grid: ${grid} × ${estimates} estimates = ${points * estimates} simulations a trial` : `Grid: ${grid}, each simulated every trial`;
+}
+
 /** Messages of the issues whose path starts with one of `prefixes`. */
 function messages(issues: readonly ModelIssue[], prefixes: readonly string[]): string | undefined {
   const found = issues.filter((i) => prefixes.some((p) => i.path.startsWith(p))).map((i) => i.message + (i.expected ? ` (expected ${i.expected})` : ''));
@@ -59,6 +72,11 @@ export function ControlSection({ name, spec, catalog }: { name: string; spec: No
       <fieldset className="params control-signals" aria-label="Control signals">
         <legend>Control signals</legend>
         {signals.length === 0 && <p className="hint">No control signal yet: add one, then choose the parameters it sets.</p>}
+        {isOcm && signals.length > 0 && (
+          <p className="hint" data-testid="grid-size">
+            {gridSummary(signals, spec.num_estimates) ?? 'Grid: every signal needs allocation samples'}
+          </p>
+        )}
         {signals.map((signal, i) => (
           <SignalEditor key={i} ocm={name} index={i} signal={signal} isOcm={isOcm} modulations={modulations} catalog={catalog} others={others} issues={issues} />
         ))}

@@ -173,15 +173,18 @@ function NodeInspector({ name, catalog }: { name: string; catalog: Catalog | nul
         </ul>
       )}
       <TextField label="Name" value={name} onCommit={rename} error={renameError ?? undefined} help="The node's name; projections, conditions and inputs follow a rename." />
-      <NumberField
-        label="size"
-        value={spec.size}
-        integer
-        placeholder={inputSize(spec) === undefined ? '1' : ''}
-        help="Number of elements of the input (and, for transfer mechanisms, of the value)."
-        error={issueFor('size')}
-        onCommit={(v) => run(setNodeParameter(name, 'size', v))}
-      />
+      {/* a controller has no size: its input is its objective's outcome, its ports its control signals */}
+      {!control && (
+        <NumberField
+          label="size"
+          value={spec.size}
+          integer
+          placeholder={inputSize(spec) === undefined ? '1' : ''}
+          help="Number of elements of the input (and, for transfer mechanisms, of the value)."
+          error={issueFor('size')}
+          onCommit={(v) => run(setNodeParameter(name, 'size', v))}
+        />
+      )}
       <Row label="function" help={fn?.help} error={issueFor('function') ?? issueFor('function.type')}>
         {(id, describedBy) => (
           <select id={id} aria-describedby={describedBy} value={fnType} onChange={(e) => run(setFunctionType(name, e.target.value))}>

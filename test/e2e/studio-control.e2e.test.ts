@@ -61,8 +61,11 @@ describe("the Inspector's control signals", () => {
     await p.locator('.react-flow__node[data-id="OCM"]').click();
     await poll(() => signal('slope').getByLabel('allocation samples', { exact: true }).inputValue()).toBe('0.5, 1, 1.5, 2');
     expect(await targets('slope')).toEqual(['A.slope']);
+    // a controller has no size field (its input is its objective's outcome)
+    expect(await inspector().getByLabel('size', { exact: true }).count()).toBe(0);
     expect(await targets('shift')).toEqual(['B.intercept']);
     expect(await signal('shift').getByLabel('modulation', { exact: true }).inputValue()).toBe('ADDITIVE');
+    expect(await inspector().getByTestId('grid-size').textContent()).toBe('Grid: 4 × 3 = 12 allocations, each simulated every trial');
     await shot('signals');
   });
 
@@ -80,6 +83,7 @@ describe("the Inspector's control signals", () => {
     await signal('gain').getByRole('combobox', { name: 'Parameter for gain to control' }).selectOption('slope');
     await signal('gain').getByRole('button', { name: 'Add', exact: true }).click();
     await poll(() => targets('gain')).toEqual(['B.slope']);
+    await poll(() => inspector().getByTestId('grid-size').textContent()).toBe('Grid: 4 × 4 × 2 = 32 allocations, each simulated every trial');
     await poll(() => edgeCount(p)).toBe(edges + 1);
     expect(await controlProjections()).toContainEqual({ sender: 'OCM', sender_port: 'gain', receiver: 'B', receiver_parameter: 'slope' });
 
