@@ -11,7 +11,7 @@ import { buildComposition, type ModelLike } from '../src-main/engine/composition
 import { prepareInputs } from '../src-main/engine/inputs.js';
 import type { CompileDiagnostics } from '../src-main/runtime/compiled.js';
 import { ModeUnavailableError, ModelSession } from '../src-main/runtime/run-model.js';
-import { BlockLayout, createRunner } from '../src-main/runtime/runners.js';
+import { createRunner } from '../src-main/runtime/runners.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CBaseline } from './baselines/c-baseline.js';
 import { NoBaseline, cProgram } from './baselines/c-source.js';
@@ -107,7 +107,7 @@ export interface ModelReport {
   compile_llvm_nodes_ms: number | null;
   /**
    * Model object → session → cold tiered LLVMRun compile (O0 code; O2 starts building in the
-   * background) → first trial's result: the path the studio takes. Median over compile repetitions.
+   * background) → first trial's result: the path the studio takes. Median over Settings.firstResultReps fresh starts.
    */
   first_result_ms: number | null;
   /** The same model object → the O2 code swapped in (the background compile done), nothing else running; median. */
@@ -297,8 +297,9 @@ function measureMode(s: ModelSession, mode: Mode, width: number, st: Settings): 
  * trial call of a run is timed, and the time between them is the bookkeeping; the FFI is the
  * cost of a call with the same arguments and the same binding to a function that returns at once.
  */
-function execOverheadDirect(s: ModelSession, n: number, st: Settings): { bookkeeping_us: number; ffi_us: number } {
-  const fn = s.choose('LLVMExec').compiled?.trialFn;
+function execOverheadDirect(s: ModelSession, n: number, width: number, st: Settings): { bookkeeping_us: number; ffi_us: number } {
+  const compiled = s.choose('LLVMExec').compiled;
+  const fn = compiled?.trialFn;
   if (!fn) throw new Error('LLVMExec has no trial function');
   type Exec = (maxPasses: number, logCap: number) => number;
   const bind = fn.bindBuffers;
@@ -320,11 +321,10 @@ function execOverheadDirect(s: ModelSession, n: number, st: Settings): { bookkee
     };
   };
   const between: number[] = [];
-  const compiled = s.choose('LLVMExec').compiled;
   const inputs = prepareInputs(s.comp, s.comp.run.inputs);
   // the results go to memory written once beforehand: a fresh array's first-touch page faults
   // (layers_100 stores 800 B a trial) are a cost of storing results, which LLVMRun pays too (in its native loop)
-  const results = new Float64Array(n * new BlockLayout(s.comp).resultsWidth).fill(0);
+  const results = new Float64Array(n * width).fill(0);
   try {
     for (let r = 0; r < Math.max(3, st.reps); r++) {
       s.reset();
@@ -534,7 +534,7 @@ export async function measureModel(name: string, model: ModelLike, st: Settings)
         report.disagreements.push(...disagreement(name, mode, report.agreement[mode]));
       }
       report.llvmexec_overhead_us = execOverheadUs(s, report.modes.LLVMRun!.trials, st);
-      report.llvmexec_overhead = execOverheadDirect(s, report.modes.LLVMExec!.trials, st);
+      report.llvmexec_overhead = execOverheadDirect(s, report.modes.LLVMExec!.trials, width, st);
       report.c = measureC(name, model, results.LLVMRun!, st);
     } finally {
       s.dispose();

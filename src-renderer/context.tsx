@@ -6,6 +6,7 @@ import type { RunState } from './store/run-store.js';
 import type { FilesState } from './store/files-store.js';
 import type { RunHistoryState } from './store/run-history.js';
 import type { Studio } from './studio.js';
+import type { Command } from './store/commands.js';
 
 export const StudioContext = createContext<Studio | null>(null);
 
@@ -13,6 +14,12 @@ export function useStudio(): Studio {
   const studio = useContext(StudioContext);
   if (!studio) throw new Error('useStudio outside <StudioContext.Provider>');
   return studio;
+}
+
+/** Executes an edit of the model as one undoable command. */
+export function useRunCommand(): (cmd: Command) => boolean {
+  const studio = useStudio();
+  return (cmd) => studio.model.getState().execute(cmd);
 }
 
 export function useModelState<T>(selector: (s: ModelState) => T): T {

@@ -27,7 +27,7 @@
  * controls, always take the whole-module proof. A point that fails takes it too.
  */
 import { buildComposition, type Composition } from '../engine/composition.js';
-import { partsText, sameProgram, sentinel } from '../compiler/codegen/controlled-params.js';
+import { partsText, samePartsText, sameProgram, sentinel } from '../compiler/codegen/controlled-params.js';
 import { emitGather, generateModule, type RuntimeParams } from '../compiler/codegen/composition.js';
 import { compileComposition, type CompiledMode, type CompiledModel } from '../runtime/compiled.js';
 import type { ModelSession } from '../runtime/run-model.js';
@@ -156,11 +156,7 @@ export class SweepCompiler {
     const nodes = new Set(this.runtime.map((i) => comp.nodeNames.indexOf(this.task.params[i]!.node)));
     for (const k of nodes) {
       if (k < 0 || point.nodeNames[k] !== comp.nodeNames[k]) return false;
-      const probe = () => {
-        const p = sweptNodeText(comp, k, constants);
-        return p.escaped ? null : p.text;
-      };
-      if (!sameProgram(() => sweptNodeText(point, k).text, probe)) return false;
+      if (!samePartsText(() => sweptNodeText(point, k), () => sweptNodeText(comp, k, constants))) return false;
     }
     return true;
   }

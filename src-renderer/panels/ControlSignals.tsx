@@ -8,10 +8,11 @@
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { Catalog, ModelIssue, ParamInfo } from '../../shared/ipc/protocol.js';
-import { useModelState, useRunState, useStudio } from '../context.js';
+import { useModelState, useRunCommand, useRunState } from '../context.js';
 import { controlSignals, isObject, signalProjections, type ControlSignalSpec, type NodeSpec } from '../model/document.js';
 import { functionInfo, mechanismInfo } from '../store/catalog-store.js';
-import { addControlSignal, addControlTarget, deleteElements, removeControlSignal, setNodeParameter, updateControlSignal, type Command } from '../store/commands.js';
+import { addControlSignal, addControlTarget, deleteElements, removeControlSignal, setNodeParameter, updateControlSignal } from '../store/commands.js';
+import { nodePathPrefixes } from '../store/run-store.js';
 import { DraftInput, NumberField, Row } from './fields.js';
 
 /** Parameter kinds control can modulate (the engine's rule: engine/controller.ts, MODULATABLE). */
@@ -58,14 +59,13 @@ function messages(issues: readonly ModelIssue[], prefixes: readonly string[]): s
 }
 
 export function ControlSection({ name, spec, catalog }: { name: string; spec: NodeSpec; catalog: Catalog | null }) {
-  const studio = useStudio();
-  const run = (cmd: Command) => studio.model.getState().execute(cmd);
+  const run = useRunCommand();
   const issues = useRunState((s) => s.validation?.issues ?? NO_ISSUES);
   const others = useModelState(useShallow((s) => Object.keys(s.model.nodes).filter((n) => n !== name)));
   const isOcm = spec.type === 'OptimizationControlMechanism';
   const signals = controlSignals(spec);
   const modulations = mechanismInfo(catalog, spec.type)?.params.find((p) => p.name === 'modulation')?.values ?? ['MULTIPLICATIVE', 'ADDITIVE', 'OVERRIDE'];
-  const at = (key: string) => [`nodes.${name}.${key}`, `nodes[${JSON.stringify(name)}].${key}`];
+  const at = (key: string) => nodePathPrefixes(name).map((p) => p + key);
   const features = Array.isArray(spec.state_features) ? spec.state_features.filter((f): f is string => typeof f === 'string') : [];
   return (
     <>
@@ -136,12 +136,11 @@ function SignalEditor(props: {
   issues: readonly ModelIssue[];
 }) {
   const { ocm, index, signal, isOcm, modulations, catalog, others, issues } = props;
-  const studio = useStudio();
-  const run = (cmd: Command) => studio.model.getState().execute(cmd);
+  const run = useRunCommand();
   const [samplesError, setSamplesError] = useState<string | null>(null);
   const targets = useModelState(useShallow((s) => signalProjections(s.model, ocm, index).map((t) => `${t.index}:${t.projection.receiver}.${t.projection.receiver_parameter}`)));
   const label = typeof signal.name === 'string' && signal.name ? signal.name : `signal ${index + 1}`;
-  const at = (key: string) => [`nodes.${ocm}.control_signals[${index}].${key}`, `nodes[${JSON.stringify(ocm)}].control_signals[${index}].${key}`];
+  const at = (key: string) => nodePathPrefixes(ocm).map((p) => `${p}control_signals[${index}].${key}`);
   const set = (patch: Record<string, unknown>) => run(updateControlSignal(ocm, index, patch));
   // help texts under the first signal only: the same texts under every signal would crowd the panel
   const h = (text: string) => (index === 0 ? text : undefined);
@@ -216,8 +215,7 @@ function SignalEditor(props: {
 /** The parameters a signal sets (its control projections), each removable, and a row to add one. */
 function TargetList(props: { ocm: string; signal: string; signalName: string | undefined; targets: readonly string[]; catalog: Catalog | null; others: readonly string[]; issues: readonly ModelIssue[] }) {
   const { ocm, signal, signalName, targets, catalog, others, issues } = props;
-  const studio = useStudio();
-  const run = (cmd: Command) => studio.model.getState().execute(cmd);
+  const run = useRunCommand();
   const [node, setNode] = useState('');
   const [param, setParam] = useState('');
   const nodeSpec = useModelState((s) => (node ? s.model.nodes[node] : undefined)) as NodeSpec | undefined;

@@ -10,7 +10,7 @@ import { NumberField, Row, TextField, DraftInput, show } from './fields.js';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import type { Catalog, ModelIssue, ParamInfo } from '../../shared/ipc/protocol.js';
-import { useModelState, useRunState, useStudio } from '../context.js';
+import { useModelState, useRunCommand, useRunState, useStudio } from '../context.js';
 import { CONTROL_TYPES, inputSize, isInputNode, isObject, projectionIndex, projections, type NodeSpec, type ProjectionSpec } from '../model/document.js';
 import { ConditionEditor } from './ConditionEditor.js';
 import { ControlSection } from './ControlSignals.js';
@@ -24,9 +24,8 @@ import {
   setFunctionType,
   setNodeParameter,
   setProjectionMatrix,
-  type Command,
 } from '../store/commands.js';
-import { issueNode } from '../store/run-store.js';
+import { issueNode, nodePathPrefixes } from '../store/run-store.js';
 
 export function Inspector() {
   const { nodes, edges } = useModelState(useShallow((s) => ({ nodes: s.selection.nodes, edges: s.selection.edges })));
@@ -127,7 +126,7 @@ function NodeCondition({ name }: { name: string }) {
 
 /** Where an issue points inside a node: `size`, `function.gain`, … (undefined: elsewhere). */
 function issueKey(issue: ModelIssue, node: string): string | undefined {
-  for (const prefix of [`nodes.${node}.`, `nodes[${JSON.stringify(node)}].`]) {
+  for (const prefix of nodePathPrefixes(node)) {
     if (issue.path.startsWith(prefix)) return issue.path.slice(prefix.length).replace(/\[.*$/, '');
   }
   return issue.parameter;
@@ -148,7 +147,7 @@ function NodeInspector({ name, catalog }: { name: string; catalog: Catalog | nul
   const control = CONTROL_TYPES.includes(spec.type);
   const placed = new Set(['name', 'size', 'function', ...(fn?.params ?? []).map((p) => `function.${p.name}`), ...(mech?.params ?? []).map((p) => p.name), ...(control ? ['control_signals', 'state_features', 'num_estimates'] : [])]);
   const otherIssues = issues.filter((i) => !placed.has(issueKey(i, name) ?? '') && !placed.has((issueKey(i, name) ?? '').split('.').slice(0, 2).join('.')));
-  const run = (cmd: Command) => studio.model.getState().execute(cmd);
+  const run = useRunCommand();
 
   const rename = (to: string) => {
     const ok = run(renameNode(name, to.trim()));

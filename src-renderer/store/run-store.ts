@@ -163,6 +163,11 @@ export function issuesOf(s: RunState): ModelIssue[] {
 }
 
 /** The node an issue is about: its `node`, else the node in its JSON path (`nodes.HIDDEN.function.gain`). */
+/** The two spellings of a path inside node `node` that issues use: `nodes.N.` and `nodes["N"].`. */
+export function nodePathPrefixes(node: string): [string, string] {
+  return [`nodes.${node}.`, `nodes[${JSON.stringify(node)}].`];
+}
+
 export function issueNode(issue: ModelIssue): string | undefined {
   if (issue.node) return issue.node;
   const bracketed = /^nodes\[("(?:[^"\\]|\\.)*")\]/.exec(issue.path)?.[1];

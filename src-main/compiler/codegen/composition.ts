@@ -103,7 +103,6 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
     const done = (c === cg ? controller?.emitNode(k, variable) : undefined) ?? comp.nodes[k]!.emit(c, variable);
     c.ir.store(c.ir.select(done, c.ir.num(1), c.ir.num(0)), finished ?? c.f64At(cs.finished.byteOffset + 8 * k, 'finished'));
   };
-  const emitGatherBody = (c: Codegen, k: number) => emitGather(comp, c, k);
   /** Defines a function from inside another one's generation: cg.state is the caller's again afterwards. */
   const defineNested = (define: () => LLVM.Function): LLVM.Function => {
     const saved = cg.state;
@@ -132,7 +131,7 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
       }, internal);
     });
   const defineNodeFn = (k: number) => defineNodeLevelFn('node', k, emitNodeBody);
-  const defineGatherFn = (k: number) => defineNodeLevelFn('gather', k, emitGatherBody);
+  const defineGatherFn = (k: number) => defineNodeLevelFn('gather', k, (c, j) => emitGather(comp, c, j));
   // Big models share set code (sharedSets below) and define these only where a set needs them.
   const shareSets = shareable && withScheduler && comp.controller === undefined && comp.scheduler.queue.length > OUT_OF_LINE_SETS;
   const nodeFnCache: (LLVM.Function | undefined)[] = shareSets ? [] : comp.nodes.map((_, k) => defineNodeFn(k));
@@ -310,7 +309,7 @@ function generateInto(ir: IR, comp: Composition, withSchedulerOpt: boolean, t0: 
       const ofNode = (slot: F64Slot, first: number) => x.at(c.fixedSlot(slot), x.b.CreateAdd(kv, x.int(first)));
       emitStepStart(c, index);
       x.ifThen(nodeConds[k]!(conditionContext(c), k), () => {
-        emitGatherBody(c, k);
+        emitGather(comp, c, k);
         emitNodeBody(c, k, ofNode(cs.finished, 0));
         // after the node ran, not before as in a set of several nodes: node code never reads the counters
         emitRecord(c, k, (s) => ofNode(cs.countsTotal, s * n));

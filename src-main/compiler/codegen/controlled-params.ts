@@ -92,6 +92,20 @@ export function partsText(parts: readonly (readonly [name: string, body: (cg: Co
   return { text: ir.print(), escaped };
 }
 
+/**
+ * sameProgram over partsText results: the probe build (num(S) emitting constants) must not use a
+ * sentinel outside its functions, and must print as the plain build does.
+ */
+export function samePartsText(plain: () => { text: string }, probe: () => { text: string; escaped: boolean }): boolean {
+  return sameProgram(
+    () => plain().text,
+    () => {
+      const p = probe();
+      return p.escaped ? null : p.text;
+    },
+  );
+}
+
 /** A node's code (its function, and its reset when compiled) as IR text, in a module of its own. */
 function nodeText(inst: MechanismInstance, variable: readonly F64Slot[], withReset: boolean, constants?: ReadonlyMap<number, number>): { text: string; escaped: boolean } {
   const parts: [string, (cg: Codegen) => V | void][] = [['probe', (cg) => inst.emit(cg, cg.slots(variable))]];
@@ -138,12 +152,13 @@ function tryRuntime(c: ControlledNode, choices: readonly number[][], combos: rea
   };
   for (const combo of combos) {
     const values = c.valuesAt(combo);
-    const probe = () => {
-      const p = nodeText(build(keep.map((j) => combo[j]!)), variable, withReset, new Map([...sentinelOf].map(([i, s]) => [s, values[i] as number])));
-      return p.escaped ? null : p.text;
-    };
+    const constants = new Map([...sentinelOf].map(([i, s]) => [s, values[i] as number]));
     // a component that rejects a sentinel value (or cannot generate code with it) keeps its variants
-    if (!sameProgram(() => nodeText(c.variant(combo), variable, withReset).text, probe)) return null;
+    const same = samePartsText(
+      () => nodeText(c.variant(combo), variable, withReset),
+      () => nodeText(build(keep.map((j) => combo[j]!)), variable, withReset, constants),
+    );
+    if (!same) return null;
   }
   return { signals: keep.map((j) => c.signals[j]!), choices: keep.map((j) => choices[j]!), build, sentinels: new Map([...sentinelOf].map(([i, s]) => [s, at(i)])) };
 }
